@@ -1,0 +1,191 @@
+"""Load demo data for a laptop run (DESIGN §8). Safe to run again: it updates in place."""
+
+import datetime as dt
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from credits.models import CreditProgram, FiledBy, ProgramFamily
+from matching.models import Intake, IntakeStatus, Partner, PartnerMembership, PartnerTier
+from matching.services import intake_token_hash
+from workloads.choices import Stage, UseCase
+from workloads.models import Startup, Workload
+
+DEMO_PASSWORD = "demo"  # noqa: S105 - DEBUG-only demo logins, refused otherwise
+
+PROGRAMS = [
+    {
+        "code": "activate_founders",
+        "name": "AWS Activate Founders",
+        "family": ProgramFamily.ACTIVATE,
+        "filed_by": FiledBy.FOUNDER,
+        "amount_min": Decimal("1000"),
+        "amount_max": Decimal("5000"),
+        "typical_amount": Decimal("1000"),
+        "effective_from": dt.date(2025, 1, 1),
+        "source_url": "https://aws.amazon.com/startups/credits",
+        "notes": "Start with $1,000; select startups up to $5,000. Older page: $1,000.",
+    },
+    {
+        "code": "activate_portfolio",
+        "name": "AWS Activate Portfolio",
+        "family": ProgramFamily.ACTIVATE,
+        "filed_by": FiledBy.FOUNDER,
+        "amount_min": Decimal("0"),
+        "amount_max": Decimal("200000"),
+        "typical_amount": Decimal("100000"),
+        "effective_from": dt.date(2025, 1, 1),
+        "source_url": "https://aws.amazon.com/startups/credits",
+        "notes": "Needs an Activate Provider Org ID. Older page: up to $100,000.",
+    },
+    {
+        "code": "bedrock_poc",
+        "name": "Bedrock proof-of-concept credits (partner-filed)",
+        "family": ProgramFamily.PARTNER_FUNDING,
+        "filed_by": FiledBy.PARTNER,
+        "amount_min": Decimal("10000"),
+        "amount_max": Decimal("50000"),
+        "typical_amount": Decimal("25000"),
+        "validity_months": 2,
+        "effective_from": dt.date(2025, 1, 1),
+        "source_url": "https://aws.amazon.com/partners/funding/",
+        "notes": "Unverified amounts and ~60-day window from partner marketing pages.",
+    },
+    {
+        "code": "genai_accelerator",
+        "name": "AWS Generative AI Accelerator",
+        "family": ProgramFamily.ACCELERATOR,
+        "filed_by": FiledBy.FOUNDER,
+        "amount_min": Decimal("0"),
+        "amount_max": Decimal("1000000"),
+        "typical_amount": Decimal("1000000"),
+        "effective_from": dt.date(2024, 1, 1),
+        "source_url": "https://aws.amazon.com/startups/accelerators/generative-ai",
+        "notes": "Competitive cohort for AI-first seed to Series A startups; yearly window.",
+    },
+]
+
+PARTNERS = [
+    # slug, name, tier, countries, competencies
+    ("northwind", "Northwind Cloud", PartnerTier.PREMIER, ["US", "CA"], ["generative_ai", "machine_learning"]),
+    ("bluebird", "Bluebird Consulting", PartnerTier.ADVANCED, ["US", "GB", "DE"], ["generative_ai", "devops"]),
+    ("cedar-labs", "Cedar Labs", PartnerTier.ADVANCED, ["US"], ["generative_ai", "data_analytics"]),
+    ("fjord-ai", "Fjord AI", PartnerTier.SELECT, ["DE", "FR", "NL", "SE"], ["generative_ai"]),
+    ("harbor-data", "Harbor Data", PartnerTier.SELECT, ["GB", "IE"], ["data_analytics", "machine_learning"]),
+    ("summit-ops", "Summit Ops", PartnerTier.ADVANCED, ["US", "MX"], ["devops", "migration"]),
+    ("lantern", "Lantern Systems", PartnerTier.PREMIER, ["IN", "SG"], ["generative_ai", "migration"]),
+    ("kestrel", "Kestrel Partners", PartnerTier.SELECT, ["AU", "NZ"], ["generative_ai", "machine_learning"]),
+    ("meridian", "Meridian Cloud", PartnerTier.ADVANCED, ["FR", "ES", "IT"], ["generative_ai", "security"]),
+    ("orca-labs", "Orca Labs", PartnerTier.SELECT, ["BR", "AR"], ["generative_ai"]),
+    ("pinecone-works", "Pinecone Works", PartnerTier.ADVANCED, ["US", "CA"], ["machine_learning", "saas"]),
+    ("quartz", "Quartz Integration", PartnerTier.PREMIER, ["JP", "KR"], ["generative_ai", "data_analytics"]),
+]
+
+STARTUPS = [
+    # founder e-mail, founder name, company, stage, use case, requests, escalation (sonnet, opus)
+    ("founder@acme.test", "Ada Acme", "Acme Analytics", Stage.SEED, UseCase.CLASSIFICATION, 400_000, (0.05, 0.0)),
+    ("maya@tidewater.test", "Maya Chen", "Tidewater Health", Stage.SERIES_A, UseCase.RAG, 1_200_000, (0.2, 0.02)),
+    ("sam@forgecode.test", "Sam Ortiz", "ForgeCode", Stage.PRE_SEED, UseCase.CODING, 150_000, (0.5, 0.15)),
+    ("li@bramble.test", "Li Wei", "Bramble Support", Stage.SERIES_B, UseCase.SUPPORT_CHAT, 3_000_000, (0.15, 0.02)),
+]
+
+
+class Command(BaseCommand):
+    help = "Load credit programs, partners, startups and demo logins (password 'demo'). DEBUG only."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("seed_demo creates logins with the password 'demo'; run it with DEBUG on only.")
+        with transaction.atomic():
+            self._programs()
+            self._users_and_partners()
+            self._startups()
+        self.stdout.write(self.style.SUCCESS(
+            "Demo data ready. Logins (password 'demo'): operator@cloudroute.test, "
+            "partner@northwind.test, partner@bluebird.test, founder@acme.test"
+        ))
+
+    def _user(self, email: str, name: str, *, staff: bool = False):
+        user, _ = get_user_model().objects.update_or_create(
+            email=email, defaults={"full_name": name, "is_staff": staff, "is_superuser": staff}
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        return user
+
+    def _programs(self) -> None:
+        for program in PROGRAMS:
+            CreditProgram.objects.update_or_create(code=program["code"], defaults=program)
+
+    def _users_and_partners(self) -> None:
+        operator = self._user("operator@cloudroute.test", "Olive Operator", staff=True)
+        today = timezone.localdate()
+        for slug, name, tier, countries, competencies in PARTNERS:
+            partner, _ = Partner.objects.update_or_create(
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "tier": tier,
+                    "countries": countries,
+                    "competencies": competencies,
+                    "stages": [Stage.PRE_SEED, Stage.SEED, Stage.SERIES_A],
+                    "capacity": 20,
+                    "vetted_on": today - dt.timedelta(days=90),
+                    "vetting_expires_on": today + dt.timedelta(days=275),
+                    "vetted_by": operator,
+                    "contact_email": f"leads@{slug}.test",
+                },
+            )
+            if slug in ("northwind", "bluebird"):
+                user = self._user(f"partner@{slug}.test", f"{name} Partner")
+                PartnerMembership.objects.update_or_create(
+                    user=user, defaults={"partner": partner, "role": PartnerMembership.Role.ADMIN}
+                )
+
+    def _startups(self) -> None:
+        for email, person, company, stage, use_case, requests, (sonnet, opus) in STARTUPS:
+            founder = self._user(email, person)
+            startup, _ = Startup.objects.update_or_create(
+                founder=founder,
+                name=company,
+                defaults={
+                    "website": f"https://{company.split()[0].lower()}.test",
+                    "country": "US",
+                    "state": "WA",
+                    "industry": "Software and Internet",
+                    "founded_on": dt.date(2023, 5, 10),
+                    "stage": stage,
+                    "aws_account_id": f"{210987654321 + len(company):012d}",
+                    "aws_paid_plan": True,
+                },
+            )
+            workload = startup.workloads.first() or Workload.objects.create(
+                startup=startup,
+                use_case=use_case,
+                description=f"{company} runs {use_case.label.lower()} for its customers on Bedrock.",
+                region="us-west-2",
+                monthly_requests=requests,
+                monthly_growth=0.04,
+                input_tokens=1800,
+                cached_prefix_tokens=1200,
+                output_tokens=200,
+                cache_hit_rate=0.85,
+                batch_share=0.3,
+                escalation_sonnet=sonnet,
+                escalation_opus=opus,
+            )
+            Intake.objects.get_or_create(
+                workload=workload,
+                defaults={
+                    "founder": founder,
+                    "startup": startup,
+                    "status": IntakeStatus.READY,
+                    "processed_at": timezone.now(),
+                    "access_token_hash": intake_token_hash(secrets.token_urlsafe(32)),
+                },
+            )

@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from matching import api as matching_api
+from matching import views as matching_views
+
+from . import views
+
+api_v1 = [
+    path("api/v1/intakes/", matching_api.IntakeCreateApi.as_view(), name="api-intake-create"),
+    path(
+        "api/v1/intakes/<int:intake_id>/",
+        matching_api.IntakeDetailApi.as_view(),
+        name="api-intake-detail",
+    ),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("intake/", matching_views.intake, name="intake"),
+    path("my/", matching_views.founder_dashboard, name="founder-dashboard"),
+    path("signin/<str:token>/", matching_views.signin_link, name="signin-link"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    *api_v1,
+]

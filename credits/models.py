@@ -1,0 +1,167 @@
+"""Credit programs (data operators edit), partner-filed applications and their events.
+
+Dependencies point one way (workloads <- credits <- matching), so an application belongs
+to a startup and a program here; the partner firm that files it is known on the matching
+side through the startup's accepted lead.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+
+from workloads.models import Startup
+
+
+class ProgramFamily(models.TextChoices):
+    ACTIVATE = "activate", "AWS Activate"
+    PARTNER_FUNDING = "partner_funding", "Partner funding"
+    ACCELERATOR = "accelerator", "Accelerator"
+
+
+class FiledBy(models.TextChoices):
+    FOUNDER = "founder", "The founder"
+    PARTNER = "partner", "An AWS partner"
+    INVITE = "invite", "By invitation"
+
+
+class CreditProgram(models.Model):
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    family = models.CharField(max_length=20, choices=ProgramFamily.choices)
+    filed_by = models.CharField(max_length=10, choices=FiledBy.choices)
+    amount_min = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    amount_max = models.DecimalField(max_digits=12, decimal_places=2)
+    typical_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="USD")
+    validity_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Empty when AWS does not publish it."
+    )
+    covers_bedrock_third_party = models.BooleanField(
+        "covers third-party models on Bedrock", default=True
+    )
+    window_opens_on = models.DateField(null=True, blank=True)
+    window_closes_on = models.DateField(null=True, blank=True)
+    effective_from = models.DateField()
+    source_url = models.URLField(max_length=300)
+    notes = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["family", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_min__gte=0) & Q(amount_min__lte=F("amount_max")),
+                name="program_amount_range_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(typical_amount__gte=F("amount_min"))
+                & Q(typical_amount__lte=F("amount_max")),
+                name="program_typical_within_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(window_opens_on__isnull=True)
+                | Q(window_closes_on__isnull=True)
+                | Q(window_opens_on__lte=F("window_closes_on")),
+                name="program_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApplicationStatus(models.TextChoices):
+    """Mirrors ACE's review states so a sync maps 1:1 (DESIGN §7)."""
+
+    DRAFT = "draft", "Draft (pending submission)"
+    SUBMITTED = "submitted", "Submitted"
+    IN_REVIEW = "in_review", "In review"
+    ACTION_REQUIRED = "action_required", "Action required"
+    APPROVED = "approved", "Approved"
+    CREDITS_ISSUED = "credits_issued", "Credits issued"
+    REJECTED = "rejected", "Rejected"
+    CANCELED = "canceled", "Canceled"
+
+
+OPEN_APPLICATION_STATUSES = [
+    ApplicationStatus.DRAFT,
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.IN_REVIEW,
+    ApplicationStatus.ACTION_REQUIRED,
+    ApplicationStatus.APPROVED,
+]
+
+
+class CreditApplication(models.Model):
+    startup = models.ForeignKey(Startup, on_delete=models.PROTECT, related_name="applications")
+    program = models.ForeignKey(
+        CreditProgram, on_delete=models.PROTECT, related_name="applications"
+    )
+    status = models.CharField(
+        max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT
+    )
+    requested_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    approved_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    issued_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    ace_opportunity_id = models.CharField(
+        "ACE opportunity id",
+        max_length=40,
+        blank=True,
+        validators=[RegexValidator(r"^O[0-9]+$", "An ACE opportunity id is O followed by digits.")],
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "updated_at"])]
+        constraints = [
+            # One open application per startup and program (ACE auto-rejects the smaller one).
+            models.UniqueConstraint(
+                fields=["startup", "program"],
+                condition=Q(status__in=OPEN_APPLICATION_STATUSES),
+                name="application_one_open_per_program",
+            ),
+            models.CheckConstraint(
+                condition=Q(requested_amount__gt=0), name="application_requested_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(ace_opportunity_id="") | Q(ace_opportunity_id__regex=r"^O[0-9]+$"),
+                name="application_ace_id_format",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ApplicationStatus.CREDITS_ISSUED)
+                | Q(issued_amount__gt=0),
+                name="application_issued_has_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program.code} for {self.startup}"
+
+
+class ApplicationEvent(models.Model):
+    application = models.ForeignKey(
+        CreditApplication, on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=20, choices=ApplicationStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=ApplicationStatus.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"

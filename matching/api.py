@@ -1,0 +1,79 @@
+"""Intake API: one view per action (HackSoft style)."""
+
+import hmac
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from . import services
+from .idempotency import HEADER, idempotent
+from .models import Intake
+from .serializers import IntakeCreatedSerializer, IntakeDetailSerializer, IntakeInputSerializer
+
+
+class IntakeCreateApi(APIView):
+    authentication_classes: list = []  # anonymous; the founder gets a token back
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "intake"
+
+    @extend_schema(
+        request=IntakeInputSerializer,
+        responses={201: IntakeCreatedSerializer},
+        parameters=[OpenApiParameter(HEADER, str, OpenApiParameter.HEADER, required=False)],
+        summary="Submit a founder's intake",
+    )
+    def post(self, request):
+        return idempotent(request, scope="intake.create", handler=lambda: self._create(request))
+
+    def _create(self, request) -> Response:
+        serializer = IntakeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        intake, token, _ = services.intake_submit(
+            company=dict(data["company"]),
+            founder_name=data["founder"]["name"],
+            founder_email=data["founder"]["email"],
+            workload=dict(data["workload"]),
+        )
+        body = IntakeCreatedSerializer(
+            {
+                "id": intake.pk,
+                "status": intake.status,
+                "token": token,
+                "dashboard_url": settings.SITE_URL.rstrip("/") + reverse("founder-dashboard"),
+            }
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class IntakeDetailApi(APIView):
+    """The founder's own intake: by its token, or signed in as its founder. Else 404."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: IntakeDetailSerializer}, summary="Read one intake")
+    def get(self, request, intake_id: int):
+        intake = get_object_or_404(
+            Intake.objects.select_related("startup", "workload", "founder"), pk=intake_id
+        )
+        if not self._may_read(request, intake):
+            # Someone else's intake looks exactly like a missing one.
+            return Response({"detail": "No intake with this id."}, status=status.HTTP_404_NOT_FOUND)
+        return Response(IntakeDetailSerializer(intake).data)
+
+    @staticmethod
+    def _may_read(request, intake: Intake) -> bool:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "token" and token:
+            return hmac.compare_digest(services.intake_token_hash(token.strip()), intake.access_token_hash)
+        user = request._request.user
+        return user.is_authenticated and user.pk == intake.founder_id

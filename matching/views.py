@@ -1,0 +1,65 @@
+"""The founder's pages: the intake form, the sign-in link and the dashboard."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from workloads.choices import USE_CASE_PRESETS
+
+from . import selectors, services
+from .forms import CompanyForm, FounderForm, WorkloadForm
+from .signin import signin_token_user
+
+
+@require_http_methods(["GET", "POST"])
+def intake(request):
+    data = request.POST if request.method == "POST" else None
+    company = CompanyForm(data, initial={"country": "US", "aws_paid_plan": True})
+    founder = FounderForm(data)
+    workload = WorkloadForm(data, initial=WorkloadForm.INITIAL)
+    if data is not None and all([company.is_valid(), founder.is_valid(), workload.is_valid()]):
+        intake_row, _, created = services.intake_submit(
+            company=company.cleaned_data,
+            founder_name=founder.cleaned_data["name"],
+            founder_email=founder.cleaned_data["email"],
+            workload=workload.cleaned_data,
+        )
+        if created:
+            login(request, intake_row.founder, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("founder-dashboard")
+        if request.user.pk == intake_row.founder_id:
+            return redirect("founder-dashboard")
+        # An existing account: only its owner may open it, through the e-mailed link.
+        return render(request, "matching/check_email.html", {"email": intake_row.founder.email})
+    return render(
+        request,
+        "matching/intake.html",
+        {
+            "company_form": company,
+            "founder_form": founder,
+            "workload_form": workload,
+            "presets": USE_CASE_PRESETS,
+        },
+        status=400 if data is not None else 200,
+    )
+
+
+@require_GET
+def signin_link(request, token: str):
+    user = signin_token_user(token)
+    if user is None:
+        messages.error(request, "That sign-in link has expired or was already used.")
+        return render(request, "matching/signin_invalid.html", status=400)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("founder-dashboard")
+
+
+@login_required
+@require_GET
+def founder_dashboard(request):
+    intakes = list(selectors.intakes_for_founder(founder=request.user)[:20])
+    context = {"intakes": intakes, "latest": intakes[0] if intakes else None}
+    template = "matching/_intake_status.html" if request.htmx else "matching/dashboard.html"
+    return render(request, template, context)

@@ -1,0 +1,45 @@
+from django.contrib import admin
+
+from .models import AuditEvent, Startup, Workload
+
+
+class WorkloadInline(admin.StackedInline):
+    model = Workload
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Startup)
+class StartupAdmin(admin.ModelAdmin):
+    list_display = ["name", "stage", "country", "industry", "founder", "aws_paid_plan", "created_at"]
+    list_filter = ["stage", "industry", "country", "aws_paid_plan", "uses_china_regions"]
+    search_fields = ["name", "website", "founder__email", "aws_account_id", "activate_org_id"]
+    list_select_related = ["founder"]
+    raw_id_fields = ["founder"]
+    date_hierarchy = "created_at"
+    inlines = [WorkloadInline]
+
+
+@admin.register(Workload)
+class WorkloadAdmin(admin.ModelAdmin):
+    list_display = ["startup", "use_case", "region", "monthly_requests", "baseline_tier", "created_at"]
+    list_filter = ["use_case", "region", "baseline_tier"]
+    search_fields = ["startup__name", "description"]
+    list_select_related = ["startup"]
+    raw_id_fields = ["startup"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "action", "object_repr", "actor"]
+    list_filter = ["action", "content_type"]
+    search_fields = ["action", "object_repr", "actor__email", "object_id"]
+    list_select_related = ["actor", "content_type"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,104 @@
+"""Enumerations shared by the intake form, the API and the engines."""
+
+from django.db import models
+
+
+class Stage(models.TextChoices):
+    BOOTSTRAPPED = "bootstrapped", "Bootstrapped (no outside funding)"
+    PRE_SEED = "pre_seed", "Pre-seed"
+    SEED = "seed", "Seed"
+    SERIES_A = "series_a", "Series A"
+    SERIES_B = "series_b", "Series B"
+    SERIES_C_PLUS = "series_c_plus", "Series C or later"
+
+
+class Industry(models.TextChoices):
+    """The industry list of AWS Partner Central (ACE) opportunities, verbatim.
+
+    tests/workloads/test_choices.py checks it against botocore's service model.
+    """
+
+    AEROSPACE = "Aerospace"
+    AGRICULTURE = "Agriculture"
+    AUTOMOTIVE = "Automotive"
+    COMPUTERS_AND_ELECTRONICS = "Computers and Electronics"
+    CONSUMER_GOODS = "Consumer Goods"
+    EDUCATION = "Education"
+    ENERGY_OIL_AND_GAS = "Energy - Oil and Gas"
+    ENERGY_POWER_AND_UTILITIES = "Energy - Power and Utilities"
+    FINANCIAL_SERVICES = "Financial Services"
+    GAMING = "Gaming"
+    GOVERNMENT = "Government"
+    HEALTHCARE = "Healthcare"
+    HOSPITALITY = "Hospitality"
+    LIFE_SCIENCES = "Life Sciences"
+    MANUFACTURING = "Manufacturing"
+    MARKETING_AND_ADVERTISING = "Marketing and Advertising"
+    MEDIA_AND_ENTERTAINMENT = "Media and Entertainment"
+    MINING = "Mining"
+    NON_PROFIT_ORGANIZATION = "Non-Profit Organization"
+    PROFESSIONAL_SERVICES = "Professional Services"
+    REAL_ESTATE_AND_CONSTRUCTION = "Real Estate and Construction"
+    RETAIL = "Retail"
+    SOFTWARE_AND_INTERNET = "Software and Internet"
+    TELECOMMUNICATIONS = "Telecommunications"
+    TRANSPORTATION_AND_LOGISTICS = "Transportation and Logistics"
+    TRAVEL = "Travel"
+    WHOLESALE_AND_DISTRIBUTION = "Wholesale and Distribution"
+    OTHER = "Other"
+
+
+class UseCase(models.TextChoices):
+    CLASSIFICATION = "classification", "Classification / tagging"
+    ROUTING_TRIAGE = "routing_triage", "Routing / triage"
+    EXTRACTION = "extraction", "Data extraction"
+    SUMMARIZATION = "summarization", "Summarization"
+    SUPPORT_CHAT = "support_chat", "Customer support chat"
+    RAG = "rag", "Question answering over documents (RAG)"
+    CONTENT_GENERATION = "content_generation", "Content generation"
+    CODING = "coding", "Coding assistant"
+    MULTI_STEP_REASONING = "multi_step_reasoning", "Multi-step reasoning / agents"
+    OTHER = "other", "Something else"
+
+
+class Tier(models.TextChoices):
+    HAIKU = "haiku", "Haiku (fast, cheapest)"
+    SONNET = "sonnet", "Sonnet (balanced)"
+    OPUS = "opus", "Opus (frontier)"
+
+
+class AwsRegion(models.TextChoices):
+    """Regions where Amazon Bedrock serves Anthropic models."""
+
+    US_EAST_1 = "us-east-1", "US East (N. Virginia)"
+    US_EAST_2 = "us-east-2", "US East (Ohio)"
+    US_WEST_2 = "us-west-2", "US West (Oregon)"
+    CA_CENTRAL_1 = "ca-central-1", "Canada (Central)"
+    SA_EAST_1 = "sa-east-1", "South America (São Paulo)"
+    EU_WEST_1 = "eu-west-1", "Europe (Ireland)"
+    EU_WEST_2 = "eu-west-2", "Europe (London)"
+    EU_WEST_3 = "eu-west-3", "Europe (Paris)"
+    EU_CENTRAL_1 = "eu-central-1", "Europe (Frankfurt)"
+    EU_NORTH_1 = "eu-north-1", "Europe (Stockholm)"
+    EU_SOUTH_1 = "eu-south-1", "Europe (Milan)"
+    AP_SOUTH_1 = "ap-south-1", "Asia Pacific (Mumbai)"
+    AP_NORTHEAST_1 = "ap-northeast-1", "Asia Pacific (Tokyo)"
+    AP_NORTHEAST_2 = "ap-northeast-2", "Asia Pacific (Seoul)"
+    AP_SOUTHEAST_1 = "ap-southeast-1", "Asia Pacific (Singapore)"
+    AP_SOUTHEAST_2 = "ap-southeast-2", "Asia Pacific (Sydney)"
+
+
+# "Cheapest tier that clears the bar": how much of each use case typically needs a bigger
+# model. Choosing a use case on the intake form pre-fills these shares; founders can edit.
+USE_CASE_PRESETS: dict[str, dict[str, float]] = {
+    UseCase.CLASSIFICATION: {"sonnet": 0.03, "opus": 0.0},
+    UseCase.ROUTING_TRIAGE: {"sonnet": 0.05, "opus": 0.0},
+    UseCase.EXTRACTION: {"sonnet": 0.08, "opus": 0.0},
+    UseCase.SUMMARIZATION: {"sonnet": 0.10, "opus": 0.0},
+    UseCase.SUPPORT_CHAT: {"sonnet": 0.15, "opus": 0.02},
+    UseCase.RAG: {"sonnet": 0.20, "opus": 0.02},
+    UseCase.CONTENT_GENERATION: {"sonnet": 0.25, "opus": 0.05},
+    UseCase.CODING: {"sonnet": 0.50, "opus": 0.15},
+    UseCase.MULTI_STEP_REASONING: {"sonnet": 0.45, "opus": 0.25},
+    UseCase.OTHER: {"sonnet": 0.20, "opus": 0.05},
+}
