@@ -22,7 +22,14 @@ class ApplicationEventInline(admin.TabularInline):
 
 @admin.register(CreditApplication)
 class CreditApplicationAdmin(admin.ModelAdmin):
-    list_display = ["startup", "program", "status", "requested_amount", "issued_amount", "updated_at"]
+    list_display = [
+        "startup",
+        "program",
+        "status",
+        "requested_amount",
+        "issued_amount",
+        "updated_at",
+    ]
     list_filter = ["status", "program"]
     search_fields = ["startup__name", "ace_opportunity_id"]
     list_select_related = ["startup", "program"]

@@ -138,8 +138,7 @@ class CreditApplication(models.Model):
                 name="application_ace_id_format",
             ),
             models.CheckConstraint(
-                condition=~Q(status=ApplicationStatus.CREDITS_ISSUED)
-                | Q(issued_amount__gt=0),
+                condition=~Q(status=ApplicationStatus.CREDITS_ISSUED) | Q(issued_amount__gt=0),
                 name="application_issued_has_amount",
             ),
         ]

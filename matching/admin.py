@@ -11,7 +11,14 @@ class PartnerMembershipInline(admin.TabularInline):
 
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
-    list_display = ["name", "tier", "is_active", "accepting_leads", "capacity", "vetting_expires_on"]
+    list_display = [
+        "name",
+        "tier",
+        "is_active",
+        "accepting_leads",
+        "capacity",
+        "vetting_expires_on",
+    ]
     list_filter = ["tier", "is_active", "accepting_leads"]
     search_fields = ["name", "slug", "contact_email"]
     prepopulated_fields = {"slug": ["name"]}

@@ -9,19 +9,19 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from . import services
 from .idempotency import HEADER, idempotent
 from .models import Intake
 from .serializers import IntakeCreatedSerializer, IntakeDetailSerializer, IntakeInputSerializer
+from .throttling import LiveScopedRateThrottle
 
 
 class IntakeCreateApi(APIView):
     authentication_classes: list = []  # anonymous; the founder gets a token back
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [LiveScopedRateThrottle]
     throttle_scope = "intake"
 
     @extend_schema(
@@ -74,6 +74,8 @@ class IntakeDetailApi(APIView):
     def _may_read(request, intake: Intake) -> bool:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "token" and token:
-            return hmac.compare_digest(services.intake_token_hash(token.strip()), intake.access_token_hash)
+            return hmac.compare_digest(
+                services.intake_token_hash(token.strip()), intake.access_token_hash
+            )
         user = request._request.user
         return user.is_authenticated and user.pk == intake.founder_id

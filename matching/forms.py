@@ -30,7 +30,11 @@ class CompanyForm(forms.ModelForm):
             "founded_on": forms.DateInput(attrs={"type": "date"}),
             "website": forms.URLInput(attrs={"placeholder": "https://"}),
             "aws_account_id": forms.TextInput(
-                attrs={"inputmode": "numeric", "pattern": "[0-9]{12}", "placeholder": "210987654321"}
+                attrs={
+                    "inputmode": "numeric",
+                    "pattern": "[0-9]{12}",
+                    "placeholder": "210987654321",
+                }
             ),
         }
 
@@ -68,7 +72,12 @@ class WorkloadForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             **{
                 name: forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "1"})
-                for name in ("cache_hit_rate", "batch_share", "escalation_sonnet", "escalation_opus")
+                for name in (
+                    "cache_hit_rate",
+                    "batch_share",
+                    "escalation_sonnet",
+                    "escalation_opus",
+                )
             },
             "monthly_growth": forms.NumberInput(attrs={"step": "0.01", "min": "-0.5", "max": "5"}),
         }

@@ -41,14 +41,14 @@ class CompanyInputSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "stage": {"error_messages": accepted(Stage)},
             "industry": {"error_messages": accepted(Industry)},
-            "founded_on": {
-                "error_messages": {"invalid": "Enter the founding date as YYYY-MM-DD."}
-            },
+            "founded_on": {"error_messages": {"invalid": "Enter the founding date as YYYY-MM-DD."}},
         }
 
     def validate(self, attrs):
         if attrs.get("country") == "US" and not attrs.get("state"):
-            raise serializers.ValidationError({"state": "Enter the state for a US address (e.g. WA)."})
+            raise serializers.ValidationError(
+                {"state": "Enter the state for a US address (e.g. WA)."}
+            )
         return attrs
 
 

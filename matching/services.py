@@ -101,7 +101,9 @@ def intakes_stuck_requeue(*, older_than_seconds: int = 120, limit: int = 100) ->
     with transaction.atomic():
         ids = list(
             Intake.objects.select_for_update(skip_locked=True)
-            .filter(status__in=[IntakeStatus.RECEIVED, IntakeStatus.PROCESSING], updated_at__lt=cutoff)
+            .filter(
+                status__in=[IntakeStatus.RECEIVED, IntakeStatus.PROCESSING], updated_at__lt=cutoff
+            )
             .order_by("updated_at")
             .values_list("pk", flat=True)[:limit]
         )

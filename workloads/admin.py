@@ -11,7 +11,15 @@ class WorkloadInline(admin.StackedInline):
 
 @admin.register(Startup)
 class StartupAdmin(admin.ModelAdmin):
-    list_display = ["name", "stage", "country", "industry", "founder", "aws_paid_plan", "created_at"]
+    list_display = [
+        "name",
+        "stage",
+        "country",
+        "industry",
+        "founder",
+        "aws_paid_plan",
+        "created_at",
+    ]
     list_filter = ["stage", "industry", "country", "aws_paid_plan", "uses_china_regions"]
     search_fields = ["name", "website", "founder__email", "aws_account_id", "activate_org_id"]
     list_select_related = ["founder"]
@@ -22,7 +30,14 @@ class StartupAdmin(admin.ModelAdmin):
 
 @admin.register(Workload)
 class WorkloadAdmin(admin.ModelAdmin):
-    list_display = ["startup", "use_case", "region", "monthly_requests", "baseline_tier", "created_at"]
+    list_display = [
+        "startup",
+        "use_case",
+        "region",
+        "monthly_requests",
+        "baseline_tier",
+        "created_at",
+    ]
     list_filter = ["use_case", "region", "baseline_tier"]
     search_fields = ["startup__name", "description"]
     list_select_related = ["startup"]

@@ -60,7 +60,10 @@ class Startup(models.Model):
     )
     country = CountryField(help_text="Where the company is registered.")
     state = models.CharField(
-        "state or region", max_length=64, blank=True, help_text="Required for US addresses (e.g. WA)."
+        "state or region",
+        max_length=64,
+        blank=True,
+        help_text="Required for US addresses (e.g. WA).",
     )
     postal_code = models.CharField(max_length=20, blank=True)
     industry = models.CharField(
@@ -230,12 +233,15 @@ class Workload(models.Model):
                     condition=Q(**{f"{field}__gte": 0, f"{field}__lte": 1}),
                     name=f"workload_{field}_is_share",
                 )
-                for field in ("cache_hit_rate", "batch_share", "escalation_sonnet", "escalation_opus")
+                for field in (
+                    "cache_hit_rate",
+                    "batch_share",
+                    "escalation_sonnet",
+                    "escalation_opus",
+                )
             ],
             models.CheckConstraint(
-                condition=Q(
-                    escalation_sonnet__lte=1 + SHARE_TOLERANCE - F("escalation_opus")
-                ),
+                condition=Q(escalation_sonnet__lte=1 + SHARE_TOLERANCE - F("escalation_opus")),
                 name="workload_escalation_at_most_one",
             ),
         ]
@@ -273,18 +279,19 @@ def workload_cross_field_errors(
 ) -> dict[str, str]:
     """Rules that span fields; shared by the model, the form and the API serializer."""
     errors: dict[str, str] = {}
-    if input_tokens is not None and cached_prefix_tokens is not None:
-        if cached_prefix_tokens > input_tokens:
-            errors["cached_prefix_tokens"] = (
-                f"The cached prefix ({cached_prefix_tokens} tokens) is part of the prompt, so it "
-                f"cannot be larger than the input tokens ({input_tokens})."
-            )
-    if escalation_sonnet is not None and escalation_opus is not None:
-        if escalation_sonnet + escalation_opus > 1 + SHARE_TOLERANCE:
-            errors["escalation"] = (
-                "sonnet + opus must be at most 1 (the rest runs on Haiku); "
-                f"you sent {escalation_sonnet} + {escalation_opus}."
-            )
+    if None not in (input_tokens, cached_prefix_tokens) and cached_prefix_tokens > input_tokens:
+        errors["cached_prefix_tokens"] = (
+            f"The cached prefix ({cached_prefix_tokens} tokens) is part of the prompt, so it "
+            f"cannot be larger than the input tokens ({input_tokens})."
+        )
+    if (
+        None not in (escalation_sonnet, escalation_opus)
+        and escalation_sonnet + escalation_opus > 1 + SHARE_TOLERANCE
+    ):
+        errors["escalation"] = (
+            "sonnet + opus must be at most 1 (the rest runs on Haiku); "
+            f"you sent {escalation_sonnet} + {escalation_opus}."
+        )
     return errors
 
 
@@ -300,7 +307,9 @@ class AuditEvent(models.Model):
     )
     action = models.CharField(
         max_length=64,
-        validators=[RegexValidator(r"^[a-z_]+(\.[a-z_]+)+$", "Use a dotted name like lead.assigned.")],
+        validators=[
+            RegexValidator(r"^[a-z_]+(\.[a-z_]+)+$", "Use a dotted name like lead.assigned.")
+        ],
     )
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.CharField(max_length=64)

@@ -72,26 +72,106 @@ PROGRAMS = [
 
 PARTNERS = [
     # slug, name, tier, countries, competencies
-    ("northwind", "Northwind Cloud", PartnerTier.PREMIER, ["US", "CA"], ["generative_ai", "machine_learning"]),
-    ("bluebird", "Bluebird Consulting", PartnerTier.ADVANCED, ["US", "GB", "DE"], ["generative_ai", "devops"]),
+    (
+        "northwind",
+        "Northwind Cloud",
+        PartnerTier.PREMIER,
+        ["US", "CA"],
+        ["generative_ai", "machine_learning"],
+    ),
+    (
+        "bluebird",
+        "Bluebird Consulting",
+        PartnerTier.ADVANCED,
+        ["US", "GB", "DE"],
+        ["generative_ai", "devops"],
+    ),
     ("cedar-labs", "Cedar Labs", PartnerTier.ADVANCED, ["US"], ["generative_ai", "data_analytics"]),
     ("fjord-ai", "Fjord AI", PartnerTier.SELECT, ["DE", "FR", "NL", "SE"], ["generative_ai"]),
-    ("harbor-data", "Harbor Data", PartnerTier.SELECT, ["GB", "IE"], ["data_analytics", "machine_learning"]),
+    (
+        "harbor-data",
+        "Harbor Data",
+        PartnerTier.SELECT,
+        ["GB", "IE"],
+        ["data_analytics", "machine_learning"],
+    ),
     ("summit-ops", "Summit Ops", PartnerTier.ADVANCED, ["US", "MX"], ["devops", "migration"]),
-    ("lantern", "Lantern Systems", PartnerTier.PREMIER, ["IN", "SG"], ["generative_ai", "migration"]),
-    ("kestrel", "Kestrel Partners", PartnerTier.SELECT, ["AU", "NZ"], ["generative_ai", "machine_learning"]),
-    ("meridian", "Meridian Cloud", PartnerTier.ADVANCED, ["FR", "ES", "IT"], ["generative_ai", "security"]),
+    (
+        "lantern",
+        "Lantern Systems",
+        PartnerTier.PREMIER,
+        ["IN", "SG"],
+        ["generative_ai", "migration"],
+    ),
+    (
+        "kestrel",
+        "Kestrel Partners",
+        PartnerTier.SELECT,
+        ["AU", "NZ"],
+        ["generative_ai", "machine_learning"],
+    ),
+    (
+        "meridian",
+        "Meridian Cloud",
+        PartnerTier.ADVANCED,
+        ["FR", "ES", "IT"],
+        ["generative_ai", "security"],
+    ),
     ("orca-labs", "Orca Labs", PartnerTier.SELECT, ["BR", "AR"], ["generative_ai"]),
-    ("pinecone-works", "Pinecone Works", PartnerTier.ADVANCED, ["US", "CA"], ["machine_learning", "saas"]),
-    ("quartz", "Quartz Integration", PartnerTier.PREMIER, ["JP", "KR"], ["generative_ai", "data_analytics"]),
+    (
+        "pinecone-works",
+        "Pinecone Works",
+        PartnerTier.ADVANCED,
+        ["US", "CA"],
+        ["machine_learning", "saas"],
+    ),
+    (
+        "quartz",
+        "Quartz Integration",
+        PartnerTier.PREMIER,
+        ["JP", "KR"],
+        ["generative_ai", "data_analytics"],
+    ),
 ]
 
 STARTUPS = [
     # founder e-mail, founder name, company, stage, use case, requests, escalation (sonnet, opus)
-    ("founder@acme.test", "Ada Acme", "Acme Analytics", Stage.SEED, UseCase.CLASSIFICATION, 400_000, (0.05, 0.0)),
-    ("maya@tidewater.test", "Maya Chen", "Tidewater Health", Stage.SERIES_A, UseCase.RAG, 1_200_000, (0.2, 0.02)),
-    ("sam@forgecode.test", "Sam Ortiz", "ForgeCode", Stage.PRE_SEED, UseCase.CODING, 150_000, (0.5, 0.15)),
-    ("li@bramble.test", "Li Wei", "Bramble Support", Stage.SERIES_B, UseCase.SUPPORT_CHAT, 3_000_000, (0.15, 0.02)),
+    (
+        "founder@acme.test",
+        "Ada Acme",
+        "Acme Analytics",
+        Stage.SEED,
+        UseCase.CLASSIFICATION,
+        400_000,
+        (0.05, 0.0),
+    ),
+    (
+        "maya@tidewater.test",
+        "Maya Chen",
+        "Tidewater Health",
+        Stage.SERIES_A,
+        UseCase.RAG,
+        1_200_000,
+        (0.2, 0.02),
+    ),
+    (
+        "sam@forgecode.test",
+        "Sam Ortiz",
+        "ForgeCode",
+        Stage.PRE_SEED,
+        UseCase.CODING,
+        150_000,
+        (0.5, 0.15),
+    ),
+    (
+        "li@bramble.test",
+        "Li Wei",
+        "Bramble Support",
+        Stage.SERIES_B,
+        UseCase.SUPPORT_CHAT,
+        3_000_000,
+        (0.15, 0.02),
+    ),
 ]
 
 
@@ -100,15 +180,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
-            raise CommandError("seed_demo creates logins with the password 'demo'; run it with DEBUG on only.")
+            raise CommandError(
+                "seed_demo creates logins with the password 'demo'; run it with DEBUG on only."
+            )
         with transaction.atomic():
             self._programs()
             self._users_and_partners()
             self._startups()
-        self.stdout.write(self.style.SUCCESS(
-            "Demo data ready. Logins (password 'demo'): operator@cloudroute.test, "
-            "partner@northwind.test, partner@bluebird.test, founder@acme.test"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo data ready. Logins (password 'demo'): operator@cloudroute.test, "
+                "partner@northwind.test, partner@bluebird.test, founder@acme.test"
+            )
+        )
 
     def _user(self, email: str, name: str, *, staff: bool = False):
         user, _ = get_user_model().objects.update_or_create(
@@ -167,7 +251,7 @@ class Command(BaseCommand):
             workload = startup.workloads.first() or Workload.objects.create(
                 startup=startup,
                 use_case=use_case,
-                description=f"{company} runs {use_case.label.lower()} for its customers on Bedrock.",
+                description=f"{company} runs {use_case.label.lower()} on Bedrock for customers.",
                 region="us-west-2",
                 monthly_requests=requests,
                 monthly_growth=0.04,

@@ -1,0 +1,74 @@
+"""Shared fixtures. With CI=true the suite must run on PostgreSQL and Redis, or fail loudly."""
+
+import os
+import uuid
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+from rest_framework.test import APIClient
+
+from cloudroute.celery import app as celery_app
+
+from .factories import intake_payload
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_sessionstart(session):
+    """In CI a missing service fails the run; it never quietly falls back to SQLite."""
+    if not IN_CI:
+        return
+    problems = []
+    engine = django_settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        problems.append(f"DATABASE_URL must point at PostgreSQL in CI (engine is {engine})")
+    if not django_settings.REDIS_URL:
+        problems.append("REDIS_URL must be set in CI")
+    else:
+        try:
+            redis.Redis.from_url(django_settings.REDIS_URL, socket_connect_timeout=3).ping()
+        except redis.RedisError as exc:
+            problems.append(f"Redis at {django_settings.REDIS_URL} does not answer: {exc}")
+    if problems:
+        pytest.exit("CI=true but: " + "; ".join(problems), returncode=3)
+
+
+def require_services() -> None:
+    """For tests that need real PostgreSQL + Redis: skip on a laptop, fail in CI."""
+    engine = django_settings.DATABASES["default"]["ENGINE"]
+    missing = []
+    if "postgresql" not in engine:
+        missing.append("PostgreSQL (DATABASE_URL)")
+    if not django_settings.REDIS_URL:
+        missing.append("Redis (REDIS_URL)")
+    if missing:
+        message = "needs " + " and ".join(missing)
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _tasks_inline_and_generous_throttles(request, settings):
+    """Unit tests run Celery tasks inline; integration tests use a real worker instead."""
+    if request.node.get_closest_marker("integration") is None:
+        celery_app.conf.task_always_eager = True
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "intake": "100000/minute"},
+    }
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    yield
+    celery_app.conf.task_always_eager = django_settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def payload() -> dict:
+    """A valid intake body, as in the Foundation issue; each call gets a fresh e-mail."""
+    return intake_payload(email=f"founder-{uuid.uuid4().hex[:8]}@example.com")
