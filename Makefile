@@ -11,7 +11,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3.14 \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done)
 
-.PHONY: run test lint format bench check-python clean worker
+.PHONY: install run test lint format check-python clean worker
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -28,6 +28,8 @@ $(STAMP): pyproject.toml | check-python
 .env:
 	@echo "Writing .env with a fresh SECRET_KEY for local runs"
 	@$(PY) -c 'import secrets; print("SECRET_KEY=" + secrets.token_urlsafe(50))' > .env
+
+install: $(STAMP)
 
 run: $(STAMP) .env
 	$(PY) manage.py migrate --noinput

@@ -60,7 +60,12 @@ class IntakeDetailApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: IntakeDetailSerializer}, summary="Read one intake")
+    @extend_schema(
+        responses={200: IntakeDetailSerializer},
+        summary="Read one intake",
+        description="Send the token from the 201 response as `Authorization: Token <token>`, "
+        "or call it signed in as the founder. Anyone else's intake is a 404.",
+    )
     def get(self, request, intake_id: int):
         intake = get_object_or_404(
             Intake.objects.select_related("startup", "workload", "founder"), pk=intake_id
