@@ -36,7 +36,7 @@ def _broker_status() -> str:
             return "ok" if client.ping() else "down"
         finally:
             client.close()
-    except redis.RedisError:
+    except (redis.RedisError, ValueError):  # ValueError: a malformed REDIS_URL
         return "down"
 
 

@@ -137,8 +137,11 @@ class CreditApplication(models.Model):
                 condition=Q(ace_opportunity_id="") | Q(ace_opportunity_id__regex=r"^O[0-9]+$"),
                 name="application_ace_id_format",
             ),
+            # isnull=False: a CHECK passes when it evaluates to NULL, so `NULL > 0` alone
+            # would let "credits issued" through without an amount.
             models.CheckConstraint(
-                condition=~Q(status=ApplicationStatus.CREDITS_ISSUED) | Q(issued_amount__gt=0),
+                condition=~Q(status=ApplicationStatus.CREDITS_ISSUED)
+                | Q(issued_amount__isnull=False, issued_amount__gt=0),
                 name="application_issued_has_amount",
             ),
         ]

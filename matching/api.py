@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -57,7 +58,10 @@ class IntakeCreateApi(APIView):
 class IntakeDetailApi(APIView):
     """The founder's own intake: by its token, or signed in as its founder. Else 404."""
 
-    authentication_classes: list = []
+    # Session only: the intake token is checked below, not by DRF's TokenAuthentication.
+    # (DRF replaces request._request.user with its own result, so the session must be read
+    # through an authentication class, or a signed-in founder looks anonymous.)
+    authentication_classes = [SessionAuthentication]
     permission_classes = [AllowAny]
 
     @extend_schema(
@@ -82,5 +86,5 @@ class IntakeDetailApi(APIView):
             return hmac.compare_digest(
                 services.intake_token_hash(token.strip()), intake.access_token_hash
             )
-        user = request._request.user
+        user = request.user
         return user.is_authenticated and user.pk == intake.founder_id

@@ -40,8 +40,10 @@ def intake_submit(
     email = User.objects.normalize_email(founder_email).lower()
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
+        # iexact: accounts made elsewhere (e.g. the admin) may keep capitals in the e-mail,
+        # and the case-insensitive unique index would refuse a lowercase twin.
         founder, created = User.objects.get_or_create(
-            email=email, defaults={"full_name": founder_name}
+            email__iexact=email, defaults={"email": email, "full_name": founder_name}
         )
         if created:
             founder.set_unusable_password()

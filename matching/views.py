@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -12,6 +13,8 @@ from . import selectors, services
 from .forms import CompanyForm, FounderForm, WorkloadForm
 from .signin import signin_token_user
 
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
 
 @require_http_methods(["GET", "POST"])
 def intake(request):
@@ -20,14 +23,19 @@ def intake(request):
     founder = FounderForm(data)
     workload = WorkloadForm(data, initial=WorkloadForm.INITIAL)
     if data is not None and all([company.is_valid(), founder.is_valid(), workload.is_valid()]):
-        intake_row, _, created = services.intake_submit(
-            company=company.cleaned_data,
-            founder_name=founder.cleaned_data["name"],
-            founder_email=founder.cleaned_data["email"],
-            workload=workload.cleaned_data,
-        )
+        # The e-mailed sign-in link is signed with the founder's last_login, which login()
+        # changes: sign a new founder in before commit, so the e-mail task (run on commit)
+        # signs the link with the new stamp instead of one that is already stale.
+        with transaction.atomic():
+            intake_row, _, created = services.intake_submit(
+                company=company.cleaned_data,
+                founder_name=founder.cleaned_data["name"],
+                founder_email=founder.cleaned_data["email"],
+                workload=workload.cleaned_data,
+            )
+            if created:
+                login(request, intake_row.founder, backend=MODEL_BACKEND)
         if created:
-            login(request, intake_row.founder, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("founder-dashboard")
         if request.user.pk == intake_row.founder_id:
             return redirect("founder-dashboard")
@@ -52,7 +60,7 @@ def signin_link(request, token: str):
     if user is None:
         messages.error(request, "That sign-in link has expired or was already used.")
         return render(request, "matching/signin_invalid.html", status=400)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=MODEL_BACKEND)
     return redirect("founder-dashboard")
 
 

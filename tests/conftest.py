@@ -72,3 +72,9 @@ def api_client() -> APIClient:
 def payload() -> dict:
     """A valid intake body, as in the Foundation issue; each call gets a fresh e-mail."""
     return intake_payload(email=f"founder-{uuid.uuid4().hex[:8]}@example.com")
+
+
+@pytest.fixture
+def fast_password_hasher(settings):
+    """Opt-in: hash passwords with MD5 in tests (PBKDF2 costs about 0.25 s per user)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -106,7 +106,9 @@ class IntakeFactory(factory.django.DjangoModelFactory):
     workload = factory.SubFactory(WorkloadFactory)
     startup = factory.SelfAttribute("workload.startup")
     founder = factory.SelfAttribute("workload.startup.founder")
-    access_token_hash = factory.Sequence(lambda n: hashlib.sha256(f"token-{n}".encode()).hexdigest())
+    access_token_hash = factory.Sequence(
+        lambda n: hashlib.sha256(f"token-{n}".encode()).hexdigest()
+    )
 
 
 class CreditProgramFactory(factory.django.DjangoModelFactory):

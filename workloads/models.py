@@ -34,10 +34,12 @@ aws_account_id_validator = RegexValidator(
 )
 
 
+# Validator messages are %-formatted with the value (Django's BaseValidator), so a literal
+# percent sign is written %%; a lone % made every out-of-range form submission a 500.
 def share_validators() -> list:
     return [
-        MinValueValidator(0.0, "Enter a share between 0 and 1 (e.g. 0.25 for 25%)."),
-        MaxValueValidator(1.0, "Enter a share between 0 and 1 (e.g. 0.25 for 25%)."),
+        MinValueValidator(0.0, "Enter a share between 0 and 1 (e.g. 0.25 for 25%%)."),
+        MaxValueValidator(1.0, "Enter a share between 0 and 1 (e.g. 0.25 for 25%%)."),
     ]
 
 
@@ -89,6 +91,7 @@ class Startup(models.Model):
         max_digits=12,
         decimal_places=2,
         default=Decimal("0.00"),
+        verbose_name="Activate credits received before",
         help_text="AWS Activate credits you received before, in USD (0 if none).",
         validators=[
             MinValueValidator(Decimal("0"), "Enter an amount of 0 or more."),
@@ -163,8 +166,8 @@ class Workload(models.Model):
         default=0.0,
         help_text="Expected growth per month as a fraction: 0.05 means +5% a month.",
         validators=[
-            MinValueValidator(-0.5, "Growth per month must be at least -0.5 (-50%)."),
-            MaxValueValidator(5.0, "Growth per month must be at most 5 (+500%)."),
+            MinValueValidator(-0.5, "Growth per month must be at least -0.5 (-50%%)."),
+            MaxValueValidator(5.0, "Growth per month must be at most 5 (+500%%)."),
         ],
     )
     input_tokens = models.PositiveIntegerField(

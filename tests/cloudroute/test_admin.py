@@ -1,0 +1,132 @@
+"""The operators' admin: every registered model's pages load, and founders stay out."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from credits.models import ApplicationEvent
+from matching.models import IdempotencyKey
+from tests.factories import (
+    CreditApplicationFactory,
+    IntakeFactory,
+    LeadFactory,
+    PartnerMembershipFactory,
+    UserFactory,
+)
+from workloads.audit import audit_log
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
+
+OUR_APPS = {"cloudroute", "workloads", "credits", "matching"}
+REGISTERED = sorted(
+    (model._meta.app_label, model._meta.model_name) for model in admin.site._registry
+)
+
+
+@pytest.fixture
+def operator_client(client):
+    client.force_login(UserFactory(email="operator@example.com", is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
+def some_rows():
+    """At least one row in each of our models, so changelists render real rows."""
+    intake = IntakeFactory()
+    audit_log(actor=intake.founder, action="intake.submitted", subject=intake)
+    LeadFactory(workload=intake.workload)
+    PartnerMembershipFactory()
+    application = CreditApplicationFactory(startup=intake.startup)
+    ApplicationEvent.objects.create(application=application, to_status="draft")
+    IdempotencyKey.objects.create(
+        scope="intake.create",
+        key="retry-1",
+        request_fingerprint="0" * 64,
+        response_status=201,
+        response_body={"id": intake.pk},
+    )
+    return intake
+
+
+def test_it_registers_the_domain_models():
+    for app_label, model_name in [
+        ("cloudroute", "user"),
+        ("workloads", "startup"),
+        ("workloads", "workload"),
+        ("workloads", "auditevent"),
+        ("credits", "creditprogram"),
+        ("credits", "creditapplication"),
+        ("matching", "partner"),
+        ("matching", "intake"),
+        ("matching", "lead"),
+        ("matching", "idempotencykey"),
+    ]:
+        assert (app_label, model_name) in REGISTERED
+
+
+@pytest.mark.parametrize(("app_label", "model_name"), REGISTERED)
+def test_it_loads_each_changelist_with_a_search(operator_client, some_rows, app_label, model_name):
+    url = reverse(f"admin:{app_label}_{model_name}_changelist")
+
+    response = operator_client.get(url)
+    searched = operator_client.get(url, {"q": "x"})
+
+    assert response.status_code == 200
+    assert searched.status_code == 200
+    assert searched.context["cl"].query == "x"
+    if app_label in OUR_APPS:
+        assert response.context["cl"].result_count >= 1
+        assert 'id="result_list"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("app_label", "model_name"),
+    [("workloads", "startup"), ("matching", "partner"), ("credits", "creditprogram")],
+)
+def test_it_loads_the_add_page(operator_client, app_label, model_name):
+    response = operator_client.get(reverse(f"admin:{app_label}_{model_name}_add"))
+
+    assert response.status_code == 200
+    assert "<form" in response.content.decode()
+
+
+def test_it_loads_the_change_page_of_our_rows(operator_client, some_rows):
+    intake = some_rows
+    for name, pk in [
+        ("matching_intake", intake.pk),
+        ("workloads_startup", intake.startup_id),
+        ("workloads_workload", intake.workload_id),
+        ("cloudroute_user", intake.founder_id),
+    ]:
+        response = operator_client.get(reverse(f"admin:{name}_change", args=[pk]))
+        assert response.status_code == 200, name
+
+
+def test_it_finds_a_startup_by_its_founders_email(operator_client, some_rows):
+    url = reverse("admin:workloads_startup_changelist")
+
+    found = operator_client.get(url, {"q": some_rows.founder.email})
+    missed = operator_client.get(url, {"q": "nobody-by-this-name"})
+
+    assert some_rows.startup.name in found.content.decode()
+    assert some_rows.startup.name not in missed.content.decode()
+
+
+def test_it_keeps_audit_events_read_only(operator_client, some_rows):
+    assert operator_client.get(reverse("admin:workloads_auditevent_add")).status_code == 403
+
+
+def test_it_sends_a_founder_to_the_admin_login(client):
+    client.force_login(UserFactory(email="founder@example.com"))
+
+    for url in (reverse("admin:index"), reverse("admin:workloads_startup_changelist")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("admin:login"))
+
+
+def test_it_sends_an_anonymous_visitor_to_the_admin_login(client):
+    response = client.get(reverse("admin:matching_intake_changelist"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))

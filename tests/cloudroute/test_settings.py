@@ -1,0 +1,101 @@
+"""Production settings pass `manage.py check --deploy`; the laptop defaults stay safe."""
+
+import os
+import secrets
+import string
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+SCRUBBED = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "SECURE_HSTS_SECONDS")
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run manage.py in a fresh process; values given here win over the repository's .env."""
+    environment = {key: value for key, value in os.environ.items() if key not in SCRUBBED}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _secret_key() -> str:
+    alphabet = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
+    return "".join(secrets.choice(alphabet) for _ in range(60))
+
+
+def test_it_passes_the_deploy_checks_in_production():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY=_secret_key(),
+        ALLOWED_HOSTS="cloudroute.example",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_it_refuses_an_empty_secret_key_in_production():
+    # An explicit empty value: a developer's .env (read with setdefault) cannot fill it in.
+    code = "from django.conf import settings; print(settings.SECRET_KEY)"
+    result = _manage(
+        "shell", "-c", code, DEBUG="false", SECRET_KEY="", ALLOWED_HOSTS="cloudroute.example"
+    )
+
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_it_fails_the_deploy_checks_with_a_weak_secret_key():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="short",
+        ALLOWED_HOSTS="cloudroute.example",
+    )
+
+    assert result.returncode != 0
+    assert "security.W009" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    ],
+)
+def test_it_turns_on_the_https_hardening_in_production(name):
+    code = f"from django.conf import settings; print(settings.{name})"
+    result = _manage(
+        "shell", "-c", code, DEBUG="false", SECRET_KEY=_secret_key(), ALLOWED_HOSTS="x.example"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_it_exempts_the_healthcheck_from_the_https_redirect():
+    assert any(pattern == r"^healthz$" for pattern in settings.SECURE_REDIRECT_EXEMPT)
+
+
+def test_it_refuses_anonymous_api_access_unless_a_view_opts_in():
+    assert settings.REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] == [
+        "rest_framework.permissions.IsAuthenticated"
+    ]

@@ -1,0 +1,100 @@
+"""A founder fills the intake form in a real browser and lands on their dashboard."""
+
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from matching.models import Intake, IntakeStatus
+from workloads.choices import USE_CASE_PRESETS, UseCase
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+# /tmp/e2e-dashboard.png on Linux: look at it after a run.
+SCREENSHOT = Path(tempfile.gettempdir()) / "e2e-dashboard.png"
+
+
+def fill_intake(page: Page, *, aws_account_id: str = "210987654321") -> None:
+    """Fill every section of the form as a founder would, without submitting."""
+    page.fill("#id_company-name", "Nimbus Notes Inc.")
+    page.fill("#id_company-website", "https://nimbus-notes.example")
+    page.select_option("#id_company-country", "US")
+    page.fill("#id_company-state", "WA")
+    page.fill("#id_company-postal_code", "98101")
+    # By value: the option labels are Django's title-cased member names.
+    page.select_option("#id_company-industry", value="Software and Internet")
+    page.fill("#id_company-founded_on", "2024-02-29")
+    page.select_option("#id_company-stage", "seed")
+    page.fill("#id_company-aws_account_id", aws_account_id)
+    page.check("#id_company-aws_paid_plan")
+
+    page.select_option("#id_workload-use_case", label="Coding assistant")
+    page.fill(
+        "#id_workload-description",
+        "An in-editor assistant that reviews pull requests and suggests fixes.",
+    )
+    page.select_option("#id_workload-region", "us-west-2")
+    page.fill("#id_workload-monthly_requests", "250000")
+
+    page.fill("#id_founder-name", "Grace Hopper")
+    page.fill("#id_founder-email", "grace@nimbus-notes.example")
+
+
+def test_founder_submits_the_intake_and_sees_it_ready(live_server, page: Page, mailoutbox):
+    page.goto(f"{live_server.url}/intake/")
+    expect(page.locator("h1")).to_contain_text("Tell us about your company")
+    fill_intake(page)
+
+    # Picking a use case pre-fills its typical escalation shares (USE_CASE_PRESETS).
+    coding = USE_CASE_PRESETS[UseCase.CODING]
+    assert (coding["sonnet"], coding["opus"]) == (0.5, 0.15)
+    sonnet = page.locator("#id_workload-escalation_sonnet")
+    opus = page.locator("#id_workload-escalation_opus")
+    expect(sonnet).to_have_value("0.5")
+    expect(opus).to_have_value("0.15")
+    page.select_option("#id_workload-use_case", label="Classification / tagging")
+    expect(sonnet).to_have_value("0.03")
+    expect(opus).to_have_value("0")
+    # The founder settles on coding after all.
+    page.select_option("#id_workload-use_case", label="Coding assistant")
+    expect(sonnet).to_have_value("0.5")
+
+    page.get_by_role("button", name="See my credits and savings").click()
+
+    page.wait_for_url(re.compile(r"/my/$"))
+    expect(page.locator("h1")).to_have_text("Hello Grace")
+    expect(page.get_by_role("heading", name="Nimbus Notes Inc.")).to_be_visible()
+    # Tasks run inline in non-integration tests, so the checks are done by the redirect.
+    expect(page.get_by_test_id("intake-status")).to_have_text("Ready")
+    expect(page.locator("table.facts")).to_contain_text("Coding assistant")
+    expect(page.locator("table.facts")).to_contain_text("0.5 / 0.15")
+    page.screenshot(path=SCREENSHOT, full_page=True)
+
+    intake = Intake.objects.select_related("startup", "workload", "founder").get()
+    assert intake.status == IntakeStatus.READY
+    assert intake.attempts == 1
+    assert intake.startup.name == "Nimbus Notes Inc."
+    assert intake.startup.aws_paid_plan is True
+    assert intake.workload.use_case == UseCase.CODING
+    assert (intake.workload.escalation_sonnet, intake.workload.escalation_opus) == (0.5, 0.15)
+    assert intake.founder.email == "grace@nimbus-notes.example"
+    # The sign-in link went out too (locmem backend, same process as the live server).
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["grace@nimbus-notes.example"]
+    assert "/signin/" in mailoutbox[0].body
+
+
+def test_invalid_aws_account_id_keeps_the_founder_on_the_form(live_server, page: Page):
+    page.goto(f"{live_server.url}/intake/")
+    fill_intake(page, aws_account_id="123")
+
+    page.get_by_role("button", name="See my credits and savings").click()
+
+    expect(page.locator(".errorlist")).to_contain_text("12-digit")
+    assert re.search(r"/intake/$", page.url), page.url
+    # What the founder typed is kept.
+    expect(page.locator("#id_company-name")).to_have_value("Nimbus Notes Inc.")
+    expect(page.locator("#id_company-aws_account_id")).to_have_value("123")
+    assert not Intake.objects.exists()

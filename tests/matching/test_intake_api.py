@@ -1,0 +1,320 @@
+"""POST /api/v1/intakes/ (happy path) and GET /api/v1/intakes/{id}/ (who may read it)."""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from rest_framework.test import APIClient
+
+from matching.models import Intake, IntakeStatus
+from matching.services import intake_token_hash
+from tests.factories import IntakeFactory, UserFactory, intake_payload
+from workloads.models import AuditEvent, Startup, Workload
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
+
+URL = "/api/v1/intakes/"
+
+
+def _submit(api_client, payload) -> dict:
+    response = api_client.post(URL, payload, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def _detail_url(intake_id: int) -> str:
+    return f"{URL}{intake_id}/"
+
+
+# --- POST: the happy path ---------------------------------------------------------------
+
+
+def test_it_answers_201_with_id_status_token_and_dashboard_url(api_client, payload):
+    response = api_client.post(URL, payload, format="json")
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert set(body) == {"id", "status", "token", "dashboard_url"}
+    intake = Intake.objects.get(pk=body["id"])
+    assert body["status"] == IntakeStatus.RECEIVED == intake.status
+    assert len(body["token"]) >= 32
+    assert body["dashboard_url"].endswith("/my/")
+    assert body["dashboard_url"].startswith("http")
+
+
+def test_it_stores_only_the_hash_of_the_token(api_client, payload):
+    body = _submit(api_client, payload)
+
+    intake = Intake.objects.get(pk=body["id"])
+    assert intake.access_token_hash == intake_token_hash(body["token"])
+    assert body["token"] not in intake.access_token_hash
+
+
+def test_it_saves_the_founder_startup_workload_and_intake_as_submitted(api_client, payload):
+    body = _submit(api_client, payload)
+
+    intake = Intake.objects.select_related("founder", "startup", "workload").get(pk=body["id"])
+    founder = intake.founder
+    assert founder.email == payload["founder"]["email"]
+    assert founder.full_name == "Ada Founder"
+    assert not founder.has_usable_password()
+    assert not founder.is_staff
+
+    startup = intake.startup
+    company = payload["company"]
+    assert startup.founder == founder
+    assert startup.name == company["name"]
+    assert startup.website == company["website"]
+    assert startup.country.code == "US"
+    assert startup.state == "WA"
+    assert startup.postal_code == "98101"
+    assert startup.industry == "Software and Internet"
+    assert startup.founded_on == dt.date(2023, 5, 10)
+    assert startup.stage == "seed"
+    assert startup.prior_activate_credits == Decimal("0.00")
+    assert startup.aws_account_id == "210987654321"
+    assert startup.aws_paid_plan is True
+    assert startup.uses_china_regions is False
+
+    workload = intake.workload
+    assert workload.startup == startup
+    assert workload.use_case == "classification"
+    assert workload.description == payload["workload"]["description"]
+    assert workload.region == "us-west-2"
+    assert workload.monthly_requests == 400_000
+    assert workload.monthly_growth == pytest.approx(0.04)
+    assert workload.input_tokens == 1800
+    assert workload.cached_prefix_tokens == 1200
+    assert workload.output_tokens == 60
+    assert workload.cache_hit_rate == pytest.approx(0.9)
+    assert workload.batch_share == pytest.approx(0.5)
+    assert workload.baseline_tier == "opus"
+
+
+def test_it_maps_the_escalation_object_to_the_two_model_fields(api_client, payload):
+    payload["workload"]["escalation"] = {"sonnet": 0.3, "opus": 0.12}
+
+    body = _submit(api_client, payload)
+
+    workload = Intake.objects.get(pk=body["id"]).workload
+    assert workload.escalation_sonnet == pytest.approx(0.3)
+    assert workload.escalation_opus == pytest.approx(0.12)
+    assert workload.escalation == {"sonnet": pytest.approx(0.3), "opus": pytest.approx(0.12)}
+
+
+def test_it_defaults_a_missing_escalation_to_all_haiku(api_client, payload):
+    del payload["workload"]["escalation"]
+
+    body = _submit(api_client, payload)
+
+    workload = Intake.objects.get(pk=body["id"]).workload
+    assert (workload.escalation_sonnet, workload.escalation_opus) == (0.0, 0.0)
+    assert workload.haiku_share == 1.0
+
+
+def test_it_creates_exactly_one_row_of_each_kind(api_client, payload):
+    before = (Startup.objects.count(), Workload.objects.count(), Intake.objects.count())
+
+    _submit(api_client, payload)
+
+    after = (Startup.objects.count(), Workload.objects.count(), Intake.objects.count())
+    assert after == tuple(n + 1 for n in before)
+    assert get_user_model().objects.filter(email=payload["founder"]["email"]).count() == 1
+
+
+def test_it_writes_an_intake_submitted_audit_event(api_client, payload):
+    body = _submit(api_client, payload)
+
+    intake = Intake.objects.get(pk=body["id"])
+    event = AuditEvent.objects.get(action="intake.submitted")
+    assert event.actor == intake.founder
+    assert event.subject == intake
+    assert event.object_id == str(intake.pk)
+    assert event.data == {
+        "startup": intake.startup_id,
+        "workload": intake.workload_id,
+        "new_account": True,
+    }
+
+
+def test_it_reuses_the_account_of_a_returning_founder_whatever_the_email_case(api_client):
+    existing = UserFactory(email="returning@example.com", full_name="Rita Returning")
+
+    body = _submit(api_client, intake_payload(email="Returning@EXAMPLE.com"))
+
+    intake = Intake.objects.get(pk=body["id"])
+    assert intake.founder == existing
+    assert get_user_model().objects.filter(email__iexact="returning@example.com").count() == 1
+    existing.refresh_from_db()
+    assert existing.full_name == "Rita Returning"  # an intake never renames an account
+    assert existing.check_password("correct horse battery staple")
+    event = AuditEvent.objects.get(action="intake.submitted")
+    assert event.data["new_account"] is False
+
+
+def test_it_processes_the_intake_and_emails_one_signin_link_after_commit(
+    api_client, payload, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        body = _submit(api_client, payload)
+
+    assert len(callbacks) == 2  # process_intake, email_signin_link
+    intake = Intake.objects.get(pk=body["id"])
+    assert intake.status == IntakeStatus.READY
+    assert intake.attempts == 1
+    assert intake.processed_at is not None
+    assert AuditEvent.objects.filter(action="intake.processed", object_id=str(intake.pk)).exists()
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [payload["founder"]["email"]]
+    assert "Acme Analytics" in message.subject
+    assert re.search(r"https?://\S+/signin/[^/\s]+/", message.body)
+
+
+def test_it_does_nothing_in_the_background_before_the_transaction_commits(api_client, payload):
+    body = _submit(api_client, payload)
+
+    assert Intake.objects.get(pk=body["id"]).status == IntakeStatus.RECEIVED
+    assert mail.outbox == []
+
+
+# --- GET: reading one intake --------------------------------------------------------------
+
+
+@pytest.fixture
+def submitted(api_client, payload) -> dict:
+    """An intake made through the API: its id and its token."""
+    return _submit(api_client, payload)
+
+
+def test_it_returns_the_intake_to_the_holder_of_its_token(submitted, payload):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {submitted['token']}")
+
+    response = client.get(_detail_url(submitted["id"]))
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["id"] == submitted["id"]
+    assert body["status"] == "received"
+    assert body["processed_at"] is None
+    assert body["company"] == {
+        "name": "Acme Analytics",
+        "country": "US",
+        "stage": "seed",
+        "industry": "Software and Internet",
+    }
+    assert body["workload"]["use_case"] == "classification"
+    assert body["workload"]["region"] == "us-west-2"
+    assert body["workload"]["monthly_requests"] == 400_000
+    assert body["workload"]["input_tokens"] == 1800
+    assert body["workload"]["cached_prefix_tokens"] == 1200
+    assert body["workload"]["output_tokens"] == 60
+    assert body["workload"]["escalation"] == {"sonnet": 0.05, "opus": 0.0}
+    assert body["workload"]["baseline_tier"] == "opus"
+
+
+def test_it_accepts_the_token_scheme_in_any_case(submitted):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"token {submitted['token']}")
+
+    response = client.get(_detail_url(submitted["id"]))
+
+    assert response.status_code == 200
+    assert response.json()["id"] == submitted["id"]
+
+
+def test_it_hides_an_intake_from_the_token_of_another_intake(api_client, submitted):
+    other = _submit(api_client, intake_payload(email="other-founder@example.com"))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {other['token']}")
+
+    response = client.get(_detail_url(submitted["id"]))
+
+    assert response.status_code == 404
+    assert "Acme" not in response.content.decode()
+    # ...while that token does open its own intake.
+    assert client.get(_detail_url(other["id"])).status_code == 200
+
+
+def test_it_answers_404_without_a_token(submitted):
+    response = APIClient().get(_detail_url(submitted["id"]))
+
+    assert response.status_code == 404
+    assert "company" not in response.json()
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Token not-the-token",
+        "Token ",
+        "Token",
+        "Bearer {token}",
+        "Basic {token}",
+        "{token}",
+        "Token {token}x",
+    ],
+)
+def test_it_answers_404_to_a_garbage_or_misused_token(submitted, header):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header.format(token=submitted["token"]))
+
+    response = client.get(_detail_url(submitted["id"]))
+
+    assert response.status_code == 404
+    assert "company" not in response.json()
+
+
+def test_it_answers_404_for_an_unknown_id(submitted):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {submitted['token']}")
+
+    response = client.get(_detail_url(submitted["id"] + 1000))
+
+    assert response.status_code == 404
+
+
+def test_it_lets_the_signed_in_founder_read_their_own_intake(submitted):
+    intake = Intake.objects.get(pk=submitted["id"])
+    client = APIClient()
+    client.force_login(intake.founder)
+
+    response = client.get(_detail_url(intake.pk))
+
+    assert response.status_code == 200
+    assert response.json()["company"]["name"] == "Acme Analytics"
+
+
+def test_it_hides_an_intake_from_another_signed_in_founder(submitted):
+    other = IntakeFactory()
+    client = APIClient()
+    client.force_login(other.founder)
+
+    response = client.get(_detail_url(submitted["id"]))
+
+    assert response.status_code == 404
+    assert "company" not in response.json()
+    assert client.get(_detail_url(other.pk)).status_code == 200
+
+
+def test_it_hides_an_intake_from_staff_without_the_token(submitted):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client = APIClient()
+    client.force_login(staff)
+
+    assert client.get(_detail_url(submitted["id"])).status_code == 404
+
+
+def test_it_reuses_an_account_whose_email_was_stored_with_capitals(api_client):
+    # E.g. created by an operator in the admin, which keeps the e-mail as typed.
+    existing = UserFactory(email="Mixed.Case@Example.com")
+
+    body = _submit(api_client, intake_payload(email="mixed.case@example.com"))
+
+    assert Intake.objects.get(pk=body["id"]).founder == existing
+    assert get_user_model().objects.filter(email__iexact="mixed.case@example.com").count() == 1

@@ -1,0 +1,170 @@
+"""Sign-in links (matching/signin.py): signed, expiring, single use."""
+
+import time
+from urllib.parse import urlsplit
+
+import pytest
+from django.core import signing
+from django.test import Client
+
+from matching.signin import SALT, signin_token_make, signin_token_user, signin_url
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
+
+
+@pytest.fixture
+def founder():
+    return UserFactory(email="link@example.com", full_name="Lina Link")
+
+
+def _path(user) -> str:
+    return urlsplit(signin_url(user=user)).path
+
+
+def _is_signed_in_as(client, user) -> bool:
+    return client.session.get("_auth_user_id") == str(user.pk)
+
+
+def test_it_builds_an_absolute_url_on_the_site(founder, settings):
+    settings.SITE_URL = "https://cloudroute.example/"
+
+    url = signin_url(user=founder)
+
+    assert url.startswith("https://cloudroute.example/signin/")
+    assert url.endswith("/")
+    assert "//signin" not in url
+
+
+def test_it_signs_the_user_in_and_redirects_to_the_dashboard(client, founder):
+    response = client.get(_path(founder))
+
+    assert response.status_code == 302
+    assert response.url == "/my/"
+    assert _is_signed_in_as(client, founder)
+    founder.refresh_from_db()
+    assert founder.last_login is not None
+    assert client.get("/my/").status_code == 200
+
+
+def test_it_works_only_once(client, founder):
+    path = _path(founder)
+    assert client.get(path).status_code == 302
+
+    other_browser = Client()  # whoever finds the link later, e.g. in a forwarded e-mail
+    response = other_browser.get(path)
+
+    assert response.status_code == 400
+    assert "no longer works" in response.content.decode()
+    assert "_auth_user_id" not in other_browser.session
+
+
+def test_it_refuses_a_used_link_even_in_the_same_browser(client, founder):
+    path = _path(founder)
+    client.get(path)
+    client.logout()
+
+    response = client.get(path)
+
+    assert response.status_code == 400
+    assert not _is_signed_in_as(client, founder)
+
+
+def test_it_refuses_a_link_older_than_the_maximum_age(client, founder, settings):
+    path = _path(founder)
+    settings.SIGNIN_LINK_MAX_AGE = -1  # every link is already too old
+
+    response = client.get(path)
+
+    assert response.status_code == 400
+    assert "expired or was already used" in response.content.decode()
+    assert not _is_signed_in_as(client, founder)
+
+
+def test_it_refuses_a_link_once_its_time_has_passed(client, founder, settings, monkeypatch):
+    settings.SIGNIN_LINK_MAX_AGE = 60
+    path = _path(founder)
+    now = time.time()
+    monkeypatch.setattr(signing.time, "time", lambda: now + 61)
+
+    response = client.get(path)
+
+    assert response.status_code == 400
+    assert not _is_signed_in_as(client, founder)
+
+
+def test_it_accepts_a_link_within_the_maximum_age(client, founder, settings, monkeypatch):
+    settings.SIGNIN_LINK_MAX_AGE = 60
+    path = _path(founder)
+    now = time.time()
+    monkeypatch.setattr(signing.time, "time", lambda: now + 50)
+
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert _is_signed_in_as(client, founder)
+
+
+def test_it_refuses_a_tampered_link(client, founder):
+    token = signin_token_make(user=founder)
+    tampered = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
+
+    response = client.get(f"/signin/{tampered}/")
+
+    assert response.status_code == 400
+    assert not _is_signed_in_as(client, founder)
+
+
+def test_it_refuses_a_link_forged_for_another_user(client, founder):
+    victim = UserFactory(email="victim@example.com")
+    unsigned, _, _ = signin_token_make(user=founder).rpartition(":")  # signature cut off
+    forged = signing.dumps({"u": victim.pk, "l": ""}, salt="another-salt", compress=True)
+
+    assert client.get(f"/signin/{forged}/").status_code == 400
+    assert client.get(f"/signin/{unsigned}/").status_code == 400
+    assert not _is_signed_in_as(client, victim)
+
+
+@pytest.mark.parametrize("token", ["garbage", "a:b:c", "x" * 300])
+def test_it_refuses_garbage(client, token):
+    response = client.get(f"/signin/{token}/")
+
+    assert response.status_code == 400
+    assert "_auth_user_id" not in client.session
+
+
+def test_it_refuses_a_link_of_a_deactivated_user(client, founder):
+    path = _path(founder)
+    founder.is_active = False
+    founder.save()
+
+    assert client.get(path).status_code == 400
+    assert not _is_signed_in_as(client, founder)
+
+
+def test_it_refuses_a_link_of_a_deleted_user(client):
+    user = UserFactory(email="gone@example.com")
+    path = _path(user)
+    user.delete()
+
+    assert client.get(path).status_code == 400
+
+
+def test_it_invalidates_older_links_when_the_user_signs_in(client, founder):
+    old_path = _path(founder)
+    client.force_login(founder)  # any sign-in (password, another link) updates last_login
+    client.logout()
+
+    assert Client().get(old_path).status_code == 400
+
+
+def test_it_resolves_only_valid_tokens_to_a_user(founder):
+    token = signin_token_make(user=founder)
+
+    assert signin_token_user(token) == founder
+    assert signin_token_user(token + "x") is None
+    assert signin_token_user(signing.dumps({"u": founder.pk, "l": ""}, salt=SALT + "!")) is None
+
+
+def test_it_refuses_post(client, founder):
+    assert client.post(_path(founder)).status_code == 405
