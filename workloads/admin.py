@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEvent, Startup, Workload
+from .models import AuditEvent, ModelPrice, PriceBook, Startup, TierDefault, Workload
 
 
 class WorkloadInline(admin.StackedInline):
@@ -58,3 +58,42 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ModelPriceInline(admin.TabularInline):
+    model = ModelPrice
+    extra = 0
+    fields = ["name", "model_id", "tier", "input", "output", "lifecycle", "effective_from"]
+    show_change_link = True
+
+
+class TierDefaultInline(admin.TabularInline):
+    model = TierDefault
+    extra = 0
+
+
+@admin.register(PriceBook)
+class PriceBookAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "is_default", "created_at"]
+    search_fields = ["name", "slug"]
+    inlines = [TierDefaultInline, ModelPriceInline]
+
+
+@admin.register(ModelPrice)
+class ModelPriceAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "book",
+        "tier",
+        "input",
+        "output",
+        "cache_read",
+        "batch_input",
+        "lifecycle",
+        "effective_from",
+    ]
+    list_filter = ["book", "tier", "lifecycle", "supports_caching", "regional_premium"]
+    search_fields = ["name", "model_id", "source"]
+    list_select_related = ["book"]
+    date_hierarchy = "effective_from"
+    save_as = True  # a new price is a new dated row; the old one stays for history

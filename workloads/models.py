@@ -339,3 +339,121 @@ class AuditEvent(models.Model):
             f"admin:{self.content_type.app_label}_{self.content_type.model}_change",
             args=[self.object_id],
         )
+
+
+class PriceBook(models.Model):
+    """A named set of dated model prices; one book is the default for estimates."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    is_default = models.BooleanField(
+        default=False, help_text="Used by estimates and projections unless one is named."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_price_book"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lifecycle(models.TextChoices):
+    ACTIVE = "active", "Active"
+    LEGACY = "legacy", "Legacy"
+
+
+def price_field(verbose_name: str, *, null: bool = False) -> models.DecimalField:
+    return models.DecimalField(
+        verbose_name,
+        max_digits=10,
+        decimal_places=4,
+        null=null,
+        blank=null,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="USD per 1M tokens" + (" (empty: not offered)" if null else ""),
+    )
+
+
+class ModelPrice(models.Model):
+    """One model's Bedrock prices from a date on (global endpoint). New prices are new rows."""
+
+    book = models.ForeignKey(PriceBook, on_delete=models.CASCADE, related_name="prices")
+    model_id = models.CharField(max_length=120, help_text="Bedrock base model id")
+    name = models.CharField(max_length=80)
+    tier = models.CharField(max_length=10, choices=Tier.choices)
+    input = price_field("input")
+    output = price_field("output")
+    cache_write_5m = price_field("cache write, 5-minute TTL", null=True)
+    cache_write_1h = price_field("cache write, 1-hour TTL", null=True)
+    cache_read = price_field("cache read", null=True)
+    batch_input = price_field("batch input", null=True)
+    batch_output = price_field("batch output", null=True)
+    supports_caching = models.BooleanField(default=True)
+    min_cache_prefix = models.PositiveIntegerField(
+        "minimum cacheable prefix", default=0, help_text="Tokens; below it Bedrock does not cache."
+    )
+    regional_premium = models.BooleanField(
+        default=False, help_text="Regional endpoints cost 10% more for this model."
+    )
+    lifecycle = models.CharField(max_length=10, choices=Lifecycle.choices, default=Lifecycle.ACTIVE)
+    effective_from = models.DateField()
+    source = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["book", "tier", "model_id", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["book", "model_id", "effective_from"], name="model_price_once_per_date"
+            ),
+            models.CheckConstraint(
+                condition=Q(input__gt=0, output__gte=0), name="model_price_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(batch_input__isnull=True, batch_output__isnull=True)
+                | Q(batch_input__isnull=False, batch_output__isnull=False),
+                name="model_price_batch_both_or_neither",
+            ),
+            models.CheckConstraint(
+                condition=Q(supports_caching=False)
+                | Q(cache_write_5m__isnull=False, cache_read__isnull=False),
+                name="model_price_caching_has_prices",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.effective_from})"
+
+    def clean(self) -> None:
+        if (self.batch_input is None) != (self.batch_output is None):
+            raise ValidationError(
+                {"batch_output": "Give both batch prices, or neither (no batch)."}
+            )
+        if self.supports_caching and (self.cache_write_5m is None or self.cache_read is None):
+            raise ValidationError(
+                {"cache_read": "A model that supports caching needs cache write and read prices."}
+            )
+
+
+class TierDefault(models.Model):
+    """The model a price book uses for a tier; operators change it in the admin."""
+
+    book = models.ForeignKey(PriceBook, on_delete=models.CASCADE, related_name="tier_defaults")
+    tier = models.CharField(max_length=10, choices=Tier.choices)
+    model_id = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["book", "tier"]
+        constraints = [
+            models.UniqueConstraint(fields=["book", "tier"], name="tier_default_once_per_book")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.book}: {self.tier} → {self.model_id}"

@@ -14,7 +14,8 @@ from credits.models import CreditProgram, FiledBy, ProgramFamily
 from matching.models import Intake, IntakeStatus, Partner, PartnerMembership, PartnerTier
 from matching.services import intake_token_hash
 from workloads.choices import Stage, UseCase
-from workloads.models import Startup, Workload
+from workloads.models import ModelPrice, PriceBook, Startup, TierDefault, Workload
+from workloads.pricebook_data import load_price_books
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - DEBUG-only demo logins, refused otherwise
 
@@ -185,6 +186,7 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             self._programs()
+            load_price_books(PriceBook, ModelPrice, TierDefault)
             self._users_and_partners()
             self._startups()
         self.stdout.write(
