@@ -1,7 +1,10 @@
-"""API-wide error handling: model validation errors become 400s naming the field."""
+"""API-wide helpers: error handling (model validation errors become 400s naming the field)
+and throttling."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework.settings import api_settings
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -10,3 +13,14 @@ def exception_handler(exc, context):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = serializers.ValidationError(detail)
     return drf_exception_handler(exc, context)
+
+
+class LiveScopedRateThrottle(ScopedRateThrottle):
+    """ScopedRateThrottle that reads the rate at request time, so settings changes apply.
+
+    App-independent API helpers live here (this module imports no app), so every app's API
+    may use them without breaking the workloads <- credits <- matching direction.
+    """
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -179,6 +180,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/minute"),
         "intake": env.str("THROTTLE_INTAKE", default="20/hour"),
+        "estimate": env.str("THROTTLE_ESTIMATE", default="120/minute"),
     },
     "EXCEPTION_HANDLER": "cloudroute.api.exception_handler",
 }

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from matching import api as matching_api
 from matching import views as matching_views
+from workloads import api as workloads_api
 
 from . import views
 
@@ -15,6 +16,7 @@ api_v1 = [
         matching_api.IntakeDetailApi.as_view(),
         name="api-intake-detail",
     ),
+    path("api/v1/estimates/", workloads_api.EstimateApi.as_view(), name="api-estimate"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -23,6 +25,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("intake/", matching_views.intake, name="intake"),
+    path("intake/estimate/", matching_views.intake_estimate, name="intake-estimate"),
     path("my/", matching_views.founder_dashboard, name="founder-dashboard"),
     path("signin/<str:token>/", matching_views.signin_link, name="signin-link"),
     path(

@@ -12,11 +12,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cloudroute.api import LiveScopedRateThrottle
+
 from . import services
 from .idempotency import HEADER, idempotent
 from .models import Intake
 from .serializers import IntakeCreatedSerializer, IntakeDetailSerializer, IntakeInputSerializer
-from .throttling import LiveScopedRateThrottle
 
 
 class IntakeCreateApi(APIView):

@@ -88,12 +88,30 @@ class WorkloadForm(forms.ModelForm):
         "region": AwsRegion.US_EAST_1,
         "monthly_requests": 500_000,
         "monthly_growth": 0.05,
-        "input_tokens": 1500,
-        "cached_prefix_tokens": 1000,
-        "output_tokens": 150,
+        "input_tokens": 6000,
+        "cached_prefix_tokens": 4500,  # above every current model's minimum cacheable prefix
+        "output_tokens": 300,
         "cache_hit_rate": 0.8,
         "batch_share": 0.2,
         "escalation_sonnet": 0.03,
         "escalation_opus": 0.0,
         "baseline_tier": Tier.OPUS,
     }
+
+
+class WorkloadEstimateForm(WorkloadForm):
+    """The fields the live estimate needs; the founder may not have written the rest yet."""
+
+    class Meta(WorkloadForm.Meta):
+        fields = [
+            "monthly_requests",
+            "monthly_growth",
+            "input_tokens",
+            "cached_prefix_tokens",
+            "output_tokens",
+            "cache_hit_rate",
+            "batch_share",
+            "escalation_sonnet",
+            "escalation_opus",
+            "baseline_tier",
+        ]

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from workloads.choices import Industry, Stage, Tier, UseCase
 from workloads.models import Startup, Workload, workload_cross_field_errors
+from workloads.serializers import EscalationSerializer
 
 from .models import Intake
 
@@ -55,11 +56,6 @@ class CompanyInputSerializer(serializers.ModelSerializer):
 class FounderInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150)
     email = serializers.EmailField(max_length=254)
-
-
-class EscalationSerializer(serializers.Serializer):
-    sonnet = serializers.FloatField(min_value=0, max_value=1, default=0.0)
-    opus = serializers.FloatField(min_value=0, max_value=1, default=0.0)
 
 
 class WorkloadInputSerializer(serializers.ModelSerializer):

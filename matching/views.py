@@ -5,12 +5,14 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from workloads import services as workload_services
 from workloads.choices import USE_CASE_PRESETS
+from workloads.selectors import PriceBookMissingError
 
 from . import selectors, services
-from .forms import CompanyForm, FounderForm, WorkloadForm
+from .forms import CompanyForm, FounderForm, WorkloadEstimateForm, WorkloadForm
 from .signin import signin_token_user
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -52,6 +54,31 @@ def intake(request):
         },
         status=400 if data is not None else 200,
     )
+
+
+@require_POST
+def intake_estimate(request):
+    """htmx: the live estimate under the intake form, from the workload fields typed so far."""
+    form = WorkloadEstimateForm(request.POST)
+    context = {"form": form, "estimate": None}
+    if form.is_valid():
+        try:
+            estimate = workload_services.workload_estimate(workload=form.instance)
+        except PriceBookMissingError:
+            estimate = None
+        if estimate is not None:
+            first = estimate.months[0] if estimate.months else None
+            context["estimate"] = {
+                "monthly_cost": first.cost if first else 0.0,
+                "baseline_cost": first.baseline_cost if first else 0.0,
+                "saving": (first.baseline_cost - first.cost) if first else 0.0,
+                "saving_share": (1 - first.cost / first.baseline_cost)
+                if first and first.baseline_cost
+                else 0.0,
+                "per_request_cost": estimate.per_request_cost,
+                "warnings": estimate.warnings,
+            }
+    return render(request, "matching/_live_estimate.html", context)
 
 
 @require_GET

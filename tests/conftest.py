@@ -56,7 +56,11 @@ def _tasks_inline_and_generous_throttles(request, settings):
         celery_app.conf.task_always_eager = True
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "intake": "100000/minute"},
+        "DEFAULT_THROTTLE_RATES": {
+            "anon": "100000/minute",
+            "intake": "100000/minute",
+            "estimate": "100000/minute",
+        },
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     yield

@@ -8,7 +8,7 @@ from django.db import transaction
 from . import selectors
 from .audit import audit_log
 from .models import Workload, WorkloadProjection
-from .spend import CreditGrant, SpendInput, TierPrice, project
+from .spend import CreditGrant, Projection, SpendInput, TierPrice, project
 
 # The founder's what-ifs on the dashboard: name -> change to the inputs as entered.
 SCENARIOS = {
@@ -38,6 +38,15 @@ def spend_input_for_workload(
         months=months,
         credits=tuple(credits),
     )
+
+
+def workload_estimate(*, workload: Workload, months: int = 12) -> Projection:
+    """The live estimate for a workload being typed in (unsaved is fine), default price book.
+
+    Raises selectors.PriceBookMissingError when no price book is configured.
+    """
+    prices = selectors.tier_prices(book=selectors.price_book_get())
+    return project(spend_input_for_workload(workload, months=months), prices)
 
 
 def scenario_inputs(inputs: SpendInput) -> dict[str, SpendInput]:
