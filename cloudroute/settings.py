@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -120,6 +121,9 @@ STORAGES = {
 REDIS_URL = env.str("REDIS_URL", default="")
 # A hung Redis must fail a request fast, not hang it.
 REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=2.0)
+# Where the Bedrock catalog is read (the Price List is always read in us-east-1). AWS
+# credentials come from boto3's usual chain; without any, the catalog refresh skips.
+AWS_REGION = env.str("AWS_REGION", default="us-east-1")
 
 if REDIS_URL:
     CACHES = {
@@ -161,6 +165,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Installed into django-celery-beat's tables when beat starts; operators can tune them there.
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-intakes": {"task": "matching.sweep_pending_intakes", "schedule": 60.0},
+    "refresh-bedrock-catalog": {
+        "task": "workloads.refresh_catalog",
+        "schedule": crontab(hour=5, minute=17),
+    },
 }
 
 # --- E-mail ----------------------------------------------------------------------

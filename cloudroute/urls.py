@@ -27,6 +27,12 @@ urlpatterns = [
     path("intake/", matching_views.intake, name="intake"),
     path("intake/estimate/", matching_views.intake_estimate, name="intake-estimate"),
     path("my/", matching_views.founder_dashboard, name="founder-dashboard"),
+    path("my/projection.csv", matching_views.founder_projection_csv, name="founder-projection-csv"),
+    path(
+        "my/projections/<int:projection_id>.csv",
+        matching_views.founder_projection_csv,
+        name="founder-projection-csv-by-id",
+    ),
     path("signin/<str:token>/", matching_views.signin_link, name="signin-link"),
     path(
         "login/",

@@ -2,6 +2,9 @@
 
 from django.db.models import QuerySet
 
+from workloads.models import WorkloadProjection
+from workloads.selectors import workload_projection_latest
+
 from .models import Intake
 
 
@@ -11,3 +14,17 @@ def intakes_for_founder(*, founder) -> QuerySet[Intake]:
 
 def intake_latest_for_founder(*, founder) -> Intake | None:
     return intakes_for_founder(founder=founder).first()
+
+
+def projection_for_intake(*, intake: Intake) -> WorkloadProjection | None:
+    """The newest projection of the intake's workload (the one the dashboard shows)."""
+    return workload_projection_latest(workload_id=intake.workload_id)
+
+
+def projection_get_for_founder(*, founder, projection_id: int) -> WorkloadProjection | None:
+    """One projection by id, only if it belongs to one of the founder's own intakes."""
+    return (
+        WorkloadProjection.objects.filter(pk=projection_id, workload__intake__founder=founder)
+        .select_related("workload__startup")
+        .first()
+    )

@@ -1,15 +1,22 @@
 """The founder's pages: the intake form, the sign-in link and the dashboard."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from workloads import services as workload_services
 from workloads.choices import USE_CASE_PRESETS
+from workloads.reports import projection_csv, projection_report
 from workloads.selectors import PriceBookMissingError
+from workloads.spend import to_cents
 
 from . import selectors, services
 from .forms import CompanyForm, FounderForm, WorkloadEstimateForm, WorkloadForm
@@ -68,10 +75,14 @@ def intake_estimate(request):
             estimate = None
         if estimate is not None:
             first = estimate.months[0] if estimate.months else None
+            # Cents as the API rounds them (floatformat on a float such as 0.7949999999999999
+            # would show 0.79 where the API says 0.80); the saving is the difference shown.
+            monthly_cost = to_cents(first.cost) if first else Decimal("0.00")
+            baseline_cost = to_cents(first.baseline_cost) if first else Decimal("0.00")
             context["estimate"] = {
-                "monthly_cost": first.cost if first else 0.0,
-                "baseline_cost": first.baseline_cost if first else 0.0,
-                "saving": (first.baseline_cost - first.cost) if first else 0.0,
+                "monthly_cost": monthly_cost,
+                "baseline_cost": baseline_cost,
+                "saving": baseline_cost - monthly_cost,
                 "saving_share": (1 - first.cost / first.baseline_cost)
                 if first and first.baseline_cost
                 else 0.0,
@@ -95,6 +106,37 @@ def signin_link(request, token: str):
 @require_GET
 def founder_dashboard(request):
     intakes = list(selectors.intakes_for_founder(founder=request.user)[:20])
-    context = {"intakes": intakes, "latest": intakes[0] if intakes else None}
-    template = "matching/_intake_status.html" if request.htmx else "matching/dashboard.html"
-    return render(request, template, context)
+    latest = intakes[0] if intakes else None
+    context = {"intakes": intakes, "latest": latest}
+    if request.htmx:
+        # Only a pending intake polls. Once it is done, reload the whole page so the founder
+        # sees the projection (and later the programs), not just a new status badge.
+        if latest is not None and not latest.is_pending:
+            return HttpResponseClientRefresh()
+        return render(request, "matching/_intake_status.html", context)
+    projection = selectors.projection_for_intake(intake=latest) if latest else None
+    context["report"] = projection_report(projection=projection) if projection else None
+    return render(request, "matching/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def founder_projection_csv(request, projection_id: int | None = None):
+    """The month-by-month projection as CSV: the founder's latest, or one of theirs by id."""
+    if projection_id is None:
+        latest = selectors.intake_latest_for_founder(founder=request.user)
+        projection = selectors.projection_for_intake(intake=latest) if latest else None
+        startup = latest.startup if latest else None
+    else:
+        projection = selectors.projection_get_for_founder(
+            founder=request.user, projection_id=projection_id
+        )
+        startup = projection.workload.startup if projection else None
+    if projection is None:
+        raise Http404("No projection yet.")
+    filename = f"cloudroute-projection-{slugify(startup.name) or projection.pk}.csv"
+    return HttpResponse(
+        projection_csv(projection=projection),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -9,6 +9,7 @@ from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from cloudroute.celery import app as celery_app
+from workloads.selectors import price_cache_clear
 
 from .factories import intake_payload
 
@@ -65,6 +66,14 @@ def _tasks_inline_and_generous_throttles(request, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     yield
     celery_app.conf.task_always_eager = django_settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture(autouse=True)
+def _fresh_price_cache():
+    """Resolved prices are cached per process; a test that edits prices must not leak them."""
+    price_cache_clear()
+    yield
+    price_cache_clear()
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
-from django.contrib import admin
+from botocore.exceptions import BotoCoreError, ClientError
+from django.contrib import admin, messages
 
+from . import aws, services
 from .models import AuditEvent, ModelPrice, PriceBook, Startup, TierDefault, Workload
 
 
@@ -77,6 +79,39 @@ class PriceBookAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "is_default", "created_at"]
     search_fields = ["name", "slug"]
     inlines = [TierDefaultInline, ModelPriceInline]
+    actions = ["refresh_from_aws"]
+
+    @admin.action(description="Refresh models and prices from AWS", permissions=["change"])
+    def refresh_from_aws(self, request, queryset) -> None:
+        clients = aws.catalog_clients()
+        if clients is None:
+            self.message_user(
+                request,
+                "No AWS credentials are configured (environment, ~/.aws or an instance role), "
+                "so nothing was refreshed.",
+                messages.WARNING,
+            )
+            return
+        for book in queryset.order_by("slug"):
+            try:
+                result = services.catalog_refresh(
+                    bedrock_client=clients.bedrock,
+                    pricing_client=clients.pricing,
+                    book_slug=book.slug,
+                    actor=request.user,
+                )
+            except (BotoCoreError, ClientError) as exc:
+                self.message_user(request, f"{book}: AWS did not answer: {exc}", messages.ERROR)
+                return
+            self.message_user(
+                request,
+                f"{book}: AWS lists {result.models_listed} Anthropic models; "
+                f"{result.lifecycle_updated} lifecycle changes, {result.prices_added} new "
+                f"price rows, {result.prices_unchanged} prices unchanged.",
+                messages.SUCCESS,
+            )
+            for warning in result.warnings:
+                self.message_user(request, f"{book}: {warning}", messages.WARNING)
 
 
 @admin.register(ModelPrice)

@@ -29,8 +29,7 @@ class EstimateApi(APIView):
         serializer.is_valid(raise_exception=True)
         slug = serializer.validated_data.get("price_book")
         try:
-            book = selectors.price_book_get(slug=slug)
-            prices = selectors.tier_prices(book=book) | serializer.inline_prices()
+            prices = selectors.tier_prices_for(slug=slug) | serializer.inline_prices()
         except selectors.PriceBookMissingError:
             if slug:
                 known = ", ".join(PriceBook.objects.values_list("slug", flat=True))

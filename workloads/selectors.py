@@ -1,17 +1,20 @@
-"""Reads of the price book shared by the estimate API, the projection task and the form."""
+"""Reads of the price book and of stored projections, shared by the API, tasks and pages."""
 
 import datetime as dt
 import time
 
 from django.utils import timezone
 
-from .models import Lifecycle, ModelPrice, PriceBook
+from .models import Lifecycle, ModelPrice, PriceBook, WorkloadProjection
 from .spend import TIERS, TierPrice
 
 # Estimates run on every keystroke of the intake form: keep each book's resolved prices for a
 # minute per process. Operators' edits show up within that minute.
 PRICE_CACHE_SECONDS = 60
 _price_cache: dict[tuple[str, dt.date], tuple[float, dict[str, TierPrice]]] = {}
+# The same, keyed by the slug a request names ("" = the default book), so a warm estimate does
+# not even look the book up: no query at all.
+_price_cache_by_slug: dict[tuple[str, dt.date], tuple[float, dict[str, TierPrice]]] = {}
 
 
 class PriceBookMissingError(LookupError):
@@ -73,5 +76,31 @@ def tier_prices(*, book: PriceBook, on: dt.date | None = None) -> dict[str, Tier
     return prices
 
 
+def tier_prices_for(*, slug: str | None = None, on: dt.date | None = None) -> dict[str, TierPrice]:
+    """`tier_prices` of the named book (the default one when None), cached by the name.
+
+    Raises PriceBookMissingError when there is no such book or a tier has no price.
+    """
+    on = on or timezone.localdate()
+    key = (slug or "", on)
+    cached = _price_cache_by_slug.get(key)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    prices = tier_prices(book=price_book_get(slug=slug), on=on)
+    _price_cache_by_slug[key] = (time.monotonic() + PRICE_CACHE_SECONDS, prices)
+    return prices
+
+
 def price_cache_clear() -> None:
     _price_cache.clear()
+    _price_cache_by_slug.clear()
+
+
+def workload_projection_latest(*, workload_id: int) -> WorkloadProjection | None:
+    """The newest stored projection of the workload, with its price book; one query."""
+    return (
+        WorkloadProjection.objects.filter(workload_id=workload_id)
+        .select_related("price_book")
+        .order_by("-created_at", "-id")
+        .first()
+    )

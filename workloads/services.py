@@ -1,13 +1,24 @@
 """Writes of the workloads app: spend projections (and, below, the catalog refresh)."""
 
+import datetime as dt
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from . import selectors
 from .audit import audit_log
-from .models import Workload, WorkloadProjection
+from .aws.catalog import (
+    PRICE_FIELDS,
+    CatalogModel,
+    ModelQuote,
+    fetch_bedrock_prices,
+    list_anthropic_models,
+    quotes_by_model,
+)
+from .models import Lifecycle, ModelPrice, PriceBook, Workload, WorkloadProjection
 from .spend import CreditGrant, Projection, SpendInput, TierPrice, project
 
 # The founder's what-ifs on the dashboard: name -> change to the inputs as entered.
@@ -45,7 +56,7 @@ def workload_estimate(*, workload: Workload, months: int = 12) -> Projection:
 
     Raises selectors.PriceBookMissingError when no price book is configured.
     """
-    prices = selectors.tier_prices(book=selectors.price_book_get())
+    prices = selectors.tier_prices_for()
     return project(spend_input_for_workload(workload, months=months), prices)
 
 
@@ -124,3 +135,205 @@ def workload_project(
             data={"projection": projection.pk, "book": book.slug},
         )
     return projection
+
+
+# --- Catalog and price refresh from AWS ----------------------------------------------------
+
+PRICE_SOURCE = "AWS Price List API (AmazonBedrockFoundationModels, us-east-1), {date}"
+PRICE_CEILING = Decimal("1000000")  # ModelPrice holds at most 999999.9999 per 1M tokens
+
+
+@dataclass
+class CatalogRefreshResult:
+    """What `catalog_refresh` changed in one book, and what an operator should look at."""
+
+    book: str
+    models_listed: int = 0
+    lifecycle_updated: int = 0
+    prices_added: int = 0
+    prices_unchanged: int = 0
+    added: list[str] = field(default_factory=list)
+    unknown_models: list[str] = field(default_factory=list)
+    unpriced: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "models_listed": self.models_listed,
+            "lifecycle_updated": self.lifecycle_updated,
+            "prices_added": self.prices_added,
+            "prices_unchanged": self.prices_unchanged,
+        }
+
+    def as_dict(self) -> dict:
+        return {
+            **self.counts(),
+            "added": self.added,
+            "unknown_models": self.unknown_models,
+            "unpriced": self.unpriced,
+            "warnings": self.warnings,
+        }
+
+
+def catalog_refresh(
+    *, bedrock_client, pricing_client, book_slug: str = "bedrock-current", actor=None
+) -> CatalogRefreshResult:
+    """Bring a price book in line with what AWS lists for Claude on Bedrock.
+
+    Reads the catalog and the Price List first (no transaction is open during AWS calls).
+    Then, in one transaction holding the book row with select_for_update (two refreshes
+    cannot both add today's row): sets `lifecycle` in place on every row of a model whose
+    ACTIVE/LEGACY status changed; adds a ModelPrice row dated today for each model whose
+    AWS price differs from its latest row (older rows stay as history; a row already dated
+    today is never overwritten); writes the audit event `price_book.refreshed`. Enqueues
+    nothing; clears the per-process price cache afterwards. Safe to run twice a day.
+    Raises PriceBookMissingError for an unknown slug.
+    """
+    catalog = {model.model_id: model for model in list_anthropic_models(bedrock_client)}
+    quotes = quotes_by_model(fetch_bedrock_prices(pricing_client))
+    today = timezone.localdate()
+    with transaction.atomic():
+        book = PriceBook.objects.select_for_update().filter(slug=book_slug).first()
+        if book is None:
+            raise selectors.PriceBookMissingError(book_slug)
+        latest: dict[str, ModelPrice] = {}
+        for row in ModelPrice.objects.filter(book=book).order_by("model_id", "-effective_from"):
+            latest.setdefault(row.model_id, row)
+        result = CatalogRefreshResult(book=book.slug, models_listed=len(catalog))
+        result.lifecycle_updated = _lifecycle_sync(book=book, latest=latest, catalog=catalog)
+        for model_id, row in latest.items():
+            _price_sync(
+                row=row, model=catalog.get(model_id), quotes=quotes, today=today, result=result
+            )
+        result.unknown_models = sorted(set(catalog) - set(latest))
+        warnings = _refresh_warnings(
+            book=book, latest=latest, catalog=catalog, quotes=quotes, result=result
+        )
+        result.warnings = warnings + result.warnings  # book-wide first, then per model
+        audit_log(actor=actor, action="price_book.refreshed", subject=book, data=result.as_dict())
+    selectors.price_cache_clear()
+    return result
+
+
+def _lifecycle(model: CatalogModel) -> str | None:
+    if model.lifecycle_status is None:
+        return None
+    return Lifecycle.LEGACY if model.is_legacy else Lifecycle.ACTIVE
+
+
+def _lifecycle_sync(
+    *, book: PriceBook, latest: dict[str, ModelPrice], catalog: dict[str, CatalogModel]
+) -> int:
+    """Set each listed model's lifecycle on all its rows; returns how many models changed."""
+    wanted = {
+        model_id: lifecycle
+        for model_id, model in catalog.items()
+        if model_id in latest and (lifecycle := _lifecycle(model)) is not None
+    }
+    changed = [
+        model_id
+        for model_id, lifecycle in wanted.items()
+        if latest[model_id].lifecycle != lifecycle
+    ]
+    for lifecycle in (Lifecycle.ACTIVE, Lifecycle.LEGACY):
+        model_ids = [model_id for model_id in changed if wanted[model_id] == lifecycle]
+        if model_ids:
+            ModelPrice.objects.filter(book=book, model_id__in=model_ids).update(lifecycle=lifecycle)
+    for model_id in changed:
+        latest[model_id].lifecycle = wanted[model_id]
+    return len(changed)
+
+
+def _quote_for(
+    row: ModelPrice, model: CatalogModel | None, quotes: dict[str, ModelQuote]
+) -> ModelQuote | None:
+    """The Price List names models ("Claude Haiku 4.5"): match on AWS's name, then ours."""
+    return (quotes.get(model.name) if model else None) or quotes.get(row.name)
+
+
+def _price_sync(
+    *,
+    row: ModelPrice,
+    model: CatalogModel | None,
+    quotes: dict[str, ModelQuote],
+    today: dt.date,
+    result: CatalogRefreshResult,
+) -> None:
+    quote = _quote_for(row, model, quotes)
+    # The book holds global-endpoint prices; a model whose profiles are all regional (such
+    # as a US-only one) is priced in-region.
+    prefer_global = model is None or not model.profile_ids or model.has_global_profile
+    quoted = quote.prices(prefer_global=prefer_global) if quote else {}
+    if "input" not in quoted or "output" not in quoted:
+        result.unpriced.append(row.model_id)
+        return
+    if any(price >= PRICE_CEILING for price in quoted.values()):
+        result.warnings.append(f"{row.model_id}: the Price List's prices look wrong; skipped.")
+        return
+    values = {name: getattr(row, name) for name in PRICE_FIELDS}
+    values.update({name: price for name, price in quoted.items() if not name.startswith("batch")})
+    if "batch_input" in quoted and "batch_output" in quoted:
+        values.update(batch_input=quoted["batch_input"], batch_output=quoted["batch_output"])
+    regional_premium = quote.regional_premium
+    if regional_premium is None:
+        regional_premium = row.regional_premium
+    if regional_premium == row.regional_premium and all(
+        values[name] == getattr(row, name) for name in PRICE_FIELDS
+    ):
+        result.prices_unchanged += 1
+        return
+    if row.effective_from >= today:
+        result.warnings.append(
+            f"{row.model_id}: AWS lists other prices, but the book already has a row dated "
+            f"{row.effective_from}; review it in the admin."
+        )
+        return
+    ModelPrice.objects.create(
+        book_id=row.book_id,
+        model_id=row.model_id,
+        name=row.name,
+        tier=row.tier,
+        **values,
+        supports_caching=values["cache_write_5m"] is not None and values["cache_read"] is not None,
+        min_cache_prefix=row.min_cache_prefix,
+        regional_premium=regional_premium,
+        lifecycle=row.lifecycle,
+        effective_from=today,
+        source=PRICE_SOURCE.format(date=today.isoformat()),
+    )
+    result.prices_added += 1
+    result.added.append(row.model_id)
+
+
+def _refresh_warnings(
+    *,
+    book: PriceBook,
+    latest: dict[str, ModelPrice],
+    catalog: dict[str, CatalogModel],
+    quotes: dict[str, ModelQuote],
+    result: CatalogRefreshResult,
+) -> list[str]:
+    warnings = []
+    for tier, model_id in book.tier_defaults.order_by("tier").values_list("tier", "model_id"):
+        model, row = catalog.get(model_id), latest.get(model_id)
+        if (model and model.is_legacy) or (row and row.lifecycle == Lifecycle.LEGACY):
+            warnings.append(f"The default {tier} model {model_id} is LEGACY; pick a newer one.")
+        elif catalog and model is None:
+            warnings.append(f"The default {tier} model {model_id} is not in AWS's catalog.")
+    if not catalog:
+        warnings.append("AWS listed no Anthropic models; lifecycles were left as they were.")
+    else:
+        missing = sorted(set(latest) - set(catalog))
+        if missing:
+            warnings.append("Not in AWS's catalog (retired?): " + ", ".join(missing) + ".")
+    if result.unknown_models:
+        warnings.append(
+            "AWS lists models this book does not know (add rows in the admin to price them): "
+            + ", ".join(result.unknown_models)
+            + "."
+        )
+    if not quotes:
+        warnings.append("The Price List returned no Claude prices; no prices were changed.")
+    elif result.unpriced:
+        warnings.append("No Price List prices for: " + ", ".join(result.unpriced) + ".")
+    return warnings

@@ -2,13 +2,18 @@
 
 import re
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from matching.models import Intake, IntakeStatus
+from matching.services import intake_process
 from workloads.choices import USE_CASE_PRESETS, UseCase
+from workloads.models import WorkloadProjection
+from workloads.services import workload_project
+from workloads.spend import CreditGrant
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -98,3 +103,112 @@ def test_invalid_aws_account_id_keeps_the_founder_on_the_form(live_server, page:
     expect(page.locator("#id_company-name")).to_have_value("Nimbus Notes Inc.")
     expect(page.locator("#id_company-aws_account_id")).to_have_value("123")
     assert not Intake.objects.exists()
+
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHART_DRAWN = "() => window.Chart && Chart.getChart(document.querySelector('#spend-chart'))"
+
+
+def test_founder_sees_the_spend_projection_chart(live_server, page: Page):
+    # No animation: the screenshot shows the finished chart, not a frame of its entrance.
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(f"{live_server.url}/intake/")
+    fill_intake(page)
+    page.get_by_role("button", name="See my credits and savings").click()
+
+    page.wait_for_url(re.compile(r"/my/$"))
+    page.wait_for_function(CHART_DRAWN)
+
+    projection = WorkloadProjection.objects.get()
+    months = projection.result["months"]
+    chart = page.evaluate(
+        """() => {
+            const chart = Chart.getChart(document.querySelector('#spend-chart'));
+            return {labels: chart.data.labels.length,
+                    datasets: chart.data.datasets.map((d) => d.label)};
+        }"""
+    )
+    assert chart == {
+        "labels": 24,
+        "datasets": ["Your cost on Bedrock", "Everything on Opus (frontier)"],
+    }
+    rows = page.get_by_test_id("projection-table").locator("tbody tr")
+    expect(rows).to_have_count(24)
+    expect(rows.nth(0).locator("th")).to_have_text("1")
+    expect(rows.nth(23).locator("th")).to_have_text("24")
+    month1 = f"${Decimal(months[0]['cost']):,.2f}"  # "$2,623.73"
+    expect(page.get_by_test_id("projection-month1")).to_have_text(month1)
+    expect(page.get_by_test_id("projection-credits")).to_contain_text("No credits yet")
+    expect(page.get_by_test_id("scenarios").locator("li")).to_have_count(5)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download CSV").click()
+    download = download_info.value
+    assert download.suggested_filename == "cloudroute-projection-nimbus-notes-inc.csv"
+    assert len(Path(download.path()).read_text().splitlines()) == 25
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "dashboard.png", full_page=True)
+
+
+def test_the_dashboard_reloads_with_the_chart_when_the_intake_finishes(live_server, page: Page):
+    page.goto(f"{live_server.url}/intake/")
+    fill_intake(page)
+    page.get_by_role("button", name="See my credits and savings").click()
+    page.wait_for_url(re.compile(r"/my/$"))
+    # Put the intake back to "received", without a projection, as if no worker had run yet.
+    WorkloadProjection.objects.all().delete()
+    Intake.objects.update(status=IntakeStatus.RECEIVED)
+    page.reload()
+    expect(page.get_by_test_id("projection-pending")).to_be_visible()
+    expect(page.locator("#spend-chart")).to_have_count(0)
+
+    # The worker runs: it stores the projection and marks the intake ready. The next poll
+    # (every 2 s) gets HX-Refresh and the whole page reloads with the chart.
+    intake_process(intake_id=Intake.objects.get().pk)
+
+    page.wait_for_function(CHART_DRAWN)
+    expect(page.get_by_test_id("intake-status")).to_have_text("Ready")
+    expect(page.get_by_test_id("projection-table").locator("tbody tr")).to_have_count(24)
+
+
+def test_the_chart_marks_the_month_the_credits_run_out(live_server, page: Page):
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(f"{live_server.url}/intake/")
+    fill_intake(page)
+    page.get_by_role("button", name="See my credits and savings").click()
+    page.wait_for_url(re.compile(r"/my/$"))
+    # Matched programs will pass their grants; here, one that lasts a few months.
+    intake = Intake.objects.get()
+    grant = CreditGrant(amount=15_000, start_month=1, valid_months=12)
+    projection = workload_project(workload_id=intake.workload_id, credits=[grant])
+    first_paid = projection.result["first_out_of_pocket_month"]
+    assert first_paid is not None and 1 < first_paid <= 12
+
+    page.reload()
+    page.wait_for_function(CHART_DRAWN)
+
+    chart = page.evaluate(
+        """() => {
+            const chart = Chart.getChart(document.querySelector('#spend-chart'));
+            return {datasets: chart.data.datasets.map((d) => d.label),
+                    marker: chart.options.plugins.firstPaidMonthMarker.index};
+        }"""
+    )
+    assert chart == {
+        "datasets": [
+            "Paid by credits",
+            "Out of pocket",
+            "Everything on Opus (frontier)",
+            "Credits left",
+        ],
+        "marker": first_paid - 1,
+    }
+    expect(page.get_by_test_id("projection-credits")).to_contain_text(
+        f"{first_paid - 1} months at $0"
+    )
+    first_paid_row = page.locator("table.months tr.first-paid th")
+    expect(first_paid_row).to_have_text(str(first_paid))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "dashboard-credits.png", full_page=True)
+    page.get_by_test_id("projection").screenshot(path=ARTIFACTS / "projection-credits.png")

@@ -1,0 +1,119 @@
+// The founder's spend projection: monthly cost vs baseline as bars, credits left as a line,
+// the first month paid out of pocket marked. Data comes from the json_script block
+// #projection-chart-data (workloads/reports.py: _chart_data); Chart.js is vendored.
+(function () {
+  "use strict";
+
+  const COLORS = {
+    credits: "#3fa36b",
+    paid: "#2952cc",
+    baseline: "#c3cad6",
+    balance: "#b86e00",
+    marker: "#b00020",
+    grid: "#eef1f5",
+  };
+
+  const dollars = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
+  const compactDollars = new Intl.NumberFormat("en-US", {
+    style: "currency", currency: "USD", notation: "compact", maximumFractionDigits: 1,
+  });
+
+  // A dashed vertical line before the first month the founder pays, with a label.
+  const firstPaidMonthMarker = {
+    id: "firstPaidMonthMarker",
+    afterDatasetsDraw(chart, _args, options) {
+      if (options.index === null || options.index === undefined) return;
+      const x = chart.scales.x;
+      const area = chart.chartArea;
+      const left = x.getPixelForValue(options.index) - x.width / chart.data.labels.length / 2;
+      const ctx = chart.ctx;
+      ctx.save();
+      ctx.strokeStyle = COLORS.marker;
+      ctx.lineWidth = 2;
+      ctx.setLineDash([6, 4]);
+      ctx.beginPath();
+      ctx.moveTo(left, area.top);
+      ctx.lineTo(left, area.bottom);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      ctx.fillStyle = COLORS.marker;
+      ctx.font = "600 12px system-ui, sans-serif";
+      const label = options.label;
+      const width = ctx.measureText(label).width;
+      const textX = left + 6 + width > area.right ? left - 6 - width : left + 6;
+      ctx.fillText(label, textX, area.top + 14);
+      ctx.restore();
+    },
+  };
+
+  function datasets(data, baselineLabel) {
+    const bars = { type: "bar", stack: "you", borderRadius: 2, yAxisID: "y", order: 2 };
+    const sets = [];
+    if (data.hasCredits) {
+      sets.push({ ...bars, label: "Paid by credits", data: data.creditsApplied,
+                  backgroundColor: COLORS.credits });
+      sets.push({ ...bars, label: "Out of pocket", data: data.outOfPocket,
+                  backgroundColor: COLORS.paid });
+    } else {
+      sets.push({ ...bars, label: "Your cost on Bedrock", data: data.cost,
+                  backgroundColor: COLORS.paid });
+    }
+    sets.push({ ...bars, stack: "baseline", label: baselineLabel, data: data.baseline,
+                backgroundColor: COLORS.baseline });
+    if (data.hasCredits) {
+      sets.push({ type: "line", label: "Credits left", data: data.creditsRemaining,
+                  yAxisID: "y1", order: 1, borderColor: COLORS.balance,
+                  backgroundColor: COLORS.balance, borderWidth: 2, pointRadius: 2 });
+    }
+    return sets;
+  }
+
+  function draw() {
+    const canvas = document.getElementById("spend-chart");
+    const source = document.getElementById("projection-chart-data");
+    if (!canvas || !source || !window.Chart) return;
+    const data = JSON.parse(source.textContent);
+    const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    const money = (value) => compactDollars.format(value);
+    window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    window.Chart.defaults.color = "#5b6576";
+
+    new window.Chart(canvas, {
+      data: { labels: data.labels, datasets: datasets(data, canvas.dataset.baselineLabel) },
+      plugins: [firstPaidMonthMarker],
+      options: {
+        maintainAspectRatio: false,
+        animation: reduceMotion ? false : { duration: 400 },
+        interaction: { mode: "index", intersect: false },
+        scales: {
+          x: { stacked: true, grid: { display: false },
+               ticks: { callback: (_v, index) => index + 1, maxRotation: 0 },
+               title: { display: true, text: "Month" } },
+          y: { stacked: true, beginAtZero: true, grid: { color: COLORS.grid },
+               ticks: { callback: money }, title: { display: true, text: "Per month" } },
+          y1: { display: data.hasCredits, position: "right", beginAtZero: true,
+                grid: { drawOnChartArea: false }, ticks: { callback: money },
+                title: { display: true, text: "Credits left" } },
+        },
+        plugins: {
+          legend: { position: "bottom", labels: {
+            usePointStyle: true, boxHeight: 8, sort: (a, b) => a.datasetIndex - b.datasetIndex,
+          } },
+          tooltip: { callbacks: {
+            label: (item) => `${item.dataset.label}: ${dollars.format(item.parsed.y)}`,
+          } },
+          firstPaidMonthMarker: {
+            index: data.firstOutOfPocketIndex,
+            label: `Credits run out: you pay from month ${data.firstOutOfPocketIndex + 1}`,
+          },
+        },
+      },
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();

@@ -1,0 +1,181 @@
+"""A stored projection as the founder reads it: headline figures, chart data, table and CSV.
+
+Reads only what `workload_project` stored (DESIGN §4 JSON in `result`, the what-ifs in
+`scenarios`), so the dashboard shows what was computed, even after prices change. Money stays
+`Decimal` from the stored cent strings; only the chart data turns it into JSON numbers.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .models import WorkloadProjection
+from .services import SCENARIOS
+from .spend import TIER_LABELS
+
+CSV_COLUMNS = (
+    "month",
+    "requests",
+    "cost",
+    "baseline_cost",
+    "credits_applied",
+    "credits_remaining",
+    "out_of_pocket",
+)
+MONEY_COLUMNS = CSV_COLUMNS[2:]
+SAVING_LABELS = {
+    "tiering": "Haiku first (tier mix)",
+    "caching": "Prompt caching",
+    "batch": "Batch",
+}
+
+
+@dataclass(frozen=True)
+class ProjectionReport:
+    projection: WorkloadProjection
+    months: list[dict]
+    totals: dict[str, Decimal]
+    month1_cost: Decimal
+    month1_baseline: Decimal
+    saving_percent: Decimal | None  # of the baseline; None when the baseline is $0
+    total_saving: Decimal
+    savings: list[dict]
+    per_request_cost: Decimal
+    has_credits: bool
+    credits_total: Decimal
+    first_out_of_pocket_month: int | None
+    months_at_zero: int
+    scenarios: list[dict]
+    models: list[dict]
+    warnings: list[str]
+    chart: dict
+
+    @property
+    def horizon(self) -> int:
+        return len(self.months)
+
+    @property
+    def per_thousand_requests(self) -> Decimal:
+        return self.per_request_cost * 1000
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    """`part` as a percentage of `whole` to one decimal; None when `whole` is zero."""
+    return (part * 100 / whole).quantize(Decimal("0.1")) if whole else None
+
+
+def _money(value: str | None) -> Decimal:
+    return Decimal(value or "0")
+
+
+def projection_report(*, projection: WorkloadProjection) -> ProjectionReport:
+    """Everything the dashboard shows about one stored projection; no queries."""
+    result = projection.result
+    months = [
+        {
+            "month": row["month"],
+            "requests": row["requests"],
+            **{column: _money(row[column]) for column in MONEY_COLUMNS},
+        }
+        for row in result["months"]
+    ]
+    totals = {name: _money(value) for name, value in result["totals"].items()}
+    first = months[0] if months else {"cost": Decimal(0), "baseline_cost": Decimal(0)}
+    baseline = first["baseline_cost"]
+    savings = [
+        {
+            "name": name,
+            "label": label,
+            "amount": _money(result["savings"].get(name)),
+            "percent": _percent(_money(result["savings"].get(name)), totals["baseline_cost"]),
+        }
+        for name, label in SAVING_LABELS.items()
+    ]
+    grants = projection.inputs.get("credits", [])
+    first_out_of_pocket = result["first_out_of_pocket_month"]
+    if not grants:
+        months_at_zero = 0
+    elif first_out_of_pocket is None:
+        months_at_zero = len(months)
+    else:
+        months_at_zero = first_out_of_pocket - 1
+    return ProjectionReport(
+        projection=projection,
+        months=months,
+        totals=totals,
+        month1_cost=first["cost"],
+        month1_baseline=baseline,
+        saving_percent=_percent(baseline - first["cost"], baseline),
+        total_saving=totals.get("baseline_cost", Decimal(0)) - totals.get("cost", Decimal(0)),
+        savings=savings,
+        per_request_cost=Decimal(result["per_request_cost"]),
+        has_credits=bool(grants),
+        credits_total=sum((_money(grant["amount"]) for grant in grants), Decimal(0)),
+        first_out_of_pocket_month=first_out_of_pocket,
+        months_at_zero=months_at_zero,
+        scenarios=_scenarios(projection.scenarios),
+        models=[
+            {"tier": tier, "label": TIER_LABELS.get(tier, tier), "model_id": model_id}
+            for tier, model_id in result.get("models", {}).items()
+        ],
+        warnings=list(result.get("warnings", [])),
+        chart=_chart_data(months, first_out_of_pocket, has_credits=bool(grants)),
+    )
+
+
+def _scenarios(stored: dict) -> list[dict]:
+    """The what-ifs in a fixed order, each with its difference to the plan as entered."""
+    entered = stored.get("as_entered")
+    entered_total = _money(entered["total_cost"]) if entered else None
+    cards = []
+    for name in SCENARIOS:
+        scenario = stored.get(name)
+        if scenario is None:
+            continue
+        total = _money(scenario["total_cost"])
+        cards.append(
+            {
+                "name": name,
+                "label": scenario["label"],
+                "monthly_cost": _money(scenario["monthly_cost"]),
+                "total_cost": total,
+                "out_of_pocket": _money(scenario["out_of_pocket"]),
+                "first_out_of_pocket_month": scenario["first_out_of_pocket_month"],
+                # Against the plan as entered: how much more or less over the horizon.
+                "difference": None if entered_total is None else abs(total - entered_total),
+                "costs_more": entered_total is not None and total > entered_total,
+            }
+        )
+    return cards
+
+
+def _chart_data(months: list[dict], first_out_of_pocket: int | None, *, has_credits: bool):
+    """Plain JSON for the chart script: numbers in dollars, one entry per month."""
+
+    def series(column: str) -> list[float]:
+        return [float(row[column]) for row in months]
+
+    return {
+        "labels": [f"Month {row['month']}" for row in months],
+        "cost": series("cost"),
+        "baseline": series("baseline_cost"),
+        "creditsApplied": series("credits_applied"),
+        "outOfPocket": series("out_of_pocket"),
+        "creditsRemaining": series("credits_remaining"),
+        "hasCredits": has_credits,
+        # Index into the labels, or null when credits cover the whole horizon (or none exist).
+        "firstOutOfPocketIndex": (first_out_of_pocket - 1)
+        if has_credits and first_out_of_pocket
+        else None,
+    }
+
+
+def projection_csv(*, projection: WorkloadProjection) -> str:
+    """One header row and one row per month; money exactly as stored (cent strings)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in projection.result["months"]:
+        writer.writerow([row[column] for column in CSV_COLUMNS])
+    return buffer.getvalue()
