@@ -189,6 +189,7 @@ REST_FRAMEWORK = {
         "anon": env.str("THROTTLE_ANON", default="60/minute"),
         "intake": env.str("THROTTLE_INTAKE", default="20/hour"),
         "estimate": env.str("THROTTLE_ESTIMATE", default="120/minute"),
+        "eligibility": env.str("THROTTLE_ELIGIBILITY", default="60/minute"),
     },
     "EXCEPTION_HANDLER": "cloudroute.api.exception_handler",
 }

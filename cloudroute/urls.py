@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from credits import api as credits_api
 from matching import api as matching_api
 from matching import views as matching_views
 from workloads import api as workloads_api
@@ -17,6 +18,7 @@ api_v1 = [
         name="api-intake-detail",
     ),
     path("api/v1/estimates/", workloads_api.EstimateApi.as_view(), name="api-estimate"),
+    path("api/v1/eligibility/", credits_api.EligibilityApi.as_view(), name="api-eligibility"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

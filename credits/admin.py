@@ -1,13 +1,109 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.html import format_html
 
-from .models import ApplicationEvent, CreditApplication, CreditProgram
+from workloads.admin import StartupAdmin as WorkloadsStartupAdmin
+from workloads.models import Startup
+
+from . import selectors, tasks
+from .models import ApplicationEvent, CreditApplication, CreditProgram, EligibilitySnapshot
 
 
 @admin.register(CreditProgram)
 class CreditProgramAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "family", "filed_by", "amount_min", "amount_max", "is_active"]
+    """Each row is a program's terms from a date; new terms: "Save as new" with a new date."""
+
+    list_display = [
+        "code",
+        "name",
+        "family",
+        "filed_by",
+        "amount_min",
+        "amount_max",
+        "typical_amount",
+        "effective_from",
+        "is_active",
+    ]
     list_filter = ["family", "filed_by", "is_active", "covers_bedrock_third_party"]
     search_fields = ["code", "name", "notes"]
+    date_hierarchy = "effective_from"
+    save_as = True
+
+
+class EligibilitySnapshotInline(admin.TabularInline):
+    model = EligibilitySnapshot
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = ["created_at", "rule_version", "total_expected", "recommended_programs"]
+    readonly_fields = fields
+    show_change_link = True
+
+    @admin.display(description="recommended")
+    def recommended_programs(self, snapshot) -> str:
+        return ", ".join(snapshot.recommended) or "—"
+
+
+# The startup page is the workloads app's; credits adds its eligibility to it (credits may
+# import workloads, never the reverse).
+admin.site.unregister(Startup)
+
+
+@admin.register(Startup)
+class StartupAdmin(WorkloadsStartupAdmin):
+    inlines = [*WorkloadsStartupAdmin.inlines, EligibilitySnapshotInline]
+    readonly_fields = ["latest_eligibility"]
+    actions = ["reevaluate"]
+
+    @admin.display(description="latest eligibility")
+    def latest_eligibility(self, startup) -> str:
+        snapshot = selectors.snapshot_latest(startup_id=startup.pk) if startup.pk else None
+        if snapshot is None:
+            return "Not evaluated yet."
+        return render_to_string(
+            "credits/admin/snapshot.html", {"snapshot": snapshot, "result": snapshot.result}
+        )
+
+    @admin.action(description="Re-evaluate eligibility and re-project (selected startups)")
+    def reevaluate(self, request, queryset) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        for startup_id in ids:
+            transaction.on_commit(
+                lambda startup_id=startup_id: tasks.reevaluate_startup.delay(startup_id),
+                robust=True,
+            )
+        self.message_user(
+            request,
+            format_html(
+                "Re-evaluating {} startup(s) in the background; each startup's page shows the "
+                "new snapshot when it is done.",
+                len(ids),
+            ),
+            messages.SUCCESS,
+        )
+
+
+@admin.register(EligibilitySnapshot)
+class EligibilitySnapshotAdmin(admin.ModelAdmin):
+    list_display = ["startup", "created_at", "rule_version", "total_expected"]
+    list_filter = ["rule_version"]
+    search_fields = ["startup__name"]
+    list_select_related = ["startup"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["startup", "rule_version", "inputs", "result", "total_expected", "verdicts"]
+
+    @admin.display(description="verdicts")
+    def verdicts(self, snapshot) -> str:
+        return render_to_string(
+            "credits/admin/snapshot.html", {"snapshot": snapshot, "result": snapshot.result}
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.method in ("GET", "HEAD")
 
 
 class ApplicationEventInline(admin.TabularInline):

@@ -28,7 +28,11 @@ class FiledBy(models.TextChoices):
 
 
 class CreditProgram(models.Model):
-    code = models.SlugField(max_length=40, unique=True)
+    """One program's terms from `effective_from` on. New terms are a new row with the same
+    code; the latest row effective today is the program's current terms, older rows stay
+    as history (and applications keep pointing at the terms they were filed under)."""
+
+    code = models.SlugField(max_length=40, db_index=True)
     name = models.CharField(max_length=120)
     family = models.CharField(max_length=20, choices=ProgramFamily.choices)
     filed_by = models.CharField(max_length=10, choices=FiledBy.choices)
@@ -50,8 +54,11 @@ class CreditProgram(models.Model):
     is_active = models.BooleanField(default=True)
 
     class Meta:
-        ordering = ["family", "code"]
+        ordering = ["family", "code", "-effective_from"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["code", "effective_from"], name="program_terms_once_per_date"
+            ),
             models.CheckConstraint(
                 condition=Q(amount_min__gte=0) & Q(amount_min__lte=F("amount_max")),
                 name="program_amount_range_valid",
@@ -70,7 +77,7 @@ class CreditProgram(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return f"{self.name} (from {self.effective_from})"
 
 
 class ApplicationStatus(models.TextChoices):
@@ -167,3 +174,34 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class EligibilitySnapshot(models.Model):
+    """One evaluation of a startup against the programs, frozen: what went in (inputs and the
+    programs' terms), the rule version and the verdicts. Rule or program changes later never
+    rewrite it; a re-evaluation adds a row."""
+
+    startup = models.ForeignKey(
+        Startup, on_delete=models.CASCADE, related_name="eligibility_snapshots"
+    )
+    rule_version = models.CharField(max_length=20)
+    inputs = models.JSONField()
+    result = models.JSONField(help_text="The verdicts, as POST /api/v1/eligibility/ returns them")
+    total_expected = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["startup", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_expected__gte=0), name="snapshot_total_non_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Eligibility of {self.startup} ({self.created_at:%Y-%m-%d})"
+
+    @property
+    def recommended(self) -> list[str]:
+        return list(self.result.get("recommended", []))

@@ -10,10 +10,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from credits.services import startup_credits_refresh
 from workloads.audit import audit_log
 from workloads.models import Startup, Workload
-from workloads.selectors import PriceBookMissingError
-from workloads.services import workload_project
 
 from .models import Intake, IntakeStatus
 
@@ -72,9 +71,9 @@ def intake_submit(
 def intake_process(*, intake_id: int) -> Intake | None:
     """Run the background steps of an intake; safe to call twice (status guard).
 
-    Locks the intake row while it changes its status. Steps: the spend projection
-    (workloads.services.workload_project); eligibility and routing hook in here later.
-    Returns None when the intake does not exist.
+    Locks the intake row while it changes its status. Steps: eligibility against every
+    credit program, then the spend projection against the credits expected; routing to a
+    partner hooks in here later. Returns None when the intake does not exist.
     """
     with transaction.atomic():
         intake = Intake.objects.select_for_update().filter(pk=intake_id).first()
@@ -84,12 +83,7 @@ def intake_process(*, intake_id: int) -> Intake | None:
         intake.attempts += 1
         intake.save(update_fields=["status", "attempts", "updated_at"])
 
-    try:
-        workload_project(workload_id=intake.workload_id)
-    except PriceBookMissingError:
-        # No prices to project with: the intake still completes; operators see the log and
-        # a projection appears once a price book is in place and the workload is re-projected.
-        logger.exception("No price book to project intake %s", intake_id)
+    startup_credits_refresh(startup_id=intake.startup_id, workload_id=intake.workload_id)
 
     with transaction.atomic():
         intake = Intake.objects.select_for_update().get(pk=intake_id)

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from credits import selectors as credit_selectors
 from workloads import services as workload_services
 from workloads.choices import USE_CASE_PRESETS
 from workloads.reports import projection_csv, projection_report
@@ -116,6 +117,13 @@ def founder_dashboard(request):
         return render(request, "matching/_intake_status.html", context)
     projection = selectors.projection_for_intake(intake=latest) if latest else None
     context["report"] = projection_report(projection=projection) if projection else None
+    snapshot = credit_selectors.snapshot_latest(startup_id=latest.startup_id) if latest else None
+    if snapshot is not None:
+        context["eligibility"] = snapshot.result
+        context["checked_at"] = snapshot.created_at
+        context["has_competitive"] = any(
+            p["verdict"] == "competitive" for p in snapshot.result["programs"]
+        )
     return render(request, "matching/dashboard.html", context)
 
 

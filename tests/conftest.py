@@ -9,6 +9,10 @@ from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from cloudroute.celery import app as celery_app
+from credits.models import CreditProgram
+from credits.programs_data import load_programs
+from workloads.models import ModelPrice, PriceBook, TierDefault
+from workloads.pricebook_data import load_price_books
 from workloads.selectors import price_cache_clear
 
 from .factories import intake_payload
@@ -61,6 +65,7 @@ def _tasks_inline_and_generous_throttles(request, settings):
             "anon": "100000/minute",
             "intake": "100000/minute",
             "estimate": "100000/minute",
+            "eligibility": "100000/minute",
         },
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -73,6 +78,21 @@ def _fresh_price_cache():
     """Resolved prices are cached per process; a test that edits prices must not leak them."""
     price_cache_clear()
     yield
+    price_cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _shipped_data_in_transactional_tests(request):
+    """The flush after a transactional test empties the tables the data migrations filled
+    (price books, credit programs): load them again for tests that run transactionally.
+    (serialized_rollback would not do: a flush by a plain transactional test re-creates the
+    content types, and restoring the serialized ones then collides with them.)"""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    load_programs(CreditProgram)
+    load_price_books(PriceBook, ModelPrice, TierDefault)
     price_cache_clear()
 
 

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from credits.models import ApplicationEvent
+from credits.services import eligibility_evaluate
 from matching.models import IdempotencyKey
 from tests.factories import (
     CreditApplicationFactory,
@@ -38,6 +39,7 @@ def some_rows():
     PartnerMembershipFactory()
     application = CreditApplicationFactory(startup=intake.startup)
     ApplicationEvent.objects.create(application=application, to_status="draft")
+    eligibility_evaluate(startup_id=intake.startup_id)
     IdempotencyKey.objects.create(
         scope="intake.create",
         key="retry-1",

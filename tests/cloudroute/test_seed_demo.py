@@ -132,4 +132,4 @@ def test_it_refuses_to_run_without_debug(settings):
         call_command("seed_demo", stdout=StringIO())
 
     assert not get_user_model().objects.filter(email__in=LOGINS).exists()
-    assert not CreditProgram.objects.exists()
+    assert not Partner.objects.exists()

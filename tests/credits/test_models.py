@@ -39,9 +39,11 @@ def _refused_by_the_database(factory, **values) -> None:
     ids=["min-above-max", "negative-min", "typical-above-max", "typical-below-min", "window"],
 )
 def test_it_refuses_an_inconsistent_program_in_the_database(values):
+    shipped = CreditProgram.objects.count()  # the programs the data migration loads
+
     _refused_by_the_database(CreditProgramFactory, **values)
 
-    assert not CreditProgram.objects.exists()
+    assert CreditProgram.objects.count() == shipped
 
 
 def test_it_accepts_a_program_with_equal_bounds_and_a_one_day_window():
@@ -57,35 +59,37 @@ def test_it_accepts_a_program_with_equal_bounds_and_a_one_day_window():
 
 
 def test_it_accepts_a_program_with_an_open_ended_window():
-    CreditProgramFactory(window_opens_on=dt.date(2025, 6, 1), window_closes_on=None)
-    CreditProgramFactory(window_opens_on=None, window_closes_on=dt.date(2025, 6, 1))
+    first = CreditProgramFactory(window_opens_on=dt.date(2025, 6, 1), window_closes_on=None)
+    second = CreditProgramFactory(window_opens_on=None, window_closes_on=dt.date(2025, 6, 1))
 
-    assert CreditProgram.objects.count() == 2
+    assert CreditProgram.objects.filter(pk__in=[first.pk, second.pk]).count() == 2
 
 
-def test_it_refuses_two_programs_with_one_code():
-    CreditProgram.objects.create(
-        code="activate_founders",
-        name="A",
+def _terms(code: str, effective_from: dt.date, name: str = "Terms") -> CreditProgram:
+    return CreditProgram.objects.create(
+        code=code,
+        name=name,
         family="activate",
         filed_by="founder",
         amount_max=1,
         typical_amount=1,
-        effective_from=dt.date(2025, 1, 1),
+        effective_from=effective_from,
         source_url="https://aws.amazon.com/startups/credits",
     )
 
+
+def test_it_refuses_two_terms_of_one_program_from_the_same_date():
+    _terms("test_program", dt.date(2025, 1, 1), "A")
+
     with pytest.raises(IntegrityError), transaction.atomic():
-        CreditProgram.objects.create(
-            code="activate_founders",
-            name="B",
-            family="activate",
-            filed_by="founder",
-            amount_max=1,
-            typical_amount=1,
-            effective_from=dt.date(2025, 1, 1),
-            source_url="https://aws.amazon.com/startups/credits",
-        )
+        _terms("test_program", dt.date(2025, 1, 1), "B")
+
+
+def test_it_keeps_older_terms_of_a_program_as_history():
+    older = _terms("test_program", dt.date(2024, 1, 1))
+    newer = _terms("test_program", dt.date(2025, 1, 1))
+
+    assert set(CreditProgram.objects.filter(code="test_program")) == {older, newer}
 
 
 def test_it_reports_the_program_constraint_in_full_clean():

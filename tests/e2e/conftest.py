@@ -64,17 +64,3 @@ def page(chromium_browser):
         yield page
     finally:
         context.close()
-
-
-@pytest.fixture(autouse=True)
-def _shipped_price_books(transactional_db):
-    """Browser tests run in transactional tests, and the flush after any transactional test
-    also empties the tables the data migration filled: load the shipped price books again.
-    (serialized_rollback would not do: a flush by a plain transactional test re-creates the
-    content types, and restoring the serialized ones then collides with them.)"""
-    from workloads.models import ModelPrice, PriceBook, TierDefault
-    from workloads.pricebook_data import load_price_books
-    from workloads.selectors import price_cache_clear
-
-    load_price_books(PriceBook, ModelPrice, TierDefault)
-    price_cache_clear()

@@ -128,17 +128,29 @@ def test_founder_sees_the_spend_projection_chart(live_server, page: Page):
                     datasets: chart.data.datasets.map((d) => d.label)};
         }"""
     )
+    # The eligibility step found credits (Activate Founders and the partner-filed PoC pool),
+    # so the chart splits each month into what credits pay and what the founder pays.
     assert chart == {
         "labels": 24,
-        "datasets": ["Your cost on Bedrock", "Everything on Opus (frontier)"],
+        "datasets": [
+            "Paid by credits",
+            "Out of pocket",
+            "Everything on Opus (frontier)",
+            "Credits left",
+        ],
     }
+    programs = page.get_by_test_id("programs")
+    expect(programs.get_by_test_id("program-activate_founders")).to_contain_text("Eligible")
+    expect(programs.get_by_test_id("program-bedrock_poc")).to_contain_text("Eligible")
+    expect(programs.get_by_test_id("program-activate_portfolio")).to_contain_text("Ineligible")
+    expect(programs.get_by_test_id("total-expected")).to_have_text("$11,000")
     rows = page.get_by_test_id("projection-table").locator("tbody tr")
     expect(rows).to_have_count(24)
     expect(rows.nth(0).locator("th")).to_have_text("1")
     expect(rows.nth(23).locator("th")).to_have_text("24")
     month1 = f"${Decimal(months[0]['cost']):,.2f}"  # "$2,623.73"
     expect(page.get_by_test_id("projection-month1")).to_have_text(month1)
-    expect(page.get_by_test_id("projection-credits")).to_contain_text("No credits yet")
+    expect(page.get_by_test_id("projection-credits")).to_contain_text("at $0")
     expect(page.get_by_test_id("scenarios").locator("li")).to_have_count(5)
 
     with page.expect_download() as download_info:

@@ -141,7 +141,8 @@ def test_it_reads_the_dashboard_in_a_fixed_number_of_queries(
     # 3. the founder's intakes with their startup and workload (one join, at most 20 rows)
     # 4. the latest intake's newest projection, if any (none here; see
     #    test_dashboard_projection.py for the page with one)
-    with django_assert_num_queries(4):
+    # 5. the latest startup's newest eligibility snapshot, if any
+    with django_assert_num_queries(5):
         response = client.get(URL)
 
     assert response.status_code == 200

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import secrets
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from credits.models import CreditProgram, FiledBy, ProgramFamily
+from credits.models import CreditProgram
+from credits.programs_data import load_programs
 from matching.models import Intake, IntakeStatus, Partner, PartnerMembership, PartnerTier
 from matching.services import intake_token_hash
 from workloads.choices import Stage, UseCase
@@ -18,58 +18,6 @@ from workloads.models import ModelPrice, PriceBook, Startup, TierDefault, Worklo
 from workloads.pricebook_data import load_price_books
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - DEBUG-only demo logins, refused otherwise
-
-PROGRAMS = [
-    {
-        "code": "activate_founders",
-        "name": "AWS Activate Founders",
-        "family": ProgramFamily.ACTIVATE,
-        "filed_by": FiledBy.FOUNDER,
-        "amount_min": Decimal("1000"),
-        "amount_max": Decimal("5000"),
-        "typical_amount": Decimal("1000"),
-        "effective_from": dt.date(2025, 1, 1),
-        "source_url": "https://aws.amazon.com/startups/credits",
-        "notes": "Start with $1,000; select startups up to $5,000. Older page: $1,000.",
-    },
-    {
-        "code": "activate_portfolio",
-        "name": "AWS Activate Portfolio",
-        "family": ProgramFamily.ACTIVATE,
-        "filed_by": FiledBy.FOUNDER,
-        "amount_min": Decimal("0"),
-        "amount_max": Decimal("200000"),
-        "typical_amount": Decimal("100000"),
-        "effective_from": dt.date(2025, 1, 1),
-        "source_url": "https://aws.amazon.com/startups/credits",
-        "notes": "Needs an Activate Provider Org ID. Older page: up to $100,000.",
-    },
-    {
-        "code": "bedrock_poc",
-        "name": "Bedrock proof-of-concept credits (partner-filed)",
-        "family": ProgramFamily.PARTNER_FUNDING,
-        "filed_by": FiledBy.PARTNER,
-        "amount_min": Decimal("10000"),
-        "amount_max": Decimal("50000"),
-        "typical_amount": Decimal("25000"),
-        "validity_months": 2,
-        "effective_from": dt.date(2025, 1, 1),
-        "source_url": "https://aws.amazon.com/partners/funding/",
-        "notes": "Unverified amounts and ~60-day window from partner marketing pages.",
-    },
-    {
-        "code": "genai_accelerator",
-        "name": "AWS Generative AI Accelerator",
-        "family": ProgramFamily.ACCELERATOR,
-        "filed_by": FiledBy.FOUNDER,
-        "amount_min": Decimal("0"),
-        "amount_max": Decimal("1000000"),
-        "typical_amount": Decimal("1000000"),
-        "effective_from": dt.date(2024, 1, 1),
-        "source_url": "https://aws.amazon.com/startups/accelerators/generative-ai",
-        "notes": "Competitive cohort for AI-first seed to Series A startups; yearly window.",
-    },
-]
 
 PARTNERS = [
     # slug, name, tier, countries, competencies
@@ -185,7 +133,7 @@ class Command(BaseCommand):
                 "seed_demo creates logins with the password 'demo'; run it with DEBUG on only."
             )
         with transaction.atomic():
-            self._programs()
+            load_programs(CreditProgram)
             load_price_books(PriceBook, ModelPrice, TierDefault)
             self._users_and_partners()
             self._startups()
@@ -203,10 +151,6 @@ class Command(BaseCommand):
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
         return user
-
-    def _programs(self) -> None:
-        for program in PROGRAMS:
-            CreditProgram.objects.update_or_create(code=program["code"], defaults=program)
 
     def _users_and_partners(self) -> None:
         operator = self._user("operator@cloudroute.test", "Olive Operator", staff=True)

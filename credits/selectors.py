@@ -1,0 +1,59 @@
+"""Reads of credit programs and eligibility snapshots, shared by the API, tasks and pages."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from workloads.models import Startup
+
+from . import eligibility
+from .models import CreditProgram, EligibilitySnapshot
+
+
+def programs_current(*, on: dt.date | None = None) -> list[CreditProgram]:
+    """Each active program's latest terms effective on `on` (today), in a stable order."""
+    on = on or timezone.localdate()
+    rows = CreditProgram.objects.filter(is_active=True, effective_from__lte=on).order_by(
+        "code", "-effective_from"
+    )
+    latest: dict[str, CreditProgram] = {}
+    for row in rows:
+        latest.setdefault(row.code, row)
+    order = {code: index for index, code in enumerate(PROGRAM_ORDER)}
+    return sorted(latest.values(), key=lambda row: (order.get(row.code, len(order)), row.code))
+
+
+# The order founders read the cards in: their own programs first, then partner-filed, then the
+# competitive accelerator. Programs operators add go last, alphabetically.
+PROGRAM_ORDER = ("activate_portfolio", "activate_founders", "bedrock_poc", "genai_accelerator")
+
+
+def program_terms(program: CreditProgram) -> eligibility.Program:
+    return eligibility.Program(
+        code=program.code,
+        name=program.name,
+        family=program.family,
+        filed_by=program.filed_by,
+        amount_min=program.amount_min,
+        amount_max=program.amount_max,
+        typical_amount=program.typical_amount,
+        validity_months=program.validity_months,
+        covers_bedrock_third_party=program.covers_bedrock_third_party,
+        window_opens_on=program.window_opens_on,
+        window_closes_on=program.window_closes_on,
+    )
+
+
+def org_id_used_elsewhere(*, org_id: str, startup: Startup | None = None) -> bool:
+    """Whether another founder's startup on CloudRoute already gave this Activate Org ID."""
+    org_id = org_id.strip()
+    if not org_id:
+        return False
+    others = Startup.objects.filter(activate_org_id__iexact=org_id)
+    if startup is not None:
+        others = others.exclude(founder_id=startup.founder_id)
+    return others.exists()
+
+
+def snapshot_latest(*, startup_id: int) -> EligibilitySnapshot | None:
+    return EligibilitySnapshot.objects.filter(startup_id=startup_id).first()
