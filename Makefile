@@ -11,7 +11,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3.14 \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done)
 
-.PHONY: install run test lint format check-python clean worker
+.PHONY: install run test lint format check-python clean worker bench
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -52,3 +52,6 @@ worker: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache db.sqlite3 staticfiles
+
+bench: $(STAMP)
+	$(PY) bench/spend.py

@@ -192,6 +192,9 @@ REST_FRAMEWORK = {
         "eligibility": env.str("THROTTLE_ELIGIBILITY", default="60/minute"),
     },
     "EXCEPTION_HANDLER": "cloudroute.api.exception_handler",
+    # How many proxies sit in front of gunicorn. 0: throttles key on REMOTE_ADDR and ignore a
+    # client's X-Forwarded-For, which anyone could forge to dodge the anonymous rate limits.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CloudRoute API",
