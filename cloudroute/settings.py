@@ -165,6 +165,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Installed into django-celery-beat's tables when beat starts; operators can tune them there.
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-intakes": {"task": "matching.sweep_pending_intakes", "schedule": 60.0},
+    "expire-unanswered-leads": {"task": "matching.expire_leads", "schedule": 60.0},
     "refresh-bedrock-catalog": {
         "task": "workloads.refresh_catalog",
         "schedule": crontab(hour=5, minute=17),
@@ -190,6 +191,7 @@ REST_FRAMEWORK = {
         "intake": env.str("THROTTLE_INTAKE", default="20/hour"),
         "estimate": env.str("THROTTLE_ESTIMATE", default="120/minute"),
         "eligibility": env.str("THROTTLE_ELIGIBILITY", default="60/minute"),
+        "auth": env.str("THROTTLE_AUTH", default="10/minute"),
     },
     "EXCEPTION_HANDLER": "cloudroute.api.exception_handler",
     # How many proxies sit in front of gunicorn. 0: throttles key on REMOTE_ADDR and ignore a
@@ -206,6 +208,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Intakes and partner leads both have a `status`: name each enum explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "IntakeStatusEnum": "matching.models.IntakeStatus",
+        "LeadStatusEnum": "matching.models.LeadStatus",
+    },
 }
 
 # --- Security (production: DEBUG=false) -------------------------------------------

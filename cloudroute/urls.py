@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from credits import api as credits_api
 from matching import api as matching_api
+from matching import partner_api, portal
 from matching import views as matching_views
 from workloads import api as workloads_api
 
@@ -19,6 +20,27 @@ api_v1 = [
     ),
     path("api/v1/estimates/", workloads_api.EstimateApi.as_view(), name="api-estimate"),
     path("api/v1/eligibility/", credits_api.EligibilityApi.as_view(), name="api-eligibility"),
+    path("api/v1/auth/token/", partner_api.AuthTokenApi.as_view(), name="api-auth-token"),
+    path(
+        "api/v1/partner/leads/",
+        partner_api.PartnerLeadListApi.as_view(),
+        name="api-partner-lead-list",
+    ),
+    path(
+        "api/v1/partner/leads/<int:lead_id>/",
+        partner_api.PartnerLeadDetailApi.as_view(),
+        name="api-partner-lead-detail",
+    ),
+    path(
+        "api/v1/partner/leads/<int:lead_id>/accept/",
+        partner_api.PartnerLeadAcceptApi.as_view(),
+        name="api-partner-lead-accept",
+    ),
+    path(
+        "api/v1/partner/leads/<int:lead_id>/decline/",
+        partner_api.PartnerLeadDeclineApi.as_view(),
+        name="api-partner-lead-decline",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -36,6 +58,21 @@ urlpatterns = [
         name="founder-projection-csv-by-id",
     ),
     path("signin/<str:token>/", matching_views.signin_link, name="signin-link"),
+    path("partner/", portal.partner_inbox, name="partner-inbox"),
+    path("partner/login/", portal.PartnerLoginView.as_view(), name="partner-login"),
+    path("partner/scorecard/", portal.partner_scorecard, name="partner-scorecard"),
+    path("partner/leads/<int:lead_id>/", portal.partner_lead, name="partner-lead"),
+    path(
+        "partner/leads/<int:lead_id>/accept/",
+        portal.partner_lead_accept,
+        name="partner-lead-accept",
+    ),
+    path(
+        "partner/leads/<int:lead_id>/decline/",
+        portal.partner_lead_decline,
+        name="partner-lead-decline",
+    ),
+    path("partner/leads/<int:lead_id>/notes/", portal.partner_lead_note, name="partner-lead-note"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="registration/login.html"),

@@ -103,7 +103,8 @@ class EligibilitySnapshotAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return request.method in ("GET", "HEAD")
+        # Frozen: the admin's view-only page (no Save buttons that would end in a 403).
+        return False
 
 
 class ApplicationEventInline(admin.TabularInline):

@@ -608,4 +608,5 @@ def evaluate(applicant: Applicant, programs: Sequence[Program], *, today: date) 
         programs=tuple(verdicts),
         recommended=tuple(v.code for v in recommended),
         total_expected=total,
+        rule_version=RULE_VERSION,  # read now: the dataclass default was bound at import
     )

@@ -11,16 +11,16 @@ from .models import CreditProgram, EligibilitySnapshot
 
 
 def programs_current(*, on: dt.date | None = None) -> list[CreditProgram]:
-    """Each active program's latest terms effective on `on` (today), in a stable order."""
+    """Each program's latest terms effective on `on` (today), in a stable order; a program
+    whose latest terms are inactive is left out (it does not fall back to older terms)."""
     on = on or timezone.localdate()
-    rows = CreditProgram.objects.filter(is_active=True, effective_from__lte=on).order_by(
-        "code", "-effective_from"
-    )
+    rows = CreditProgram.objects.filter(effective_from__lte=on).order_by("code", "-effective_from")
     latest: dict[str, CreditProgram] = {}
     for row in rows:
         latest.setdefault(row.code, row)
     order = {code: index for index, code in enumerate(PROGRAM_ORDER)}
-    return sorted(latest.values(), key=lambda row: (order.get(row.code, len(order)), row.code))
+    active = [row for row in latest.values() if row.is_active]
+    return sorted(active, key=lambda row: (order.get(row.code, len(order)), row.code))
 
 
 # The order founders read the cards in: their own programs first, then partner-filed, then the

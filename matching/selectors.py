@@ -1,11 +1,15 @@
 """Reads shared by the founder's pages and the API, scoped by their owner."""
 
-from django.db.models import QuerySet
+from statistics import median
 
+from django.db.models import Count, F, Q, QuerySet
+
+from credits.models import ApplicationStatus, CreditApplication
 from workloads.models import WorkloadProjection
 from workloads.selectors import workload_projection_latest
 
-from .models import Intake
+from .models import Intake, Lead, LeadStatus, Partner, PartnerMembership
+from .scoring import PartnerProfile
 
 
 def intakes_for_founder(*, founder) -> QuerySet[Intake]:
@@ -26,5 +30,141 @@ def projection_get_for_founder(*, founder, projection_id: int) -> WorkloadProjec
     return (
         WorkloadProjection.objects.filter(pk=projection_id, workload__intake__founder=founder)
         .select_related("workload__startup")
+        .first()
+    )
+
+
+# --- Partners and leads --------------------------------------------------------------
+
+
+def partner_profiles() -> list[PartnerProfile]:
+    """Every partner as the scoring engine sees it, with its track record derived from its
+    leads and the applications it filed. A constant number of queries for any number of
+    partners (one per aggregate)."""
+    live = Count("id", filter=Q(status__in=Lead.LIVE_STATUSES))
+    answered = Count(
+        "id", filter=Q(status__in=[LeadStatus.ACCEPTED, LeadStatus.DECLINED, LeadStatus.EXPIRED])
+    )
+    accepted = Count("id", filter=Q(status=LeadStatus.ACCEPTED))
+    in_time = Count(
+        "id",
+        filter=Q(status__in=[LeadStatus.ACCEPTED, LeadStatus.DECLINED])
+        & Q(responded_at__lte=F("accept_by")),
+    )
+    lead_stats = {
+        row["partner_id"]: row
+        for row in Lead.objects.values("partner_id").annotate(
+            live=live, answered=answered, accepted=accepted, in_time=in_time
+        )
+    }
+    filed = application_stats_by_partner()
+    profiles = []
+    for partner in Partner.objects.all():
+        stats = lead_stats.get(partner.pk, {})
+        answered_count = stats.get("answered", 0)
+        applications = filed.get(partner.pk, {})
+        profiles.append(
+            PartnerProfile(
+                id=partner.pk,
+                name=partner.name,
+                tier=partner.tier,
+                competencies=frozenset(partner.competencies),
+                countries=frozenset(partner.countries),
+                regions=frozenset(partner.regions),
+                stages=frozenset(partner.stages),
+                industries=frozenset(partner.industries),
+                capacity=partner.capacity,
+                open_leads=stats.get("live", 0),
+                is_active=partner.is_active,
+                accepting_leads=partner.accepting_leads,
+                away_until=partner.away_until,
+                vetting_expires_on=partner.vetting_expires_on,
+                acceptance_rate=stats["accepted"] / answered_count if answered_count else None,
+                sla_hit_rate=stats["in_time"] / answered_count if answered_count else None,
+                approval_rate=applications.get("approval_rate"),
+                median_days_to_credits=applications.get("median_days_to_credits"),
+                last_assigned_at=partner.last_assigned_at,
+            )
+        )
+    return profiles
+
+
+def application_stats_by_partner() -> dict[int, dict]:
+    """Approval rate and median days from draft to credits issued of the applications each
+    partner filed (the firm whose lead for the startup was accepted)."""
+    decided = {
+        ApplicationStatus.APPROVED,
+        ApplicationStatus.CREDITS_ISSUED,
+        ApplicationStatus.REJECTED,
+    }
+    approved = {ApplicationStatus.APPROVED, ApplicationStatus.CREDITS_ISSUED}
+    rows = CreditApplication.objects.filter(
+        status__in=decided,
+        startup__leads__status=LeadStatus.ACCEPTED,
+    ).values_list("startup__leads__partner_id", "status", "created_at", "updated_at")
+    by_partner: dict[int, list] = {}
+    for partner_id, status, created_at, updated_at in rows:
+        by_partner.setdefault(partner_id, []).append((status, created_at, updated_at))
+    stats = {}
+    for partner_id, applications in by_partner.items():
+        issued_days = [
+            (updated - created).total_seconds() / 86400
+            for status, created, updated in applications
+            if status == ApplicationStatus.CREDITS_ISSUED
+        ]
+        stats[partner_id] = {
+            "approval_rate": sum(status in approved for status, _, _ in applications)
+            / len(applications),
+            "median_days_to_credits": median(issued_days) if issued_days else None,
+        }
+    return stats
+
+
+def partner_scorecard(*, partner: Partner) -> dict:
+    """The firm's own track record, as the portal shows it and routing scores it."""
+    profile = next((p for p in partner_profiles() if p.id == partner.pk), None)
+    counts = dict(
+        Lead.objects.filter(partner=partner)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return {"profile": profile, "counts": counts}
+
+
+def leads_for_partner(*, partner: Partner, status: str | None = None) -> QuerySet[Lead]:
+    leads = Lead.objects.filter(partner=partner).select_related(
+        "startup", "workload", "startup__founder"
+    )
+    if status:
+        leads = leads.filter(status=status)
+    return leads.order_by("-offered_at", "-id")
+
+
+def lead_get_for_partner(*, partner: Partner, lead_id: int) -> Lead | None:
+    """One lead, only if it is this firm's (another firm's lead looks like a missing one)."""
+    return leads_for_partner(partner=partner).filter(pk=lead_id).first()
+
+
+def partner_for_user(user) -> Partner | None:
+    if not user.is_authenticated:
+        return None
+    membership = PartnerMembership.objects.select_related("partner").filter(user_id=user.pk).first()
+    return membership.partner if membership else None
+
+
+def lead_accepted_for_startup(*, startup_id: int) -> Lead | None:
+    return (
+        Lead.objects.filter(startup_id=startup_id, status=LeadStatus.ACCEPTED)
+        .select_related("partner")
+        .first()
+    )
+
+
+def lead_live_for_startup(*, startup_id: int) -> Lead | None:
+    """The startup's offered or accepted lead with its partner (at most one: a constraint)."""
+    return (
+        Lead.objects.filter(startup_id=startup_id, status__in=Lead.LIVE_STATUSES)
+        .select_related("partner")
         .first()
     )

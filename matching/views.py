@@ -118,6 +118,10 @@ def founder_dashboard(request):
     projection = selectors.projection_for_intake(intake=latest) if latest else None
     context["report"] = projection_report(projection=projection) if projection else None
     snapshot = credit_selectors.snapshot_latest(startup_id=latest.startup_id) if latest else None
+    # Offered: "a vetted partner" and the accept-by time; accepted: the firm and its contact.
+    context["partner_lead"] = (
+        selectors.lead_live_for_startup(startup_id=latest.startup_id) if latest else None
+    )
     if snapshot is not None:
         context["eligibility"] = snapshot.result
         context["checked_at"] = snapshot.created_at

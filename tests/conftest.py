@@ -66,6 +66,7 @@ def _tasks_inline_and_generous_throttles(request, settings):
             "intake": "100000/minute",
             "estimate": "100000/minute",
             "eligibility": "100000/minute",
+            "auth": "100000/minute",
         },
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -7,7 +7,19 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from credits.models import CreditProgram
-from matching.models import Intake, IntakeStatus, Partner, PartnerMembership
+from matching.models import (
+    Intake,
+    IntakeStatus,
+    Lead,
+    LeadStatus,
+    Partner,
+    PartnerMembership,
+    RoutingDecision,
+    RoutingSettings,
+    RoutingStatus,
+)
+from matching.services import lead_route
+from tests.factories import IntakeFactory
 from workloads.models import Startup, Workload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
@@ -29,6 +41,9 @@ def _row_counts() -> dict[str, int]:
         Startup,
         Workload,
         Intake,
+        Lead,
+        RoutingDecision,
+        RoutingSettings,
     ]
     return {model.__name__: model.objects.count() for model in models}
 
@@ -133,3 +148,37 @@ def test_it_refuses_to_run_without_debug(settings):
 
     assert not get_user_model().objects.filter(email__in=LOGINS).exists()
     assert not Partner.objects.exists()
+
+
+@pytest.mark.parametrize("slug", ["northwind", "bluebird"])
+def test_it_gives_each_partner_login_offered_leads_to_work(seeded, slug):
+    member = PartnerMembership.objects.get(user__email=f"partner@{slug}.test")
+    leads = Lead.objects.filter(partner=member.partner)
+
+    assert leads.count() == 2
+    assert {lead.status for lead in leads} == {LeadStatus.OFFERED}
+    for lead in leads:
+        assert lead.decision.trigger == "assigned"  # through the operators' service
+        assert Intake.objects.get(startup=lead.startup).routing_status == RoutingStatus.OFFERED
+
+
+def test_it_offers_the_demo_founder_a_partner(seeded, client):
+    assert client.login(email="founder@acme.test", password="demo")
+
+    html = client.get("/my/").content.decode()
+
+    assert "We offered your lead to a vetted partner" in html
+
+
+def test_it_routes_new_us_intakes_to_the_two_demo_partners_in_turn(seeded):
+    decisions = [
+        lead_route(startup_id=IntakeFactory(workload__startup__country="US").startup_id)
+        for _ in range(2)
+    ]
+
+    assert {decision.chosen.slug for decision in decisions} == {"northwind", "bluebird"}
+    for decision in decisions:
+        rejected = {row["partner_id"] for row in decision.ranking["rejected"]}
+        assert not rejected & set(
+            Partner.objects.filter(slug__in=["northwind", "bluebird"]).values_list("pk", flat=True)
+        )

@@ -1,12 +1,20 @@
 """The founder's dashboard at /my/."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
 
-from matching.models import Intake, IntakeStatus
-from tests.factories import IntakeFactory, StartupFactory, UserFactory, WorkloadFactory
+from matching.models import Intake, IntakeStatus, LeadStatus, PartnerTier, RoutingStatus
+from tests.factories import (
+    IntakeFactory,
+    LeadFactory,
+    PartnerFactory,
+    StartupFactory,
+    UserFactory,
+    WorkloadFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
 
@@ -142,7 +150,8 @@ def test_it_reads_the_dashboard_in_a_fixed_number_of_queries(
     # 4. the latest intake's newest projection, if any (none here; see
     #    test_dashboard_projection.py for the page with one)
     # 5. the latest startup's newest eligibility snapshot, if any
-    with django_assert_num_queries(5):
+    # 6. the latest startup's live lead with its partner, if any
+    with django_assert_num_queries(6):
         response = client.get(URL)
 
     assert response.status_code == 200
@@ -158,3 +167,56 @@ def test_it_lists_at_most_twenty_intakes(client, founder):
     response = client.get(URL)
 
     assert len(response.context["intakes"]) == 20
+
+
+# --- the partner ------------------------------------------------------------------------
+
+
+def _lead_for(founder, **kwargs):
+    intake = _intake_for(founder, "Dana Robotics", status=IntakeStatus.READY)
+    partner = PartnerFactory(
+        name="Northwind Cloud", tier=PartnerTier.PREMIER, contact_email="leads@northwind.test"
+    )
+    offered_at = dt.datetime(2026, 3, 2, 9, 5, tzinfo=dt.UTC)
+    return LeadFactory(
+        workload=intake.workload,
+        partner=partner,
+        offered_at=offered_at,
+        accept_by=offered_at + dt.timedelta(hours=4),
+        **kwargs,
+    )
+
+
+def test_it_tells_the_founder_when_the_offered_partner_must_accept(client, founder):
+    _lead_for(founder)
+    client.force_login(founder)
+
+    html = client.get(URL).content.decode()
+
+    text = " ".join(re.sub(r"<[^>]+>", "", html).split())
+    assert "We offered your lead to a vetted partner; they have until 13:05 UTC to accept" in text
+    assert 'datetime="2026-03-02T13:05:00+00:00"' in html
+    assert "Northwind Cloud" not in html  # not named until they accept
+
+
+def test_it_shows_the_partner_who_accepted_with_tier_and_contact(client, founder):
+    _lead_for(founder, status=LeadStatus.ACCEPTED)
+    client.force_login(founder)
+
+    html = client.get(URL).content.decode()
+
+    assert 'data-testid="partner"' in html
+    assert "<strong>Northwind Cloud</strong>, an AWS Premier Tier" in html
+    assert 'href="mailto:leads@northwind.test"' in html
+    assert "We offered your lead" not in html
+
+
+def test_it_names_no_partner_after_a_decline(client, founder):
+    _lead_for(founder, status=LeadStatus.DECLINED, decline_reason="not_a_fit")
+    Intake.objects.update(routing_status=RoutingStatus.UNROUTED)
+    client.force_login(founder)
+
+    html = client.get(URL).content.decode()
+
+    assert "Northwind Cloud" not in html
+    assert "our team is finding one by hand" in html

@@ -251,7 +251,8 @@ def test_it_reads_the_dashboard_with_a_projection_in_a_fixed_number_of_queries(
     # 3. the founder's intakes with their startup and workload (one join, at most 20 rows)
     # 4. the latest intake's newest projection with its price book (one join)
     # 5. the latest startup's newest eligibility snapshot (none here)
-    with django_assert_num_queries(5):
+    # 6. the latest startup's live lead with its partner (none here)
+    with django_assert_num_queries(6):
         response = client.get(URL)
 
     assert response.status_code == 200

@@ -11,8 +11,16 @@ from django.utils import timezone
 
 from credits.models import CreditProgram
 from credits.programs_data import load_programs
-from matching.models import Intake, IntakeStatus, Partner, PartnerMembership, PartnerTier
-from matching.services import intake_token_hash
+from matching.models import (
+    Intake,
+    IntakeStatus,
+    Lead,
+    Partner,
+    PartnerMembership,
+    PartnerTier,
+    RoutingSettings,
+)
+from matching.services import intake_token_hash, lead_assign
 from workloads.choices import Stage, UseCase
 from workloads.models import ModelPrice, PriceBook, Startup, TierDefault, Workload
 from workloads.pricebook_data import load_price_books
@@ -20,7 +28,9 @@ from workloads.pricebook_data import load_price_books
 DEMO_PASSWORD = "demo"  # noqa: S105 - DEBUG-only demo logins, refused otherwise
 
 PARTNERS = [
-    # slug, name, tier, countries, competencies
+    # slug, name, tier, countries, competencies. Northwind and Bluebird pass every hard filter
+    # for a US startup and hold the same competencies, so their scores stay within the fairness
+    # margin and new intakes from `make run` alternate between the two demo partner logins.
     (
         "northwind",
         "Northwind Cloud",
@@ -33,7 +43,7 @@ PARTNERS = [
         "Bluebird Consulting",
         PartnerTier.ADVANCED,
         ["US", "GB", "DE"],
-        ["generative_ai", "devops"],
+        ["generative_ai", "machine_learning", "devops"],
     ),
     ("cedar-labs", "Cedar Labs", PartnerTier.ADVANCED, ["US"], ["generative_ai", "data_analytics"]),
     ("fjord-ai", "Fjord AI", PartnerTier.SELECT, ["DE", "FR", "NL", "SE"], ["generative_ai"]),
@@ -123,6 +133,15 @@ STARTUPS = [
     ),
 ]
 
+# Offered leads for the two partner logins: (founder e-mail, company) -> partner slug. None is
+# accepted: an answer would give that firm a track record and tilt the next intakes its way.
+DEMO_LEADS = {
+    ("founder@acme.test", "Acme Analytics"): "northwind",
+    ("maya@tidewater.test", "Tidewater Health"): "bluebird",
+    ("sam@forgecode.test", "ForgeCode"): "northwind",
+    ("li@bramble.test", "Bramble Support"): "bluebird",
+}
+
 
 class Command(BaseCommand):
     help = "Load credit programs, partners, startups and demo logins (password 'demo'). DEBUG only."
@@ -137,6 +156,7 @@ class Command(BaseCommand):
             load_price_books(PriceBook, ModelPrice, TierDefault)
             self._users_and_partners()
             self._startups()
+            self._leads()
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready. Logins (password 'demo'): operator@cloudroute.test, "
@@ -165,6 +185,9 @@ class Command(BaseCommand):
                     "competencies": competencies,
                     "stages": [Stage.PRE_SEED, Stage.SEED, Stage.SERIES_A],
                     "capacity": 20,
+                    "is_active": True,
+                    "accepting_leads": True,
+                    "away_until": None,
                     "vetted_on": today - dt.timedelta(days=90),
                     "vetting_expires_on": today + dt.timedelta(days=275),
                     "vetted_by": operator,
@@ -219,3 +242,21 @@ class Command(BaseCommand):
                     "access_token_hash": intake_token_hash(secrets.token_urlsafe(32)),
                 },
             )
+
+    def _leads(self) -> None:
+        """Offer each demo startup to its demo partner through the operators' service, so
+        both partner logins have leads to work. Skips a startup that partner already had, or
+        that has a live lead (routed since): running again changes nothing."""
+        RoutingSettings.load()
+        partners = {
+            partner.slug: partner
+            for partner in Partner.objects.filter(slug__in=set(DEMO_LEADS.values()))
+        }
+        for (email, company), slug in DEMO_LEADS.items():
+            startup = Startup.objects.get(founder__email=email, name=company)
+            partner = partners[slug]
+            if Lead.objects.filter(startup=startup, partner=partner).exists() or (
+                Lead.objects.filter(startup=startup, status__in=Lead.LIVE_STATUSES).exists()
+            ):
+                continue
+            lead_assign(startup_id=startup.pk, partner_id=partner.pk, actor=None)

@@ -14,7 +14,8 @@ from credits.services import startup_credits_refresh
 from workloads.audit import audit_log
 from workloads.models import Startup, Workload
 
-from .models import Intake, IntakeStatus
+from ..models import Intake, IntakeStatus, RoutingTrigger
+from .leads import lead_route
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def intake_submit(
     Returns the intake, its access token for the API (shown once; only its hash is
     stored) and whether the founder's account was created now.
     """
-    from . import tasks  # tasks import services; import here to keep the module graph simple
+    from .. import tasks  # tasks import services; import here to keep the module graph simple
 
     User = get_user_model()
     email = User.objects.normalize_email(founder_email).lower()
@@ -72,8 +73,9 @@ def intake_process(*, intake_id: int) -> Intake | None:
     """Run the background steps of an intake; safe to call twice (status guard).
 
     Locks the intake row while it changes its status. Steps: eligibility against every
-    credit program, then the spend projection against the credits expected; routing to a
-    partner hooks in here later. Returns None when the intake does not exist.
+    credit program, the spend projection against the credits expected, then routing to a
+    partner (which does nothing if a lead is already live). Returns None when the intake
+    does not exist.
     """
     with transaction.atomic():
         intake = Intake.objects.select_for_update().filter(pk=intake_id).first()
@@ -84,6 +86,7 @@ def intake_process(*, intake_id: int) -> Intake | None:
         intake.save(update_fields=["status", "attempts", "updated_at"])
 
     startup_credits_refresh(startup_id=intake.startup_id, workload_id=intake.workload_id)
+    lead_route(startup_id=intake.startup_id, trigger=RoutingTrigger.INTAKE)
 
     with transaction.atomic():
         intake = Intake.objects.select_for_update().get(pk=intake_id)
@@ -101,7 +104,7 @@ def intakes_stuck_requeue(*, older_than_seconds: int = 120, limit: int = 100) ->
 
     Skips rows another sweeper holds (skip_locked). Returns the ids it enqueued.
     """
-    from . import tasks
+    from .. import tasks
 
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     with transaction.atomic():

@@ -1,0 +1,8 @@
+"""The operators' admin for matching: partners, intakes (with the review queue), leads, and
+routing (the settings row and every decision, "why this partner / why not the others").
+
+Actions call the services in matching.services and never change rows themselves."""
+
+from . import intakes, leads, partners, routing
+
+__all__ = ["intakes", "leads", "partners", "routing"]

@@ -1,0 +1,46 @@
+"""Leads, with the partner's notes and the startup's routing log."""
+
+from django.contrib import admin
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from ..models import Lead, LeadNote, RoutingDecision
+
+
+class LeadNoteInline(admin.TabularInline):
+    """The partner's notes, read-only: operators read them, partners write them."""
+
+    model = LeadNote
+    extra = 0
+    fields = ["created_at", "author", "body"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    list_display = ["startup", "partner", "status", "offered_at", "accept_by", "responded_at"]
+    list_filter = ["status", "partner", "decline_reason"]
+    search_fields = ["startup__name", "partner__name"]
+    list_select_related = ["startup", "partner"]
+    raw_id_fields = ["startup", "workload", "partner"]
+    readonly_fields = ["routing_log"]
+    date_hierarchy = "offered_at"
+    inlines = [LeadNoteInline]
+
+    @admin.display(description="Routing log")
+    def routing_log(self, lead: Lead) -> str:
+        """Every routing decision for this lead's startup, oldest first, with why."""
+        if lead.pk is None:
+            return "-"
+        decisions = (
+            RoutingDecision.objects.filter(startup_id=lead.startup_id)
+            .select_related("chosen", "actor", "lead")
+            .order_by("created_at", "id")
+        )
+        return mark_safe(  # noqa: S308 - rendered by the template engine, which escapes
+            render_to_string("matching/admin/_routing_log.html", {"decisions": decisions})
+        )

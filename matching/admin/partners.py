@@ -1,0 +1,46 @@
+"""Partner firms: the directory, their members, and pausing or resuming new leads."""
+
+from django.contrib import admin
+
+from .. import services
+from ..models import Partner, PartnerMembership
+from .actions import call_each
+
+
+class PartnerMembershipInline(admin.TabularInline):
+    model = PartnerMembership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "tier",
+        "is_active",
+        "accepting_leads",
+        "capacity",
+        "vetting_expires_on",
+        "last_assigned_at",
+    ]
+    list_filter = ["tier", "is_active", "accepting_leads"]
+    search_fields = ["name", "slug", "contact_email"]
+    prepopulated_fields = {"slug": ["name"]}
+    raw_id_fields = ["vetted_by"]
+    inlines = [PartnerMembershipInline]
+    actions = ["pause_partners", "resume_partners"]
+
+    @admin.action(description="Pause partner (stop offering new leads)")
+    def pause_partners(self, request, queryset):
+        self._pause(request, queryset, paused=True, done="Paused")
+
+    @admin.action(description="Resume partner (offer new leads again)")
+    def resume_partners(self, request, queryset):
+        self._pause(request, queryset, paused=False, done="Resumed")
+
+    def _pause(self, request, queryset, *, paused: bool, done: str) -> None:
+        def call(partner: Partner) -> None:
+            services.partner_pause(partner_id=partner.pk, actor=request.user, paused=paused)
+
+        call_each(self, request, queryset, call, done=done)

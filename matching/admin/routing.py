@@ -1,0 +1,142 @@
+"""Routing: the operators' settings row, and every decision with "why this partner / why not
+the others"."""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+
+from .. import scoring
+from ..models import RoutingDecision, RoutingSettings
+
+
+@admin.register(RoutingSettings)
+class RoutingSettingsAdmin(admin.ModelAdmin):
+    """One row: the changelist opens it; it can be neither added twice nor deleted."""
+
+    fieldsets = [
+        (
+            "Scoring weights",
+            {
+                "description": "Relative weights of the score's factors (any numbers from 0 "
+                "to 100; only their ratio matters). Hard filters always apply first.",
+                "fields": [
+                    "competency_weight",
+                    "stage_weight",
+                    "industry_weight",
+                    "track_record_weight",
+                    "load_weight",
+                    "tier_weight",
+                ],
+            },
+        ),
+        ("Rotation and SLA", {"fields": ["fairness_margin", "accept_hours", "updated_at"]}),
+    ]
+    readonly_fields = ["updated_at"]
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        settings_row = RoutingSettings.load()
+        return HttpResponseRedirect(
+            reverse("admin:matching_routingsettings_change", args=[settings_row.pk])
+        )
+
+    def has_add_permission(self, request) -> bool:
+        # Never: the changelist creates the row on first use. (Asking the database whether
+        # it exists would cost a query on every admin page, which lists the add links.)
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def _in_order(values: dict, names: tuple[str, ...]) -> list[tuple[str, float]]:
+    """A stored dict's items in the engine's order (PostgreSQL's jsonb does not keep it)."""
+    known = [(name, values[name]) for name in names if name in values]
+    return known + [(name, value) for name, value in values.items() if name not in names]
+
+
+def decision_explanation(decision: RoutingDecision) -> dict:
+    """The stored ranking, arranged for "why this partner / why not the others"."""
+    ranking = decision.ranking or {}
+    try:
+        normalised = scoring.Weights(**decision.weights).normalised()
+        shares = dict(zip(scoring.FACTORS, normalised, strict=True))
+    except (TypeError, ValueError):  # weights stored by an older version of the engine
+        shares = {}
+    chosen = ranking.get("chosen")
+
+    def factors(candidate: dict) -> list[dict]:
+        return [
+            {
+                "name": name.replace("_", " "),
+                "value": value,
+                "share": shares.get(name),
+                "points": value * shares[name] if name in shares else None,
+            }
+            for name, value in _in_order(candidate.get("breakdown", {}), scoring.FACTORS)
+        ]
+
+    others = []
+    for candidate in ranking.get("candidates", []):
+        if chosen and candidate["partner_id"] == chosen["partner_id"]:
+            continue
+        if not chosen:
+            why_not = "Not chosen."
+        elif candidate.get("within_margin"):
+            why_not = (
+                f"Tied within the margin with {chosen['name']}, which was assigned less "
+                "recently (fair rotation)."
+            )
+        else:
+            why_not = f"Scored {chosen['score'] - candidate['score']:.4f} below {chosen['name']}."
+        others.append({**candidate, "factors": factors(candidate), "why_not": why_not})
+    return {
+        "scored": bool(ranking),
+        "chosen": {**chosen, "factors": factors(chosen)} if chosen else None,
+        "others": others,
+        "candidates_omitted": ranking.get("candidates_omitted", 0),
+        "rejected": ranking.get("rejected", []),
+        "rejected_omitted": ranking.get("rejected_omitted", 0),
+        "failed_counts_line": " · ".join(
+            f"{code}: {count}"
+            for code, count in _in_order(ranking.get("failed_counts", {}), scoring.HARD_FILTERS)
+        ),
+        "weights_line": " · ".join(
+            f"{name} {value:g}"
+            for name, value in _in_order(decision.weights or {}, (*scoring.FACTORS, "margin"))
+        ),
+    }
+
+
+@admin.register(RoutingDecision)
+class RoutingDecisionAdmin(admin.ModelAdmin):
+    """Read-only: the routing log, and "why this partner / why not the others"."""
+
+    list_display = ["created_at", "startup", "trigger", "chosen", "lead_status", "actor"]
+    list_filter = ["trigger", "chosen", "created_at"]
+    search_fields = ["startup__name", "chosen__name", "why"]
+    list_select_related = ["startup", "chosen", "lead", "actor"]
+    date_hierarchy = "created_at"
+    fields = ["startup", "trigger", "chosen", "lead", "actor", "created_at", "why"]
+    readonly_fields = fields
+    change_form_template = "matching/admin/routingdecision_change_form.html"
+
+    @admin.display(description="Lead now")
+    def lead_status(self, decision: RoutingDecision) -> str:
+        return decision.lead.get_status_display() if decision.lead else "-"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["explanation"] = decision_explanation(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)

@@ -1,0 +1,25 @@
+"""The two sides being matched (founders' intakes, AWS partner firms), the leads between them
+and the routing that decides who gets which lead."""
+
+from .intake import IdempotencyKey, Intake, IntakeStatus, RoutingStatus
+from .leads import DeclineReason, Lead, LeadNote, LeadStatus
+from .partners import Competency, Partner, PartnerMembership, PartnerTier
+from .routing import RoutingDecision, RoutingSettings, RoutingTrigger
+
+__all__ = [
+    "Competency",
+    "DeclineReason",
+    "IdempotencyKey",
+    "Intake",
+    "IntakeStatus",
+    "Lead",
+    "LeadNote",
+    "LeadStatus",
+    "Partner",
+    "PartnerMembership",
+    "PartnerTier",
+    "RoutingDecision",
+    "RoutingSettings",
+    "RoutingStatus",
+    "RoutingTrigger",
+]

@@ -1,0 +1,81 @@
+"""The founder's side: one intake per submission, and API idempotency keys."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from workloads.models import Startup, Workload
+
+
+class IntakeStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PROCESSING = "processing", "Checking programs and partners"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Needs an operator"
+
+
+class RoutingStatus(models.TextChoices):
+    """Where the startup stands with partners (the intake is the matching side's record)."""
+
+    NOT_ROUTED = "not_routed", "Not routed yet"
+    OFFERED = "offered", "Offered to a partner"
+    ACCEPTED = "accepted", "Accepted by a partner"
+    UNROUTED = "unrouted", "No partner left: operators' queue"
+
+
+class Intake(models.Model):
+    """One submission of the intake form; the system of record for its background work."""
+
+    founder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="intakes"
+    )
+    startup = models.ForeignKey(Startup, on_delete=models.CASCADE, related_name="intakes")
+    workload = models.OneToOneField(Workload, on_delete=models.CASCADE, related_name="intake")
+    status = models.CharField(
+        max_length=20, choices=IntakeStatus.choices, default=IntakeStatus.RECEIVED
+    )
+    # The API token handed back on submit, as a SHA-256 hash (the token itself is not kept).
+    access_token_hash = models.CharField(max_length=64, unique=True)
+    routing_status = models.CharField(
+        max_length=12, choices=RoutingStatus.choices, default=RoutingStatus.NOT_ROUTED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "updated_at"]),
+            models.Index(fields=["routing_status", "updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Intake #{self.pk} · {self.startup}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("founder-dashboard")
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (IntakeStatus.RECEIVED, IntakeStatus.PROCESSING)
+
+
+class IdempotencyKey(models.Model):
+    """The first response to a POST carrying an Idempotency-Key, replayed on retries."""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

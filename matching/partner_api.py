@@ -1,0 +1,363 @@
+"""The partner API: token sign-in and a firm's leads, one view per action (HackSoft style).
+
+Callers send `Authorization: Token <token>` from `POST /api/v1/auth/token/`. Every lead is
+read through `selectors.lead_get_for_partner`: another firm's lead is a 404, as is any lead
+for a caller who belongs to no firm. Lead state changes go through `services.leads`.
+"""
+
+from django.contrib.auth import authenticate
+from django.http import Http404
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cloudroute.api import LiveScopedRateThrottle
+from credits import selectors as credit_selectors
+from workloads.selectors import workload_projection_latest
+from workloads.serializers import EscalationSerializer
+
+from . import selectors
+from .models import DeclineReason, Lead, LeadStatus, Partner
+from .services.leads import LeadActionError, lead_accept, lead_decline
+
+SIGN_IN_FAILED = "Unable to sign in with this e-mail address and password."
+OTHER_NEEDS_NOTE = 'Add a note that explains the reason "other".'
+
+
+class IsPartnerMember(BasePermission):
+    """A signed-in member of a partner firm; the firm is kept on `request.partner`."""
+
+    message = "Only members of a partner firm may use the partner API."
+
+    def has_permission(self, request, view) -> bool:
+        partner = selectors.partner_for_user(request.user)
+        request.partner = partner
+        return partner is not None
+
+
+class LeadPagination(PageNumberPagination):
+    page_size = 50
+
+
+def _partner_lead_or_404(request, lead_id: int) -> tuple[Partner, Lead]:
+    """The caller's firm and its lead; no firm or someone else's lead: 404 alike."""
+    partner = selectors.partner_for_user(request.user)
+    lead = selectors.lead_get_for_partner(partner=partner, lead_id=lead_id) if partner else None
+    if lead is None:
+        raise Http404("No lead with this id.")
+    return partner, lead
+
+
+def _conflict(exc: LeadActionError) -> Response:
+    return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+
+
+# --- Output shapes shared by the lead views ----------------------------------------
+
+
+@extend_schema_serializer(component_name="PartnerLeadCompany")
+class _CompanySerializer(serializers.Serializer):
+    name = serializers.CharField()
+    stage = serializers.CharField()
+    industry = serializers.CharField()
+    country = serializers.CharField(help_text="ISO 3166-1 alpha-2")
+    website = serializers.CharField(allow_blank=True)
+
+
+@extend_schema_serializer(component_name="PartnerLeadWorkload")
+class _WorkloadSummarySerializer(serializers.Serializer):
+    use_case = serializers.CharField()
+    region = serializers.CharField()
+    monthly_requests = serializers.IntegerField()
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    escalation = EscalationSerializer()
+
+
+@extend_schema_serializer(component_name="PartnerLeadContact")
+class _ContactSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    aws_account_id = serializers.CharField(allow_blank=True)
+
+
+@extend_schema_serializer(component_name="PartnerLead")
+class LeadOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=LeadStatus.choices)
+    offered_at = serializers.DateTimeField()
+    accept_by = serializers.DateTimeField()
+    responded_at = serializers.DateTimeField(allow_null=True)
+    company = serializers.SerializerMethodField()
+    workload = serializers.SerializerMethodField()
+    contact = serializers.SerializerMethodField(
+        help_text="The founder's contact details: null until your firm accepts the lead."
+    )
+
+    @extend_schema_field(_CompanySerializer)
+    def get_company(self, lead: Lead) -> dict:
+        startup = lead.startup
+        return {
+            "name": startup.name,
+            "stage": startup.stage,
+            "industry": startup.industry,
+            "country": str(startup.country),
+            "website": startup.website,
+        }
+
+    @extend_schema_field(_WorkloadSummarySerializer)
+    def get_workload(self, lead: Lead) -> dict:
+        workload = lead.workload
+        return {
+            "use_case": workload.use_case,
+            "region": workload.region,
+            "monthly_requests": workload.monthly_requests,
+            "input_tokens": workload.input_tokens,
+            "output_tokens": workload.output_tokens,
+            "escalation": workload.escalation,
+        }
+
+    @extend_schema_field(_ContactSerializer(allow_null=True))
+    def get_contact(self, lead: Lead) -> dict | None:
+        if not lead.contact_visible:
+            return None
+        founder = lead.startup.founder
+        return {
+            "name": founder.get_full_name(),
+            "email": founder.email,
+            "aws_account_id": lead.startup.aws_account_id,
+        }
+
+
+# --- Views --------------------------------------------------------------------------
+
+
+class AuthTokenApi(APIView):
+    """E-mail and password in, an API token out (the same token on every call)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LiveScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema_serializer(component_name="AuthTokenInput")
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+    @extend_schema_serializer(component_name="AuthToken")
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OutputSerializer},
+        summary="Get an API token",
+        description="A wrong password and an unknown e-mail address both answer 400 with the "
+        "same message. Throttled per client address.",
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request=request,
+            username=serializer.validated_data["email"].strip().lower(),
+            password=serializer.validated_data["password"],
+        )
+        if user is None:  # ModelBackend also refuses inactive users
+            raise serializers.ValidationError({"non_field_errors": [SIGN_IN_FAILED]})
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response(self.OutputSerializer({"token": token.key}).data)
+
+
+class PartnerLeadListApi(APIView):
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsPartnerMember]
+
+    @extend_schema_serializer(component_name="PartnerLeadPage")
+    class OutputSerializer(serializers.Serializer):
+        count = serializers.IntegerField()
+        next = serializers.URLField(allow_null=True)
+        previous = serializers.URLField(allow_null=True)
+        results = LeadOutputSerializer(many=True)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=LeadStatus.values, required=False),
+            OpenApiParameter("page", int, required=False),
+        ],
+        responses={200: OutputSerializer},
+        operation_id="partner_leads_list",
+        summary="Your firm's leads, newest first",
+        description="50 a page. `contact` stays null until your firm accepts the lead.",
+    )
+    def get(self, request):
+        lead_status = request.query_params.get("status") or None
+        if lead_status is not None and lead_status not in LeadStatus.values:
+            raise serializers.ValidationError(
+                {"status": [f"Use one of: {', '.join(LeadStatus.values)}."]}
+            )
+        leads = selectors.leads_for_partner(partner=request.partner, status=lead_status)
+        paginator = LeadPagination()
+        page = paginator.paginate_queryset(leads, request, view=self)
+        return paginator.get_paginated_response(LeadOutputSerializer(page, many=True).data)
+
+
+@extend_schema_serializer(component_name="PartnerLeadNote")
+class _NoteSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = serializers.EmailField(source="author.email", default=None, allow_null=True)
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+@extend_schema_serializer(component_name="PartnerLeadEligibility")
+class _EligibilitySerializer(serializers.Serializer):
+    recommended = serializers.ListField(
+        child=serializers.CharField(), source="result.recommended", help_text="Program codes"
+    )
+    total_expected = serializers.DecimalField(max_digits=12, decimal_places=2)
+    checked_at = serializers.DateTimeField(source="created_at")
+
+
+@extend_schema_serializer(component_name="PartnerLeadProjectionTotals")
+class _ProjectionTotalsSerializer(serializers.Serializer):
+    cost = serializers.DecimalField(max_digits=14, decimal_places=2)
+    baseline_cost = serializers.DecimalField(max_digits=14, decimal_places=2)
+    credits_applied = serializers.DecimalField(max_digits=14, decimal_places=2)
+    out_of_pocket = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+@extend_schema_serializer(component_name="PartnerLeadProjection")
+class _ProjectionSerializer(serializers.Serializer):
+    months = serializers.SerializerMethodField()
+    first_out_of_pocket_month = serializers.IntegerField(
+        source="result.first_out_of_pocket_month", allow_null=True
+    )
+    totals = _ProjectionTotalsSerializer(source="result.totals")
+    created_at = serializers.DateTimeField()
+
+    def get_months(self, projection) -> int:
+        return len(projection.result.get("months", []))
+
+
+class PartnerLeadDetailApi(APIView):
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="PartnerLeadDetail")
+    class OutputSerializer(LeadOutputSerializer):
+        """A lead with what the detail adds, read by the view and passed in `context`."""
+
+        notes = serializers.SerializerMethodField()
+        eligibility = serializers.SerializerMethodField()
+        projection = serializers.SerializerMethodField()
+
+        @extend_schema_field(_NoteSerializer(many=True))
+        def get_notes(self, lead: Lead) -> list[dict]:
+            return _NoteSerializer(self.context["notes"], many=True).data
+
+        @extend_schema_field(_EligibilitySerializer(allow_null=True))
+        def get_eligibility(self, lead: Lead) -> dict | None:
+            snapshot = self.context["snapshot"]
+            return _EligibilitySerializer(snapshot).data if snapshot else None
+
+        @extend_schema_field(_ProjectionSerializer(allow_null=True))
+        def get_projection(self, lead: Lead) -> dict | None:
+            projection = self.context["projection"]
+            return _ProjectionSerializer(projection).data if projection else None
+
+    @extend_schema(
+        responses={200: OutputSerializer},
+        operation_id="partner_leads_retrieve",
+        summary="One of your firm's leads",
+        description="With your firm's notes, the latest credit eligibility (recommended "
+        "programs, total expected) and the spend projection's totals, each null until "
+        "computed. Another firm's lead is a 404.",
+    )
+    def get(self, request, lead_id: int):
+        _, lead = _partner_lead_or_404(request, lead_id)
+        context = {
+            "notes": lead.notes.select_related("author"),
+            "snapshot": credit_selectors.snapshot_latest(startup_id=lead.startup_id),
+            "projection": workload_projection_latest(workload_id=lead.workload_id),
+        }
+        return Response(self.OutputSerializer(lead, context=context).data)
+
+
+class PartnerLeadAcceptApi(APIView):
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={200: LeadOutputSerializer},
+        summary="Accept a lead",
+        description="409 when the lead is no longer offered or its accept-by time has passed. "
+        "The answer includes the founder's contact details.",
+    )
+    def post(self, request, lead_id: int):
+        partner, lead = _partner_lead_or_404(request, lead_id)
+        try:
+            lead_accept(lead_id=lead.pk, partner=partner, actor=request.user)
+        except LeadActionError as exc:
+            return _conflict(exc)
+        _, lead = _partner_lead_or_404(request, lead_id)
+        return Response(LeadOutputSerializer(lead).data)
+
+
+class PartnerLeadDeclineApi(APIView):
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="PartnerLeadDeclineInput")
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.ChoiceField(
+            choices=DeclineReason.choices,
+            error_messages={
+                "invalid_choice": f'"{{input}}" is not accepted; use one of: '
+                f"{', '.join(DeclineReason.values)}."
+            },
+        )
+        note = serializers.CharField(
+            required=False, allow_blank=True, max_length=4000, help_text='Required for "other".'
+        )
+
+        def validate(self, attrs):
+            # The service refuses it too; checked here so the 400 names the field.
+            if attrs["reason"] == DeclineReason.OTHER and not attrs.get("note", "").strip():
+                raise serializers.ValidationError({"note": [OTHER_NEEDS_NOTE]})
+            return attrs
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: LeadOutputSerializer},
+        summary="Decline a lead",
+        description="The lead moves on to the next partner. 409 when it is no longer offered.",
+    )
+    def post(self, request, lead_id: int):
+        partner, lead = _partner_lead_or_404(request, lead_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            lead = lead_decline(
+                lead_id=lead.pk,
+                partner=partner,
+                actor=request.user,
+                reason=serializer.validated_data["reason"],
+                note=serializer.validated_data.get("note", ""),
+            )
+        except LeadActionError as exc:
+            return _conflict(exc)
+        _, lead = _partner_lead_or_404(request, lead_id)
+        return Response(LeadOutputSerializer(lead).data)

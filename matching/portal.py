@@ -1,0 +1,277 @@
+"""The partner portal: a firm's members sign in, work their leads and read their scorecard.
+
+Server-rendered. Every page is behind `partner_required`, which finds the signed-in user's
+firm and puts it on `request.partner`; every lead is read through
+`selectors.lead_get_for_partner`, so another firm's lead is a 404, exactly like a missing
+one. State changes go through `services.leads` (never written here).
+"""
+
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView, redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from credits import selectors as credit_selectors
+from workloads.reports import projection_report
+from workloads.selectors import workload_projection_latest
+
+from . import selectors
+from .models import DeclineReason, Lead, LeadStatus
+from .services.leads import LeadActionError, lead_accept, lead_decline, lead_note_add
+
+INBOX_PAGE_SIZE = 50
+# Set in the session of a signed-in partner, so base.html can show the portal link without
+# a query on every page (a reverse OneToOne lookup would add one to the founder's pages).
+PARTNER_SESSION_FLAG = "partner_portal"
+OTHER_NEEDS_NOTE = 'Add a note that explains the reason "other".'
+
+
+def partner_required(view):
+    """Anonymous: to the partner sign-in. Signed in without a firm (a founder, staff): 404,
+    so the portal does not even admit it exists. Else `request.partner` is the user's firm."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("partner-login"))
+        partner = selectors.partner_for_user(request.user)
+        if partner is None:
+            raise Http404("No partner firm for this account.")
+        request.partner = partner
+        if not request.session.get(PARTNER_SESSION_FLAG):
+            request.session[PARTNER_SESSION_FLAG] = True
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- Forms ---------------------------------------------------------------------------
+
+
+class PartnerAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "not_partner": "This account does not belong to a partner firm. Founders sign in "
+        "with the link in their e-mail.",
+    }
+
+    def clean_username(self) -> str:
+        # Addresses are stored lower-cased (UserManager); accept "Ana@Firm.test" too.
+        return self.cleaned_data["username"].strip().lower()
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if selectors.partner_for_user(user) is None:
+            raise ValidationError(self.error_messages["not_partner"], code="not_partner")
+
+
+class DeclineForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=[("", "Choose a reason…"), *DeclineReason.choices],
+        error_messages={
+            "required": "Choose a reason for declining.",
+            "invalid_choice": "Choose one of the reasons in the list.",
+        },
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text='Required for "Other"; shared with CloudRoute\'s operators, not the founder.',
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        # The service refuses it too; checked here so the error sits under the note field.
+        if cleaned.get("reason") == DeclineReason.OTHER and not cleaned.get("note", "").strip():
+            self.add_error("note", OTHER_NEEDS_NOTE)
+        return cleaned
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Note",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Write something in the note."},
+        help_text="Visible to your firm and to CloudRoute's operators, never to the founder.",
+    )
+
+
+# --- Views ---------------------------------------------------------------------------
+
+
+class PartnerLoginView(LoginView):
+    """E-mail and password. A partner who is already signed in goes straight to the inbox."""
+
+    template_name = "matching/portal/login.html"
+    authentication_form = PartnerAuthenticationForm
+    next_page = "partner-inbox"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and selectors.partner_for_user(request.user):
+            return redirect(self.get_success_url())
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        self.request.session[PARTNER_SESSION_FLAG] = True
+        return response
+
+
+@require_GET
+@partner_required
+def partner_inbox(request):
+    status = request.GET.get("status", "")
+    if status not in LeadStatus.values:
+        status = ""  # an unknown filter shows every lead rather than an error page
+    leads = selectors.leads_for_partner(partner=request.partner, status=status or None)
+    page = Paginator(leads, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = dict(
+        selectors.leads_for_partner(partner=request.partner)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    filters = [
+        {"value": "", "label": "All", "count": sum(counts.values())},
+        *(
+            {"value": value, "label": value.capitalize(), "count": counts.get(value, 0)}
+            for value in LeadStatus.values
+        ),
+    ]
+    return render(
+        request,
+        "matching/portal/inbox.html",
+        {"partner": request.partner, "page": page, "status": status, "filters": filters},
+    )
+
+
+def _lead_or_404(request, lead_id: int) -> Lead:
+    lead = selectors.lead_get_for_partner(partner=request.partner, lead_id=lead_id)
+    if lead is None:
+        raise Http404("No lead with this id.")
+    return lead
+
+
+def _render_lead(
+    request,
+    lead: Lead,
+    *,
+    decline_form: DeclineForm | None = None,
+    note_form: NoteForm | None = None,
+    error: str = "",
+    status: int = 200,
+):
+    snapshot = credit_selectors.snapshot_latest(startup_id=lead.startup_id)
+    projection = workload_projection_latest(workload_id=lead.workload_id)
+    context = {
+        "partner": request.partner,
+        "lead": lead,
+        "workload": lead.workload,
+        "notes": list(lead.notes.select_related("author")),
+        "decline_form": decline_form or DeclineForm(),
+        "note_form": note_form or NoteForm(),
+        "error": error,
+        "report": projection_report(projection=projection) if projection else None,
+    }
+    if snapshot is not None:
+        context["eligibility"] = snapshot.result
+        context["checked_at"] = snapshot.created_at
+        context["has_competitive"] = any(
+            program["verdict"] == "competitive" for program in snapshot.result["programs"]
+        )
+    return render(request, "matching/portal/lead.html", context, status=status)
+
+
+@require_GET
+@partner_required
+def partner_lead(request, lead_id: int):
+    return _render_lead(request, _lead_or_404(request, lead_id))
+
+
+@require_POST
+@partner_required
+def partner_lead_accept(request, lead_id: int):
+    lead = _lead_or_404(request, lead_id)
+    try:
+        lead = lead_accept(lead_id=lead.pk, partner=request.partner, actor=request.user)
+    except LeadActionError as exc:
+        return _render_lead(request, _lead_or_404(request, lead_id), error=str(exc), status=409)
+    messages.success(
+        request, f"You accepted {lead.startup.name}. The founder's contact details are below."
+    )
+    return redirect("partner-lead", lead_id=lead.pk)
+
+
+@require_POST
+@partner_required
+def partner_lead_decline(request, lead_id: int):
+    lead = _lead_or_404(request, lead_id)
+    form = DeclineForm(request.POST)
+    if not form.is_valid():
+        return _render_lead(request, lead, decline_form=form, status=400)
+    try:
+        lead_decline(
+            lead_id=lead.pk,
+            partner=request.partner,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+        )
+    except LeadActionError as exc:
+        return _render_lead(
+            request, _lead_or_404(request, lead_id), decline_form=form, error=str(exc), status=409
+        )
+    messages.success(request, f"You declined {lead.startup.name}; it moves to another partner.")
+    return redirect("partner-inbox")
+
+
+@require_POST
+@partner_required
+def partner_lead_note(request, lead_id: int):
+    lead = _lead_or_404(request, lead_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _render_lead(request, lead, note_form=form, status=400)
+    try:
+        lead_note_add(
+            lead_id=lead.pk,
+            partner=request.partner,
+            actor=request.user,
+            body=form.cleaned_data["body"],
+        )
+    except LeadActionError as exc:
+        return _render_lead(request, lead, note_form=form, error=str(exc), status=409)
+    messages.success(request, "Note added.")
+    return redirect(f"{reverse('partner-lead', args=[lead.pk])}#notes")
+
+
+@require_GET
+@partner_required
+def partner_scorecard(request):
+    scorecard = selectors.partner_scorecard(partner=request.partner)
+    counts = scorecard["counts"]
+    return render(
+        request,
+        "matching/portal/scorecard.html",
+        {
+            "partner": request.partner,
+            "profile": scorecard["profile"],
+            "counts": [
+                {"value": value, "label": label, "count": counts.get(value, 0)}
+                for value, label in LeadStatus.choices
+            ],
+            "total": sum(counts.values()),
+        },
+    )

@@ -1,0 +1,35 @@
+"""Writes of the matching app: the founder's intake, and routing leads to partners."""
+
+from .intake import (
+    intake_process,
+    intake_submit,
+    intake_token_hash,
+    intakes_stuck_requeue,
+)
+from .leads import (
+    LeadActionError,
+    lead_accept,
+    lead_assign,
+    lead_decline,
+    lead_note_add,
+    lead_reroute,
+    lead_route,
+    leads_expire,
+    partner_pause,
+)
+
+__all__ = [
+    "LeadActionError",
+    "intake_process",
+    "intake_submit",
+    "intake_token_hash",
+    "intakes_stuck_requeue",
+    "lead_accept",
+    "lead_assign",
+    "lead_decline",
+    "lead_note_add",
+    "lead_reroute",
+    "lead_route",
+    "leads_expire",
+    "partner_pause",
+]

@@ -1,0 +1,331 @@
+"""Routing a startup's lead to a partner, and what partners and operators do with leads.
+
+Every change locks the rows it moves in a short transaction, so an accept, an expiry and an
+operator's reassignment of the same lead resolve to exactly one outcome: whoever takes the
+lock first wins, the others find the lead no longer offered and are refused (or skip it).
+"""
+
+from dataclasses import asdict
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from workloads.audit import audit_log
+
+from .. import scoring, selectors
+from ..models import (
+    DeclineReason,
+    Intake,
+    Lead,
+    LeadNote,
+    LeadStatus,
+    Partner,
+    RoutingDecision,
+    RoutingSettings,
+    RoutingStatus,
+    RoutingTrigger,
+)
+
+
+class LeadActionError(Exception):
+    """A move the lead's state does not allow (the API answers 409 with the message)."""
+
+
+def _weights(settings_row: RoutingSettings) -> scoring.Weights:
+    return scoring.Weights(
+        competency=settings_row.competency_weight,
+        stage=settings_row.stage_weight,
+        industry=settings_row.industry_weight,
+        track_record=settings_row.track_record_weight,
+        load=settings_row.load_weight,
+        tier=settings_row.tier_weight,
+        margin=settings_row.fairness_margin,
+    )
+
+
+def _locked_intake(startup_id: int) -> Intake | None:
+    """The startup's newest intake, locked: the one row every routing step serialises on."""
+    return (
+        Intake.objects.select_for_update(of=("self",))
+        .select_related("startup", "workload")
+        .filter(startup_id=startup_id)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def _offer(*, intake: Intake, partner_id: int, accept_hours: int, actor, why: str) -> Lead:
+    from .. import tasks
+
+    now = timezone.now()
+    lead = Lead.objects.create(
+        startup=intake.startup,
+        workload=intake.workload,
+        partner_id=partner_id,
+        offered_at=now,
+        accept_by=now + timedelta(hours=accept_hours),
+    )
+    Partner.objects.filter(pk=partner_id).update(last_assigned_at=now)
+    intake.routing_status = RoutingStatus.OFFERED
+    intake.save(update_fields=["routing_status", "updated_at"])
+    audit_log(
+        actor=actor,
+        action="lead.offered",
+        subject=lead,
+        data={"partner": partner_id, "accept_by": lead.accept_by.isoformat(), "why": why},
+    )
+    transaction.on_commit(lambda: tasks.email_lead_offered.delay(lead.pk), robust=True)
+    return lead
+
+
+def lead_route(
+    *, startup_id: int, trigger: str = RoutingTrigger.INTAKE, actor=None
+) -> RoutingDecision | None:
+    """Offer the startup to the best partner it has not been offered to yet, and store why.
+
+    Locks the startup's intake. Does nothing when a lead is already offered or accepted
+    (so a redelivered task is harmless). With no candidate left the intake goes to the
+    operators' queue and operators are e-mailed. Enqueues the partner's e-mail on commit.
+    """
+    from .. import tasks
+
+    with transaction.atomic():
+        intake = _locked_intake(startup_id)
+        if intake is None:
+            return None
+        if Lead.objects.filter(startup_id=startup_id, status__in=Lead.LIVE_STATUSES).exists():
+            return None
+        settings_row = RoutingSettings.load()
+        weights = _weights(settings_row)
+        startup, workload = intake.startup, intake.workload
+        lead_profile = scoring.LeadProfile(
+            country=str(startup.country),
+            region=workload.region,
+            stage=startup.stage,
+            industry=startup.industry,
+            excluded_partner_ids=frozenset(
+                Lead.objects.filter(startup_id=startup_id).values_list("partner_id", flat=True)
+            ),
+        )
+        ranking = scoring.rank(
+            lead_profile, selectors.partner_profiles(), weights, today=timezone.localdate()
+        )
+        decision = RoutingDecision(
+            startup=startup,
+            trigger=trigger,
+            actor=actor,
+            why=ranking.why,
+            ranking=ranking.as_dict(),
+            weights=asdict(weights),
+        )
+        if ranking.chosen is not None:
+            decision.chosen_id = ranking.chosen.partner_id
+            decision.lead = _offer(
+                intake=intake,
+                partner_id=ranking.chosen.partner_id,
+                accept_hours=settings_row.accept_hours,
+                actor=actor,
+                why=ranking.why,
+            )
+        else:
+            intake.routing_status = RoutingStatus.UNROUTED
+            intake.save(update_fields=["routing_status", "updated_at"])
+            audit_log(actor=actor, action="lead.unrouted", subject=startup, data={})
+            transaction.on_commit(
+                lambda: tasks.email_operators_unrouted.delay(startup_id), robust=True
+            )
+        decision.save()
+    return decision
+
+
+def _locked_lead(*, lead_id: int, partner: Partner | None = None) -> Lead:
+    leads = Lead.objects.select_for_update().filter(pk=lead_id)
+    if partner is not None:
+        leads = leads.filter(partner=partner)
+    lead = leads.first()
+    if lead is None:
+        raise Lead.DoesNotExist(lead_id)
+    return lead
+
+
+def _require_offered(lead: Lead) -> None:
+    if lead.status != LeadStatus.OFFERED:
+        raise LeadActionError(f"This lead is no longer open: it is {lead.get_status_display()}.")
+
+
+def lead_accept(*, lead_id: int, partner: Partner, actor) -> Lead:
+    """The partner takes the lead. Locks the startup's intake, then the lead; refused once it
+    is not offered any more or its accept-by time has passed. Enqueues the founder's e-mail
+    on commit."""
+    from .. import tasks
+
+    with transaction.atomic():
+        startup_id = (
+            Lead.objects.filter(pk=lead_id, partner=partner)
+            .values_list("startup_id", flat=True)
+            .first()
+        )
+        if startup_id is None:
+            raise Lead.DoesNotExist(lead_id)
+        # The same lock order as routing and the operators' actions (intake, then lead):
+        # locking the lead first deadlocks against a reassignment holding the intake.
+        _locked_intake(startup_id)
+        lead = _locked_lead(lead_id=lead_id, partner=partner)
+        _require_offered(lead)
+        now = timezone.now()
+        if now > lead.accept_by:
+            raise LeadActionError(
+                "The accept-by time has passed; the lead moves to the next partner."
+            )
+        lead.status = LeadStatus.ACCEPTED
+        lead.responded_at = now
+        lead.save(update_fields=["status", "responded_at"])
+        Intake.objects.filter(startup_id=lead.startup_id).update(
+            routing_status=RoutingStatus.ACCEPTED, updated_at=now
+        )
+        audit_log(actor=actor, action="lead.accepted", subject=lead, data={})
+        transaction.on_commit(lambda: tasks.email_lead_accepted.delay(lead.pk), robust=True)
+    return lead
+
+
+def lead_decline(*, lead_id: int, partner: Partner, actor, reason: str, note: str = "") -> Lead:
+    """The partner passes, with a reason from the fixed list (and a note for "other").
+    Locks the lead; enqueues routing to the next partner on commit."""
+    from .. import tasks
+
+    if reason not in DeclineReason.values:
+        raise LeadActionError(
+            f"Unknown reason {reason!r}; use one of: {', '.join(DeclineReason.values)}."
+        )
+    if reason == DeclineReason.OTHER and not note.strip():
+        raise LeadActionError('Add a note that explains the reason "other".')
+    with transaction.atomic():
+        lead = _locked_lead(lead_id=lead_id, partner=partner)
+        _require_offered(lead)
+        lead.status = LeadStatus.DECLINED
+        lead.responded_at = timezone.now()
+        lead.decline_reason = reason
+        lead.decline_note = note.strip()
+        lead.save(update_fields=["status", "responded_at", "decline_reason", "decline_note"])
+        audit_log(actor=actor, action="lead.declined", subject=lead, data={"reason": reason})
+        startup_id = lead.startup_id
+        transaction.on_commit(
+            lambda: tasks.route_startup.delay(startup_id, RoutingTrigger.DECLINED), robust=True
+        )
+    return lead
+
+
+def lead_note_add(*, lead_id: int, partner: Partner, actor, body: str) -> LeadNote:
+    body = body.strip()
+    if not body:
+        raise LeadActionError("Write something in the note.")
+    with transaction.atomic():
+        lead = _locked_lead(lead_id=lead_id, partner=partner)
+        note = LeadNote.objects.create(lead=lead, author=actor, body=body[:4000])
+        audit_log(actor=actor, action="lead.noted", subject=lead, data={"note": note.pk})
+    return note
+
+
+def leads_expire(*, limit: int = 500) -> list[int]:
+    """Expire offered leads past their accept-by time and route each startup onward.
+
+    Locks the leads it moves (skip_locked: one a partner is accepting right now is left to
+    that transaction). Enqueues one routing task per expired lead on commit.
+    """
+    from .. import tasks
+
+    now = timezone.now()
+    with transaction.atomic():
+        leads = list(
+            Lead.objects.select_for_update(skip_locked=True)
+            .filter(status=LeadStatus.OFFERED, accept_by__lt=now)
+            .order_by("accept_by")[:limit]
+        )
+        for lead in leads:
+            lead.status = LeadStatus.EXPIRED
+            lead.save(update_fields=["status"])
+            audit_log(actor=None, action="lead.expired", subject=lead, data={})
+            transaction.on_commit(
+                lambda startup_id=lead.startup_id: tasks.route_startup.delay(
+                    startup_id, RoutingTrigger.EXPIRED
+                ),
+                robust=True,
+            )
+    return [lead.pk for lead in leads]
+
+
+def _withdraw_offer(*, intake: Intake, actor) -> None:
+    """Take back an offered (not accepted) lead. The caller holds the intake lock."""
+    lead = (
+        Lead.objects.select_for_update()
+        .filter(startup_id=intake.startup_id, status__in=Lead.LIVE_STATUSES)
+        .first()
+    )
+    if lead is None:
+        return
+    if lead.status == LeadStatus.ACCEPTED:
+        raise LeadActionError(f"{lead.partner} already accepted this lead.")
+    lead.status = LeadStatus.WITHDRAWN
+    lead.responded_at = timezone.now()
+    lead.save(update_fields=["status", "responded_at"])
+    audit_log(actor=actor, action="lead.withdrawn", subject=lead, data={})
+
+
+def lead_reroute(*, startup_id: int, actor) -> RoutingDecision | None:
+    """Operators: withdraw the current offer (if any) and route to the next partner now."""
+    with transaction.atomic():
+        intake = _locked_intake(startup_id)
+        if intake is None:
+            raise LeadActionError("This startup has no intake to route.")
+        _withdraw_offer(intake=intake, actor=actor)
+        return lead_route(startup_id=startup_id, trigger=RoutingTrigger.OPERATOR, actor=actor)
+
+
+def lead_assign(*, startup_id: int, partner_id: int, actor) -> RoutingDecision:
+    """Operators: offer the startup to a chosen partner, past the scoring (but never to a
+    partner that already had it). Withdraws the current offer. Locks the intake."""
+    with transaction.atomic():
+        intake = _locked_intake(startup_id)
+        if intake is None:
+            raise LeadActionError("This startup has no intake to route.")
+        partner = Partner.objects.filter(pk=partner_id).first()
+        if partner is None:
+            raise LeadActionError("No such partner.")
+        if Lead.objects.filter(startup_id=startup_id, partner_id=partner_id).exists():
+            raise LeadActionError(f"{partner} already had this lead; a partner gets it once.")
+        _withdraw_offer(intake=intake, actor=actor)
+        settings_row = RoutingSettings.load()
+        why = f"Assigned to {partner} by {actor or 'an operator'}."
+        lead = _offer(
+            intake=intake,
+            partner_id=partner_id,
+            accept_hours=settings_row.accept_hours,
+            actor=actor,
+            why=why,
+        )
+        return RoutingDecision.objects.create(
+            startup=intake.startup,
+            lead=lead,
+            chosen=partner,
+            trigger=RoutingTrigger.ASSIGNED,
+            actor=actor,
+            why=why,
+            ranking={},
+            weights=asdict(_weights(settings_row)),
+        )
+
+
+def partner_pause(*, partner_id: int, actor, paused: bool = True) -> Partner:
+    """Operators: stop (or resume) offering leads to a partner."""
+    with transaction.atomic():
+        partner = Partner.objects.select_for_update().get(pk=partner_id)
+        partner.accepting_leads = not paused
+        partner.save(update_fields=["accepting_leads"])
+        audit_log(
+            actor=actor,
+            action="partner.paused" if paused else "partner.resumed",
+            subject=partner,
+            data={},
+        )
+    return partner

@@ -1,0 +1,509 @@
+"""The operators' side of routing in the admin: the review queue, the actions (which call the
+services), "why this partner / why not the others", the routing log on a lead, the settings
+row, and changelists that read a fixed number of queries."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from matching.models import (
+    DeclineReason,
+    Lead,
+    LeadNote,
+    LeadStatus,
+    Partner,
+    PartnerTier,
+    RoutingDecision,
+    RoutingSettings,
+    RoutingStatus,
+    RoutingTrigger,
+)
+from matching.services import lead_accept, lead_assign, lead_decline, lead_route
+from tests.factories import (
+    IntakeFactory,
+    LeadFactory,
+    PartnerFactory,
+    StartupFactory,
+    UserFactory,
+    WorkloadFactory,
+)
+from tests.matching.routing_helpers import make_overdue, routable_partner
+from workloads.models import Startup, Workload
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
+
+INTAKES = reverse("admin:matching_intake_changelist")
+PARTNERS = reverse("admin:matching_partner_changelist")
+
+
+@pytest.fixture
+def operator():
+    return UserFactory(email="olive@cloudroute.test", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def operator_client(client, operator):
+    client.force_login(operator)
+    return client
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def _listed(response) -> set[int]:
+    return {row.pk for row in response.context["cl"].result_list}
+
+
+# --- the review queue ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def queue():
+    """One intake in each state an operator cares about, and two nobody needs to look at."""
+    partner = routable_partner()
+    unrouted = IntakeFactory(routing_status=RoutingStatus.UNROUTED)
+    lapsed = IntakeFactory(routing_status=RoutingStatus.OFFERED)  # routing never followed
+    LeadFactory(workload=lapsed.workload, partner=partner, status=LeadStatus.EXPIRED)
+    declined = IntakeFactory(routing_status=RoutingStatus.OFFERED)
+    LeadFactory(
+        workload=declined.workload,
+        partner=partner,
+        status=LeadStatus.DECLINED,
+        decline_reason=DeclineReason.NOT_A_FIT,
+    )
+    overdue = IntakeFactory(routing_status=RoutingStatus.OFFERED)
+    make_overdue(LeadFactory(workload=overdue.workload, partner=partner))
+    healthy = IntakeFactory(routing_status=RoutingStatus.OFFERED)
+    LeadFactory(workload=healthy.workload, partner=partner)
+    accepted = IntakeFactory(routing_status=RoutingStatus.ACCEPTED)
+    LeadFactory(workload=accepted.workload, partner=partner, status=LeadStatus.ACCEPTED)
+    return {
+        "unrouted": unrouted,
+        "lapsed": lapsed,
+        "declined": declined,
+        "overdue": overdue,
+        "healthy": healthy,
+        "accepted": accepted,
+    }
+
+
+@pytest.mark.parametrize(
+    ("queue_name", "expected"),
+    [
+        ("all", {"unrouted", "lapsed", "declined", "overdue"}),
+        ("unrouted", {"unrouted"}),
+        ("lapsed", {"lapsed", "declined"}),
+        ("sla", {"overdue"}),
+    ],
+)
+def test_it_lists_the_intakes_that_need_an_operator(operator_client, queue, queue_name, expected):
+    response = operator_client.get(INTAKES, {"queue": queue_name})
+
+    assert response.status_code == 200
+    assert _listed(response) == {queue[name].pk for name in expected}
+    assert "review queue" in response.content.decode()
+
+
+def test_it_opens_the_link_in_the_operators_email(operator_client, queue):
+    response = operator_client.get(INTAKES, {"routing_status": "unrouted"})
+
+    assert _listed(response) == {queue["unrouted"].pk}
+
+
+# --- actions ------------------------------------------------------------------------------
+
+
+def test_it_reroutes_selected_intakes_through_the_service(operator_client, operator):
+    first = routable_partner(tier=PartnerTier.PREMIER)
+    second = routable_partner(tier=PartnerTier.SELECT)
+    intake = IntakeFactory()
+    lead = lead_route(startup_id=intake.startup_id).lead
+    assert lead.partner == first
+
+    response = operator_client.post(
+        INTAKES, {"action": "reroute_now", "_selected_action": [intake.pk]}, follow=True
+    )
+
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.WITHDRAWN
+    decision = RoutingDecision.objects.filter(startup=intake.startup).first()
+    assert (decision.trigger, decision.actor, decision.chosen) == (
+        RoutingTrigger.OPERATOR,
+        operator,
+        second,
+    )
+    assert "Re-routed: 1 of 1." in _messages(response)
+
+
+def test_it_reports_which_reroutes_failed(operator_client):
+    partner = routable_partner()
+    routable_partner()
+    accepted, unrouted = IntakeFactory(), IntakeFactory(workload__startup__country="DE")
+    lead = lead_route(startup_id=accepted.startup_id).lead
+    lead_accept(lead_id=lead.pk, partner=partner, actor=None)
+
+    response = operator_client.post(
+        INTAKES,
+        {"action": "reroute_now", "_selected_action": [accepted.pk, unrouted.pk]},
+        follow=True,
+    )
+
+    (message,) = _messages(response)
+    assert message.startswith("2 of 2 failed.")
+    assert f"{partner} already accepted this lead." in message
+    assert "no partner passes the filters" in message
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.ACCEPTED
+
+
+def test_it_assigns_through_an_intermediate_page(operator_client, operator):
+    routable_partner(name="Scored Firm", tier=PartnerTier.PREMIER)
+    chosen = routable_partner(name="Hand Picked", accepting_leads=False)
+    intake = IntakeFactory()
+    lead = lead_route(startup_id=intake.startup_id).lead
+
+    page = operator_client.post(
+        INTAKES, {"action": "assign_partner", "_selected_action": [intake.pk]}
+    )
+
+    assert page.status_code == 200
+    assert "matching/admin/assign_partner.html" in [t.name for t in page.templates]
+    html = page.content.decode()
+    assert f'<option value="{chosen.pk}">Hand Picked</option>' in html
+    assert f'name="_selected_action" value="{intake.pk}"' in html
+    assert Lead.objects.filter(startup=intake.startup).count() == 1  # nothing changed yet
+
+    response = operator_client.post(
+        INTAKES,
+        {
+            "action": "assign_partner",
+            "_selected_action": [intake.pk],
+            "apply": "Offer to this partner",
+            "partner": chosen.pk,
+        },
+        follow=True,
+    )
+
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.WITHDRAWN
+    decision = RoutingDecision.objects.filter(startup=intake.startup).first()
+    assert (decision.trigger, decision.chosen, decision.actor) == (
+        RoutingTrigger.ASSIGNED,
+        chosen,
+        operator,
+    )
+    assert decision.lead.status == LeadStatus.OFFERED
+    assert "Offered to Hand Picked: 1 of 1." in _messages(response)
+
+
+def test_it_shows_the_services_refusal_when_assigning(operator_client):
+    partner = routable_partner(name="Had It Already")
+    intake = IntakeFactory()
+    lead = lead_route(startup_id=intake.startup_id).lead
+    lead_decline(lead_id=lead.pk, partner=partner, actor=None, reason="no_capacity")
+
+    response = operator_client.post(
+        INTAKES,
+        {
+            "action": "assign_partner",
+            "_selected_action": [intake.pk],
+            "apply": "1",
+            "partner": partner.pk,
+        },
+        follow=True,
+    )
+
+    (message,) = _messages(response)
+    assert message.startswith("1 of 1 failed.")
+    assert "Had It Already already had this lead; a partner gets it once." in message
+    assert Lead.objects.filter(startup=intake.startup).count() == 1
+
+
+def test_it_asks_again_for_a_partner_when_none_was_picked(operator_client):
+    intake = IntakeFactory()
+
+    page = operator_client.post(
+        INTAKES,
+        {"action": "assign_partner", "_selected_action": [intake.pk], "apply": "1"},
+    )
+
+    assert page.status_code == 200
+    assert "This field is required." in page.content.decode()
+    assert not RoutingDecision.objects.exists()
+
+
+def test_it_pauses_and_resumes_partners_through_the_service(operator_client, operator):
+    partners = [routable_partner(), routable_partner()]
+    ids = [partner.pk for partner in partners]
+
+    paused = operator_client.post(
+        PARTNERS, {"action": "pause_partners", "_selected_action": ids}, follow=True
+    )
+    paused_flags = set(Partner.objects.values_list("accepting_leads", flat=True))
+    resumed = operator_client.post(
+        PARTNERS, {"action": "resume_partners", "_selected_action": ids[:1]}, follow=True
+    )
+
+    assert paused_flags == {False}
+    assert "Paused: 2 of 2." in _messages(paused)
+    assert "Resumed: 1 of 1." in _messages(resumed)
+    assert dict(Partner.objects.values_list("pk", "accepting_leads")) == {
+        ids[0]: True,
+        ids[1]: False,
+    }
+    decision = lead_route(startup_id=IntakeFactory().startup_id)
+    assert decision.chosen_id == ids[0]
+
+
+# --- why this partner / why not the others ------------------------------------------------
+
+
+def test_it_explains_a_decision_chosen_others_and_rejected(operator_client):
+    chosen = routable_partner(
+        name="Chosen Firm",
+        tier=PartnerTier.PREMIER,
+        competencies=["generative_ai", "machine_learning"],
+    )
+    routable_partner(name="Close Second", tier=PartnerTier.PREMIER)
+    routable_partner(name="Far Behind", tier=PartnerTier.SELECT, stages=["series_b"])
+    routable_partner(name="Germany Only", countries=["DE"])
+    routable_partner(name="On Break", accepting_leads=False, regions=["eu-west-1"])
+    decision = lead_route(startup_id=IntakeFactory().startup_id)
+    assert decision.chosen == chosen
+
+    response = operator_client.get(
+        reverse("admin:matching_routingdecision_change", args=[decision.pk])
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    explanation = response.context["explanation"]
+    assert explanation["chosen"]["name"] == "Chosen Firm"
+    assert [factor["name"] for factor in explanation["chosen"]["factors"]] == [
+        "competency",
+        "stage",
+        "industry",
+        "track record",
+        "load",
+        "tier",
+    ]
+    assert [other["name"] for other in explanation["others"]] == ["Close Second", "Far Behind"]
+    assert "below Chosen Firm" in explanation["others"][0]["why_not"]
+    assert [row["name"] for row in explanation["rejected"]] == ["Germany Only", "On Break"]
+    for text in [
+        "Why this partner",
+        "Why not the other candidates",
+        "Rejected by the hard filters",
+        "Chosen Firm",
+        "Far Behind",
+        "<code>country_not_served</code>",
+        "<code>paused</code>,",
+        "<code>region_not_served</code>",
+        "Does not serve the startup&#x27;s country (US).",
+        "paused: 1 · country_not_served: 1 · region_not_served: 1",  # in the filters' order
+        "competency 3 · stage 2 · industry 1 · track_record 3 · load 2 · tier 1 · margin 0.05",
+        decision.why.split(" — ")[0],
+    ]:
+        assert text in html, text
+    assert 'name="_save"' not in html  # read-only
+
+
+def test_it_explains_a_tie_by_the_rotation(operator_client):
+    routable_partner(name="Twin A")
+    routable_partner(name="Twin B")
+    decision = lead_route(startup_id=IntakeFactory().startup_id)
+
+    response = operator_client.get(
+        reverse("admin:matching_routingdecision_change", args=[decision.pk])
+    )
+
+    (other,) = response.context["explanation"]["others"]
+    assert other["name"] == "Twin B"
+    assert "assigned less recently (fair rotation)" in other["why_not"]
+
+
+def test_it_explains_an_unrouted_decision(operator_client):
+    routable_partner(name="Germany Only", countries=["DE"])
+    decision = lead_route(startup_id=IntakeFactory().startup_id)
+
+    html = operator_client.get(
+        reverse("admin:matching_routingdecision_change", args=[decision.pk])
+    ).content.decode()
+
+    assert "Nobody was chosen" in html
+    assert "Germany Only" in html
+
+
+def test_it_explains_an_assignment_as_unscored(operator_client, operator):
+    partner = routable_partner()
+    decision = lead_assign(
+        startup_id=IntakeFactory().startup_id, partner_id=partner.pk, actor=operator
+    )
+
+    html = operator_client.get(
+        reverse("admin:matching_routingdecision_change", args=[decision.pk])
+    ).content.decode()
+
+    assert "An operator chose this partner by hand" in html
+
+
+def test_it_keeps_routing_decisions_read_only(operator_client):
+    routable_partner()
+    decision = lead_route(startup_id=IntakeFactory().startup_id)
+    change = reverse("admin:matching_routingdecision_change", args=[decision.pk])
+
+    assert operator_client.get(reverse("admin:matching_routingdecision_add")).status_code == 403
+    assert operator_client.post(change, {"why": "edited"}).status_code == 403
+    delete = reverse("admin:matching_routingdecision_delete", args=[decision.pk])
+    assert operator_client.post(delete, {"post": "yes"}).status_code == 403
+    decision.refresh_from_db()
+    assert decision.why != "edited"
+
+
+def test_it_shows_the_routing_log_and_notes_on_a_lead(operator_client):
+    first = routable_partner(name="First Firm", tier=PartnerTier.PREMIER)
+    routable_partner(name="Second Firm", tier=PartnerTier.SELECT)
+    intake = IntakeFactory()
+    declined = lead_route(startup_id=intake.startup_id).lead
+    LeadNote.objects.create(lead=declined, body="Called them; not a fit for us.")
+    lead_decline(lead_id=declined.pk, partner=first, actor=None, reason="not_a_fit")
+    lead_route(startup_id=intake.startup_id, trigger=RoutingTrigger.DECLINED)
+
+    response = operator_client.get(reverse("admin:matching_lead_change", args=[declined.pk]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="routing-log"' in html
+    assert html.count("/admin/matching/routingdecision/") >= 2
+    assert "New intake" in html and "Previous partner declined" in html
+    assert "Second Firm" in html
+    assert "Called them; not a fit for us." in html
+
+
+# --- the settings row ---------------------------------------------------------------------
+
+
+def test_it_opens_the_single_settings_row_from_the_changelist(operator_client):
+    response = operator_client.get(reverse("admin:matching_routingsettings_changelist"))
+
+    assert response.status_code == 302
+    assert response.url == reverse("admin:matching_routingsettings_change", args=[1])
+    assert RoutingSettings.objects.count() == 1
+
+
+def test_it_edits_the_settings_but_never_adds_or_deletes_a_second_row(operator_client):
+    settings_row = RoutingSettings.load()
+    change = reverse("admin:matching_routingsettings_change", args=[settings_row.pk])
+    page = operator_client.get(change)
+    form = page.context["adminform"].form
+    data = {name: form.initial[name] for name in form.fields}
+
+    response = operator_client.post(change, {**data, "accept_hours": 8})
+
+    assert response.status_code == 302
+    settings_row.refresh_from_db()
+    assert settings_row.accept_hours == 8
+    assert operator_client.get(reverse("admin:matching_routingsettings_add")).status_code == 403
+    delete = reverse("admin:matching_routingsettings_delete", args=[settings_row.pk])
+    assert operator_client.post(delete, {"post": "yes"}).status_code == 403
+    assert RoutingSettings.objects.count() == 1
+
+
+def test_it_refuses_weights_outside_the_allowed_range(operator_client):
+    change = reverse("admin:matching_routingsettings_change", args=[RoutingSettings.load().pk])
+    form = operator_client.get(change).context["adminform"].form
+    data = {name: form.initial[name] for name in form.fields}
+
+    response = operator_client.post(change, {**data, "tier_weight": -1, "accept_hours": 0})
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert set(errors) == {"tier_weight", "accept_hours"}
+
+
+# --- query counts -------------------------------------------------------------------------
+
+
+def _bulk_startups(count: int) -> list[Workload]:
+    founder = UserFactory()
+    startups = Startup.objects.bulk_create(
+        StartupFactory.build(founder=founder, name=f"Bulk {n}") for n in range(count)
+    )
+    return Workload.objects.bulk_create(
+        WorkloadFactory.build(startup=startup) for startup in startups
+    )
+
+
+def _bulk_leads_and_decisions(count: int) -> None:
+    """`count` leads over three firms, each with its routing decision, in a few queries."""
+    partners = [PartnerFactory() for _ in range(3)]
+    now = timezone.now()
+    leads = Lead.objects.bulk_create(
+        Lead(
+            startup=workload.startup,
+            workload=workload,
+            partner=partners[n % 3],
+            offered_at=now - dt.timedelta(minutes=n),
+            accept_by=now + dt.timedelta(hours=4),
+        )
+        for n, workload in enumerate(_bulk_startups(count))
+    )
+    RoutingDecision.objects.bulk_create(
+        RoutingDecision(
+            startup=lead.startup,
+            lead=lead,
+            chosen=lead.partner,
+            trigger=RoutingTrigger.INTAKE,
+            actor=None,
+            why="Chosen: the best score.",
+            ranking={},
+            weights={},
+        )
+        for lead in leads
+    )
+
+
+@pytest.mark.parametrize("count", [10, 100])
+def test_it_lists_leads_in_a_fixed_number_of_queries(
+    operator_client, django_assert_num_queries, count
+):
+    _bulk_leads_and_decisions(count)
+    url = reverse("admin:matching_lead_changelist")
+
+    # 1. the session
+    # 2. the signed-in operator
+    # 3. the partners for the "partner" filter
+    # 4. the count of the leads matching the filters
+    # 5. the count of all leads ("of N total")
+    # 6. one page of leads with their startup and partner (one join)
+    # 7. the date hierarchy's first and last day
+    # 8. the date hierarchy's distinct days
+    with django_assert_num_queries(8):
+        response = operator_client.get(url)
+
+    assert response.context["cl"].result_count == count
+
+
+@pytest.mark.parametrize("count", [10, 100])
+def test_it_lists_routing_decisions_in_a_fixed_number_of_queries(
+    operator_client, django_assert_num_queries, count
+):
+    _bulk_leads_and_decisions(count)
+    url = reverse("admin:matching_routingdecision_changelist")
+
+    # 1. the session
+    # 2. the signed-in operator
+    # 3. the partners for the "chosen" filter
+    # 4. the count of the decisions matching the filters
+    # 5. the count of all decisions ("of N total")
+    # 6. one page of decisions with their startup, chosen firm, lead and actor (one join)
+    # 7. the date hierarchy's first and last day
+    # 8. the date hierarchy's distinct days
+    with django_assert_num_queries(8):
+        response = operator_client.get(url)
+
+    assert response.context["cl"].result_count == count
