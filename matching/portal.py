@@ -268,6 +268,7 @@ def partner_scorecard(request):
         {
             "partner": request.partner,
             "profile": scorecard["profile"],
+            "median_hours_to_accept": scorecard["median_hours_to_accept"],
             "counts": [
                 {"value": value, "label": label, "count": counts.get(value, 0)}
                 for value, label in LeadStatus.choices

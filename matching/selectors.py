@@ -37,10 +37,15 @@ def projection_get_for_founder(*, founder, projection_id: int) -> WorkloadProjec
 # --- Partners and leads --------------------------------------------------------------
 
 
-def partner_profiles() -> list[PartnerProfile]:
-    """Every partner as the scoring engine sees it, with its track record derived from its
-    leads and the applications it filed. A constant number of queries for any number of
-    partners (one per aggregate)."""
+def partner_profiles(*, partner_id: int | None = None) -> list[PartnerProfile]:
+    """Every partner (or one) as the scoring engine sees it, with its track record derived
+    from its leads and the applications it filed. A constant number of queries for any number
+    of partners (one per aggregate)."""
+    partners = Partner.objects.all()
+    leads = Lead.objects.all()
+    if partner_id is not None:
+        partners = partners.filter(pk=partner_id)
+        leads = leads.filter(partner_id=partner_id)
     live = Count("id", filter=Q(status__in=Lead.LIVE_STATUSES))
     answered = Count(
         "id", filter=Q(status__in=[LeadStatus.ACCEPTED, LeadStatus.DECLINED, LeadStatus.EXPIRED])
@@ -53,13 +58,13 @@ def partner_profiles() -> list[PartnerProfile]:
     )
     lead_stats = {
         row["partner_id"]: row
-        for row in Lead.objects.values("partner_id").annotate(
+        for row in leads.values("partner_id").annotate(
             live=live, answered=answered, accepted=accepted, in_time=in_time
         )
     }
-    filed = application_stats_by_partner()
+    filed = application_stats_by_partner(partner_id=partner_id)
     profiles = []
-    for partner in Partner.objects.all():
+    for partner in partners:
         stats = lead_stats.get(partner.pk, {})
         answered_count = stats.get("answered", 0)
         applications = filed.get(partner.pk, {})
@@ -89,7 +94,7 @@ def partner_profiles() -> list[PartnerProfile]:
     return profiles
 
 
-def application_stats_by_partner() -> dict[int, dict]:
+def application_stats_by_partner(*, partner_id: int | None = None) -> dict[int, dict]:
     """Approval rate and median days from draft to credits issued of the applications each
     partner filed (the firm whose lead for the startup was accepted)."""
     decided = {
@@ -98,10 +103,13 @@ def application_stats_by_partner() -> dict[int, dict]:
         ApplicationStatus.REJECTED,
     }
     approved = {ApplicationStatus.APPROVED, ApplicationStatus.CREDITS_ISSUED}
-    rows = CreditApplication.objects.filter(
-        status__in=decided,
-        startup__leads__status=LeadStatus.ACCEPTED,
-    ).values_list("startup__leads__partner_id", "status", "created_at", "updated_at")
+    # One filter() call, so both conditions apply to the same lead (the accepted one).
+    accepted_lead = {"startup__leads__status": LeadStatus.ACCEPTED}
+    if partner_id is not None:
+        accepted_lead["startup__leads__partner_id"] = partner_id
+    rows = CreditApplication.objects.filter(status__in=decided, **accepted_lead).values_list(
+        "startup__leads__partner_id", "status", "created_at", "updated_at"
+    )
     by_partner: dict[int, list] = {}
     for partner_id, status, created_at, updated_at in rows:
         by_partner.setdefault(partner_id, []).append((status, created_at, updated_at))
@@ -122,14 +130,24 @@ def application_stats_by_partner() -> dict[int, dict]:
 
 def partner_scorecard(*, partner: Partner) -> dict:
     """The firm's own track record, as the portal shows it and routing scores it."""
-    profile = next((p for p in partner_profiles() if p.id == partner.pk), None)
+    profile = next(iter(partner_profiles(partner_id=partner.pk)), None)
+    accept_hours = [
+        (responded - offered).total_seconds() / 3600
+        for offered, responded in Lead.objects.filter(
+            partner=partner, status=LeadStatus.ACCEPTED, responded_at__isnull=False
+        ).values_list("offered_at", "responded_at")
+    ]
     counts = dict(
         Lead.objects.filter(partner=partner)
         .values_list("status")
         .annotate(n=Count("id"))
         .values_list("status", "n")
     )
-    return {"profile": profile, "counts": counts}
+    return {
+        "profile": profile,
+        "counts": counts,
+        "median_hours_to_accept": median(accept_hours) if accept_hours else None,
+    }
 
 
 def leads_for_partner(*, partner: Partner, status: str | None = None) -> QuerySet[Lead]:
