@@ -369,19 +369,18 @@ def _website(subject: Subject) -> str:
 def _org_id_fresh(subject: Subject) -> str:
     if not subject.org_id:
         return "No Org ID given, so there is none to check for reuse."
-    return f"No other startup on CloudRoute has used the Org ID {_quoted(subject.org_id)}."
+    return "No other startup on CloudRoute has used your Org ID."
 
 
+# Reasons never quote the AWS account id or the Org ID: partners read the reasons on a lead
+# before they accept it, and ACE's rule is that they see the customer's identifiers only after.
 def _bad_account_id(subject: Subject) -> str:
     if not subject.account_id:
         return (
             f"A partner files {subject.program.name} against your AWS account, and you did "
             "not give its 12-digit account id."
         )
-    return (
-        f"The AWS account id {_quoted(subject.account_id)} is not valid; an account id is "
-        "exactly 12 digits."
-    )
+    return "The AWS account id you gave is not valid; an account id is exactly 12 digits."
 
 
 def _window_open(subject: Subject) -> bool:
@@ -486,7 +485,7 @@ RULES: tuple[Rule, ...] = (
         code="has_provider_org_id",
         applies_to=PORTFOLIO,
         check=lambda s: bool(s.org_id),
-        passed=lambda s: f"You have an Activate Provider Organization ID: {_quoted(s.org_id)}.",
+        passed="You have an Activate Provider Organization ID.",
         failed=lambda s: (
             f"{s.program.name} needs an Organization ID from an Activate Provider (a VC, "
             "angel group, accelerator or incubator), and you gave none."
@@ -498,10 +497,7 @@ RULES: tuple[Rule, ...] = (
         applies_to=PORTFOLIO,
         check=lambda s: not s.applicant.org_id_used_elsewhere,
         passed=_org_id_fresh,
-        failed=lambda s: (
-            "An Org ID works once; another startup on CloudRoute already used this one "
-            f"({_quoted(s.org_id)})."
-        ),
+        failed="An Org ID works once; another startup on CloudRoute already used yours.",
         fix="Ask your provider for a new Organization ID or an e-mail invite of your own.",
     ),
     Rule(
@@ -519,7 +515,7 @@ RULES: tuple[Rule, ...] = (
         code="valid_aws_account_id",
         applies_to=POC,
         check=lambda s: ACCOUNT_ID.fullmatch(s.account_id) is not None,
-        passed=lambda s: f"Your AWS account id {s.account_id} has 12 digits.",
+        passed="Your AWS account id has 12 digits.",
         failed=_bad_account_id,
         fix="Enter the 12-digit account id from the AWS console's account menu, without dashes.",
     ),

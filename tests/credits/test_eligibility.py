@@ -527,15 +527,14 @@ def reason(evaluation: Evaluation, program: str, code: str):
             {"org_id_used_elsewhere": True},
             "activate_portfolio",
             "org_id_not_reused",
-            "An Org ID works once; another startup on CloudRoute already used this one "
-            "(“ORG-7F3A”).",
+            "An Org ID works once; another startup on CloudRoute already used yours.",
             "Ask your provider for a new Organization ID or an e-mail invite of your own.",
         ),
         (
             {"aws_account_id": "12345678901"},
             "bedrock_poc",
             "valid_aws_account_id",
-            "The AWS account id “12345678901” is not valid; an account id is exactly 12 digits.",
+            "The AWS account id you gave is not valid; an account id is exactly 12 digits.",
             "Enter the 12-digit account id from the AWS console's account menu, without dashes.",
         ),
         (
@@ -655,7 +654,7 @@ def test_it_shapes_the_evaluation_as_design_section_5():
             {
                 "code": "valid_aws_account_id",
                 "passed": True,
-                "message": "Your AWS account id 123456789012 has 12 digits.",
+                "message": "Your AWS account id has 12 digits.",
                 "fix": "",
             },
         ],
@@ -773,3 +772,27 @@ def test_it_never_lets_an_eligible_program_go_unrecommended_in_distinct_families
     for verdict in result.programs:
         if verdict.verdict in ("eligible", "competitive"):
             assert verdict.code in result.recommended
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"aws_account_id": "12345678901"},
+        {"aws_account_id": "abc123456789"},
+        {"activate_org_id": "SECRET-ORG-42"},
+        {"activate_org_id": "SECRET-ORG-42", "org_id_used_elsewhere": True},
+    ],
+)
+def test_it_never_quotes_the_account_id_or_the_org_id(changes):
+    """Partners read the reasons on a lead before they accept it (and before ACE would show
+    them the customer's identifiers), so no reason may carry them."""
+    applicant = replace(
+        BASELINE,
+        **{"aws_account_id": "210987654321", "activate_org_id": "SECRET-ORG-42", **changes},
+    )
+    evaluation = evaluate(applicant, PROGRAMS, today=TODAY)
+
+    text = json.dumps(evaluation.as_dict())
+    assert applicant.aws_account_id not in text
+    assert "SECRET-ORG-42" not in text

@@ -76,7 +76,7 @@ def test_it_shows_a_card_per_program_with_verdict_amount_and_who_files_it(client
     assert '<span class="badge verdict-eligible">Eligible</span>' in portfolio
     assert "<strong>$100,000</strong>" in portfolio
     assert "you apply yourself" in portfolio
-    assert escape("You have an Activate Provider Organization ID: “DANA-VC-ORG”.") in portfolio
+    assert escape("You have an Activate Provider Organization ID.") in portfolio
     founders = _card(html, "activate_founders")
     assert '<span class="badge verdict-superseded">Superseded</span>' in founders
     assert "a bigger program of the same kind applies" in founders

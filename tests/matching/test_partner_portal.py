@@ -310,6 +310,16 @@ def test_the_lead_page_shows_the_company_and_workload_but_hides_the_contact(x_cl
     assert "Accept this lead" in html
 
 
+def test_the_lead_page_hides_the_account_id_even_in_the_eligibility_reasons(x_client, lead_x):
+    # The program cards explain each verdict; none of the reasons may quote the account id.
+    startup_credits_refresh(startup_id=lead_x.startup_id, workload_id=lead_x.workload_id)
+
+    html = x_client.get(lead_url(lead_x)).content.decode()
+
+    assert 'data-testid="program-bedrock_poc"' in html
+    assert "123456789012" not in html
+
+
 def test_the_lead_page_reuses_the_program_cards_and_the_projection(x_client, lead_x):
     startup_credits_refresh(startup_id=lead_x.startup_id, workload_id=lead_x.workload_id)
 
