@@ -16,19 +16,27 @@ def intakes_for_founder(*, founder) -> QuerySet[Intake]:
     return Intake.objects.filter(founder=founder).select_related("startup", "workload")
 
 
-def intake_latest_for_founder(*, founder) -> Intake | None:
-    return intakes_for_founder(founder=founder).first()
-
-
 def projection_for_intake(*, intake: Intake) -> WorkloadProjection | None:
     """The newest projection of the intake's workload (the one the dashboard shows)."""
     return workload_projection_latest(workload_id=intake.workload_id)
 
 
-def projection_get_for_founder(*, founder, projection_id: int) -> WorkloadProjection | None:
-    """One projection by id, only if it belongs to one of the founder's own intakes."""
+def intakes_by_ids(*, intake_ids: list[int]) -> QuerySet[Intake]:
     return (
-        WorkloadProjection.objects.filter(pk=projection_id, workload__intake__founder=founder)
+        Intake.objects.filter(pk__in=intake_ids)
+        .select_related("startup", "workload", "founder")
+        .order_by("-created_at")
+    )
+
+
+def projection_get_for_intakes(
+    *, intakes: QuerySet[Intake], projection_id: int
+) -> WorkloadProjection | None:
+    """One projection by id, only if it belongs to one of `intakes` (the viewer's own)."""
+    return (
+        WorkloadProjection.objects.filter(
+            pk=projection_id, workload__intake__in=intakes.values("pk")
+        )
         .select_related("workload__startup")
         .first()
     )

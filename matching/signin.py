@@ -31,7 +31,14 @@ def signin_token_user(token: str):
         payload = signing.loads(token, salt=SALT, max_age=settings.SIGNIN_LINK_MAX_AGE)
     except signing.BadSignature:  # also SignatureExpired
         return None
-    user = get_user_model().objects.filter(pk=payload.get("u"), is_active=True).first()
+    # Links are for founders: staff and partner users sign in with their password.
+    user = (
+        get_user_model()
+        .objects.filter(
+            pk=payload.get("u"), is_active=True, is_staff=False, partner_membership__isnull=True
+        )
+        .first()
+    )
     if user is None or _login_stamp(user) != payload.get("l"):
         return None
     return user

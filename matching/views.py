@@ -1,17 +1,18 @@
 """The founder's pages: the intake form, the sign-in link and the dashboard."""
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from cloudroute.api import LiveScopedRateThrottle
 from credits import selectors as credit_selectors
 from workloads import services as workload_services
 from workloads.choices import USE_CASE_PRESETS
@@ -24,30 +25,59 @@ from .forms import CompanyForm, FounderForm, WorkloadEstimateForm, WorkloadForm
 from .signin import signin_token_user
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# Intakes this browser submitted before its founder signed in (see `intake`).
+SESSION_INTAKES = "founder_intake_ids"
+MAX_SESSION_INTAKES = 20
+
+
+def _founder_intakes(request):
+    """The intakes this request may see: the signed-in founder's, or those this browser
+    submitted before signing in. None when it may see none."""
+    if request.user.is_authenticated:
+        return selectors.intakes_for_founder(founder=request.user)
+    intake_ids = request.session.get(SESSION_INTAKES)
+    if intake_ids:
+        return selectors.intakes_by_ids(intake_ids=intake_ids)
+    return None
+
+
+def _rate_limited(request, scope: str) -> bool:
+    """The API's per-client rate for `scope` (settings THROTTLE_*), applied to a page, so the
+    form cannot be used to get around the API's limits."""
+    return not LiveScopedRateThrottle().allow_request(
+        request, SimpleNamespace(throttle_scope=scope)
+    )
+
+
+def _too_many_requests(request) -> HttpResponse:
+    return render(request, "matching/too_many_requests.html", status=429)
 
 
 @require_http_methods(["GET", "POST"])
 def intake(request):
+    if request.method == "POST" and _rate_limited(request, "intake"):
+        return _too_many_requests(request)
     data = request.POST if request.method == "POST" else None
     company = CompanyForm(data, initial={"country": "US", "aws_paid_plan": True})
     founder = FounderForm(data)
     workload = WorkloadForm(data, initial=WorkloadForm.INITIAL)
     if data is not None and all([company.is_valid(), founder.is_valid(), workload.is_valid()]):
-        # The e-mailed sign-in link is signed with the founder's last_login, which login()
-        # changes: sign a new founder in before commit, so the e-mail task (run on commit)
-        # signs the link with the new stamp instead of one that is already stale.
-        with transaction.atomic():
-            intake_row, _, created = services.intake_submit(
-                company=company.cleaned_data,
-                founder_name=founder.cleaned_data["name"],
-                founder_email=founder.cleaned_data["email"],
-                workload=workload.cleaned_data,
-            )
-            if created:
-                login(request, intake_row.founder, backend=MODEL_BACKEND)
-        if created:
+        intake_row, _, created = services.intake_submit(
+            company=company.cleaned_data,
+            founder_name=founder.cleaned_data["name"],
+            founder_email=founder.cleaned_data["email"],
+            workload=workload.cleaned_data,
+        )
+        if request.user.is_authenticated and request.user.pk == intake_row.founder_id:
             return redirect("founder-dashboard")
-        if request.user.pk == intake_row.founder_id:
+        if created:
+            # Not signed in: nothing proves this browser owns the e-mail address. It may see
+            # the intakes it submitted (kept in its session) until the e-mailed link signs
+            # the founder in; anything else the account gathers stays behind that link.
+            request.session[SESSION_INTAKES] = [
+                *request.session.get(SESSION_INTAKES, []),
+                intake_row.pk,
+            ][-MAX_SESSION_INTAKES:]
             return redirect("founder-dashboard")
         # An existing account: only its owner may open it, through the e-mailed link.
         return render(request, "matching/check_email.html", {"email": intake_row.founder.email})
@@ -67,6 +97,8 @@ def intake(request):
 @require_POST
 def intake_estimate(request):
     """htmx: the live estimate under the intake form, from the workload fields typed so far."""
+    if _rate_limited(request, "estimate"):
+        return _too_many_requests(request)
     form = WorkloadEstimateForm(request.POST)
     context = {"form": form, "estimate": None}
     if form.is_valid():
@@ -103,12 +135,21 @@ def signin_link(request, token: str):
     return redirect("founder-dashboard")
 
 
-@login_required
 @require_GET
 def founder_dashboard(request):
-    intakes = list(selectors.intakes_for_founder(founder=request.user)[:20])
+    visible = _founder_intakes(request)
+    if visible is None:
+        return redirect_to_login(request.get_full_path())
+    intakes = list(visible[:20])
     latest = intakes[0] if intakes else None
-    context = {"intakes": intakes, "latest": latest}
+    context = {
+        "intakes": intakes,
+        "latest": latest,
+        "founder_name": request.user.get_short_name()
+        if request.user.is_authenticated
+        else (latest.founder.get_short_name() if latest else ""),
+        "signed_in": request.user.is_authenticated,
+    }
     if request.htmx:
         # Only a pending intake polls. Once it is done, reload the whole page so the founder
         # sees the projection (and later the programs), not just a new status badge.
@@ -131,17 +172,19 @@ def founder_dashboard(request):
     return render(request, "matching/dashboard.html", context)
 
 
-@login_required
 @require_GET
 def founder_projection_csv(request, projection_id: int | None = None):
     """The month-by-month projection as CSV: the founder's latest, or one of theirs by id."""
+    visible = _founder_intakes(request)
+    if visible is None:
+        return redirect_to_login(request.get_full_path())
     if projection_id is None:
-        latest = selectors.intake_latest_for_founder(founder=request.user)
+        latest = visible.first()
         projection = selectors.projection_for_intake(intake=latest) if latest else None
         startup = latest.startup if latest else None
     else:
-        projection = selectors.projection_get_for_founder(
-            founder=request.user, projection_id=projection_id
+        projection = selectors.projection_get_for_intakes(
+            intakes=visible, projection_id=projection_id
         )
         startup = projection.workload.startup if projection else None
     if projection is None:

@@ -7,16 +7,9 @@ from celery import shared_task
 
 from . import aws, services
 
-RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
-
-
-@shared_task(name="workloads.project_workload", **RETRY)
-def project_workload(workload_id: int) -> int | None:
-    projection = services.workload_project(workload_id=workload_id)
-    return projection.pk if projection else None
-
-
 logger = logging.getLogger(__name__)
+# Projections are made by credits.tasks.reevaluate_startup and the intake pipeline, which
+# pass the expected credits; a projection without them would hide the founder's burn-down.
 
 
 # Daily from beat (CELERY_BEAT_SCHEDULE). Network trouble retries; an AWS refusal such as

@@ -102,7 +102,7 @@ def test_it_embeds_the_use_case_presets_as_json(client):
 # --- POST: valid -------------------------------------------------------------------------------
 
 
-def test_it_creates_the_intake_logs_the_new_founder_in_and_redirects_to_the_dashboard(client):
+def test_it_creates_the_intake_and_shows_it_to_this_browser_without_signing_in(client):
     before = _row_counts()
 
     response = client.post(URL, _form_data())
@@ -120,10 +120,28 @@ def test_it_creates_the_intake_logs_the_new_founder_in_and_redirects_to_the_dash
     assert intake.workload.escalation_sonnet == pytest.approx(0.05)
     assert intake.workload.escalation_opus == 0.0
     assert intake.workload.cached_prefix_tokens == 1200
-    assert int(client.session["_auth_user_id"]) == intake.founder.pk
+    # Nothing proves this browser owns the address: it is not signed in, it only sees the
+    # intake it submitted, and the page asks the founder to open the e-mailed link.
+    assert "_auth_user_id" not in client.session
     dashboard = client.get("/my/")
     assert dashboard.status_code == 200
-    assert "Acme Analytics" in dashboard.content.decode()
+    html = dashboard.content.decode()
+    assert "Acme Analytics" in html
+    assert 'data-testid="confirm-email"' in html
+
+
+def test_it_does_not_hand_a_browser_the_account_it_created_for_someone_else(client):
+    """Taking over an address before its owner signs up: the first browser created the
+    account, but it must never see what the real owner submits later."""
+    client.post(URL, _form_data())  # an attacker, with the victim's address
+    victim = Client()
+    victim.post(URL, _form_data(**{"company-name": "Victim Secret Co"}))  # the owner, later
+
+    html = client.get("/my/").content.decode()
+
+    assert Intake.objects.filter(startup__name="Victim Secret Co").exists()
+    assert "Victim Secret Co" not in html
+    assert "_auth_user_id" not in client.session
 
 
 def test_it_processes_the_form_intake_and_emails_a_link_that_works(

@@ -8,7 +8,7 @@ from django.core import signing
 from django.test import Client
 
 from matching.signin import SALT, signin_token_make, signin_token_user, signin_url
-from tests.factories import UserFactory
+from tests.factories import PartnerMembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
 
@@ -168,3 +168,19 @@ def test_it_resolves_only_valid_tokens_to_a_user(founder):
 
 def test_it_refuses_post(client, founder):
     assert client.post(_path(founder)).status_code == 405
+
+
+@pytest.mark.parametrize("who", ["staff", "partner"])
+def test_it_refuses_links_for_staff_and_partner_users(client, who):
+    # Links are for founders; an intake naming an operator's or a partner's address must
+    # not become a passwordless way into their account.
+    if who == "staff":
+        user = UserFactory(email="ops@example.com", is_staff=True)
+    else:
+        user = PartnerMembershipFactory(user=UserFactory(email="p@example.com")).user
+
+    response = client.get(_path(user))
+
+    assert signin_token_user(signin_token_make(user=user)) is None
+    assert response.status_code == 400
+    assert not _is_signed_in_as(client, user)
