@@ -113,6 +113,9 @@ class ApplicationEventInline(admin.TabularInline):
     readonly_fields = ["created_at", "actor", "from_status", "to_status", "note"]
     can_delete = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False  # transitions go through the application service
 
@@ -131,5 +134,9 @@ class CreditApplicationAdmin(admin.ModelAdmin):
     search_fields = ["startup__name", "ace_opportunity_id"]
     list_select_related = ["startup", "program"]
     raw_id_fields = ["startup", "created_by"]
-    readonly_fields = ["status"]
+    # Status and amounts move through the application service, which records each event.
+    readonly_fields = ["status", "approved_amount", "issued_amount"]
     inlines = [ApplicationEventInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # applications are created by the partner flow

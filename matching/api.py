@@ -3,7 +3,6 @@
 import hmac
 
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -72,11 +71,13 @@ class IntakeDetailApi(APIView):
         "or call it signed in as the founder. Anyone else's intake is a 404.",
     )
     def get(self, request, intake_id: int):
-        intake = get_object_or_404(
-            Intake.objects.select_related("startup", "workload", "founder"), pk=intake_id
+        intake = (
+            Intake.objects.select_related("startup", "workload", "founder")
+            .filter(pk=intake_id)
+            .first()
         )
-        if not self._may_read(request, intake):
-            # Someone else's intake looks exactly like a missing one.
+        if intake is None or not self._may_read(request, intake):
+            # Someone else's intake looks exactly like a missing one, so ids reveal nothing.
             return Response({"detail": "No intake with this id."}, status=status.HTTP_404_NOT_FOUND)
         return Response(IntakeDetailSerializer(intake).data)
 

@@ -115,3 +115,13 @@ class WorkloadEstimateForm(WorkloadForm):
             "escalation_opus",
             "baseline_tier",
         ]
+
+    # The estimate runs on every keystroke and never saves: skip the checks Django makes
+    # against the database. The model's CheckConstraints (a query each, ~24 a keystroke)
+    # repeat rules the field validators and Workload.clean() already enforce, and both still
+    # run. (Django 6 checks constraints in validate_constraints(), apart from uniqueness.)
+    def validate_unique(self) -> None:
+        pass
+
+    def validate_constraints(self) -> None:
+        pass

@@ -35,7 +35,9 @@ def email_signin_link(intake_id: int) -> None:
 
 @shared_task(name="matching.sweep_pending_intakes")
 def sweep_pending_intakes() -> int:
-    return len(services.intakes_stuck_requeue())
+    """Beat, every minute: re-enqueue intakes whose processing never ran or whose worker
+    died (lease run out), and routing for processed intakes a lost enqueue left unrouted."""
+    return len(services.intakes_stuck_requeue()) + len(services.intakes_unrouted_requeue())
 
 
 @shared_task(name="matching.route_startup", **RETRY)

@@ -3,6 +3,7 @@
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
@@ -24,7 +25,6 @@ from . import selectors, services
 from .forms import CompanyForm, FounderForm, WorkloadEstimateForm, WorkloadForm
 from .signin import signin_token_user
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 # Intakes this browser submitted before its founder signed in (see `intake`).
 SESSION_INTAKES = "founder_intake_ids"
 MAX_SESSION_INTAKES = 20
@@ -131,7 +131,7 @@ def signin_link(request, token: str):
     if user is None:
         messages.error(request, "That sign-in link has expired or was already used.")
         return render(request, "matching/signin_invalid.html", status=400)
-    login(request, user, backend=MODEL_BACKEND)
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
     return redirect("founder-dashboard")
 
 

@@ -74,7 +74,8 @@ class IntakeAdmin(admin.ModelAdmin):
     search_fields = ["startup__name", "founder__email"]
     list_select_related = ["startup", "founder"]
     raw_id_fields = ["founder", "startup", "workload"]
-    readonly_fields = ["access_token_hash"]
+    # The statuses move through the services (processing, routing), never by hand.
+    readonly_fields = ["access_token_hash", "status", "routing_status"]
     date_hierarchy = "created_at"
     actions = ["reroute_now", "assign_partner"]
 
@@ -127,6 +128,15 @@ class IntakeAdmin(admin.ModelAdmin):
 
 @admin.register(IdempotencyKey)
 class IdempotencyKeyAdmin(admin.ModelAdmin):
+    """Read-only, and without the stored response: it holds the intake's access token."""
+
     list_display = ["scope", "key", "response_status", "created_at"]
     list_filter = ["scope"]
     search_fields = ["key"]
+    exclude = ["response_body"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

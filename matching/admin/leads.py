@@ -16,20 +16,38 @@ class LeadNoteInline(admin.TabularInline):
     readonly_fields = fields
     can_delete = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
 
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
+    """A lead moves only through the services (which audit and log every move): operators use
+    the actions on the intakes (re-route, assign); here its state is read-only."""
+
     list_display = ["startup", "partner", "status", "offered_at", "accept_by", "responded_at"]
     list_filter = ["status", "partner", "decline_reason"]
     search_fields = ["startup__name", "partner__name"]
     list_select_related = ["startup", "partner"]
-    raw_id_fields = ["startup", "workload", "partner"]
-    readonly_fields = ["routing_log"]
+    readonly_fields = [
+        "status",
+        "partner",
+        "startup",
+        "workload",
+        "offered_at",
+        "accept_by",
+        "responded_at",
+        "decline_reason",
+        "routing_log",
+    ]
     date_hierarchy = "offered_at"
     inlines = [LeadNoteInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # leads are made by routing (lead_route / lead_assign)
 
     @admin.display(description="Routing log")
     def routing_log(self, lead: Lead) -> str:

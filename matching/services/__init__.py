@@ -5,6 +5,7 @@ from .intake import (
     intake_submit,
     intake_token_hash,
     intakes_stuck_requeue,
+    intakes_unrouted_requeue,
 )
 from .leads import (
     LeadActionError,
@@ -24,6 +25,7 @@ __all__ = [
     "intake_submit",
     "intake_token_hash",
     "intakes_stuck_requeue",
+    "intakes_unrouted_requeue",
     "lead_accept",
     "lead_assign",
     "lead_decline",

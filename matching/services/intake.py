@@ -8,16 +8,25 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from credits.services import startup_credits_refresh
 from workloads.audit import audit_log
 from workloads.models import Startup, Workload
 
-from ..models import Intake, IntakeStatus, RoutingTrigger
+from ..models import Intake, IntakeStatus, Lead, LeadStatus, RoutingStatus, RoutingTrigger
 from .leads import lead_route
 
 logger = logging.getLogger(__name__)
+
+# How long a claim on an intake (status `processing`) keeps other workers off it. It must be
+# longer than CELERY_TASK_TIME_LIMIT (90 s, the hard limit that kills a running task), so a
+# lease runs out only once its worker is certainly gone; then a redelivery or the sweeper
+# may claim the intake again.
+INTAKE_LEASE = timedelta(minutes=5)
+# Claims before an intake goes to `failed` (the operators' attention) instead of another run.
+MAX_ATTEMPTS = 5
 
 
 def intake_token_hash(token: str) -> str:
@@ -69,29 +78,72 @@ def intake_submit(
     return intake, token, created
 
 
-def intake_process(*, intake_id: int) -> Intake | None:
-    """Run the background steps of an intake; safe to call twice (status guard).
+def _claimable(intake: Intake, now) -> bool:
+    """Received, or processing by a worker whose lease ran out (it died or was killed)."""
+    if intake.status == IntakeStatus.RECEIVED:
+        return True
+    return intake.status == IntakeStatus.PROCESSING and intake.updated_at < now - INTAKE_LEASE
 
-    Locks the intake row while it changes its status. Steps: eligibility against every
-    credit program, the spend projection against the credits expected, then routing to a
-    partner (which does nothing if a lead is already live). Returns None when the intake
-    does not exist.
+
+def _release(*, intake_id: int, claim: int) -> None:
+    """Give back a claim whose steps raised, so the task's retry (or the sweeper) can take
+    the intake at once instead of waiting for the lease to run out. Only our own claim: a
+    row another worker has claimed since (a higher attempt number) is left alone."""
+    try:
+        with transaction.atomic():
+            Intake.objects.filter(
+                pk=intake_id, status=IntakeStatus.PROCESSING, attempts=claim
+            ).update(status=IntakeStatus.RECEIVED, updated_at=timezone.now())
+    except Exception:  # the step's error is the one to report; the lease covers this one
+        logger.exception("Could not release intake %s after a failed step", intake_id)
+
+
+def intake_process(*, intake_id: int) -> Intake | None:
+    """Run the background steps of an intake, once, by one worker at a time.
+
+    First it claims the row (locked): only a `received` intake, or a `processing` one whose
+    lease (`INTAKE_LEASE`) has run out, is claimed; anything else is returned untouched, so a
+    redelivered or duplicated task is a no-op while another worker holds the lease. A claim
+    sets `processing`, counts an attempt and stamps `updated_at` (the lease's start). An
+    intake already claimed `MAX_ATTEMPTS` times goes to `failed` instead, for the operators.
+
+    Steps: eligibility against every credit program, the spend projection against the
+    credits expected, then routing to a partner (which does nothing if a lead is already
+    live). If a step raises, the claim is released (back to `received`) and the error
+    re-raised for Celery's retry. Only the holder of the claim marks the intake `ready`.
+    Returns None when the intake does not exist.
     """
     with transaction.atomic():
         intake = Intake.objects.select_for_update().filter(pk=intake_id).first()
-        if intake is None or not intake.is_pending:
+        if intake is None or not _claimable(intake, timezone.now()):
+            return intake
+        if intake.attempts >= MAX_ATTEMPTS:
+            intake.status = IntakeStatus.FAILED
+            intake.save(update_fields=["status", "updated_at"])
+            audit_log(
+                actor=None,
+                action="intake.failed",
+                subject=intake,
+                data={"attempts": intake.attempts},
+            )
+            logger.error("Intake %s failed after %s attempts", intake.pk, intake.attempts)
             return intake
         intake.status = IntakeStatus.PROCESSING
         intake.attempts += 1
         intake.save(update_fields=["status", "attempts", "updated_at"])
+        claim = intake.attempts
 
-    startup_credits_refresh(startup_id=intake.startup_id, workload_id=intake.workload_id)
-    lead_route(startup_id=intake.startup_id, trigger=RoutingTrigger.INTAKE)
+    try:
+        startup_credits_refresh(startup_id=intake.startup_id, workload_id=intake.workload_id)
+        lead_route(startup_id=intake.startup_id, trigger=RoutingTrigger.INTAKE)
+    except Exception:
+        _release(intake_id=intake_id, claim=claim)
+        raise
 
     with transaction.atomic():
         intake = Intake.objects.select_for_update().get(pk=intake_id)
-        if intake.status != IntakeStatus.PROCESSING:
-            return intake
+        if intake.status != IntakeStatus.PROCESSING or intake.attempts != claim:
+            return intake  # our lease ran out and someone else took the intake
         intake.status = IntakeStatus.READY
         intake.processed_at = timezone.now()
         intake.save(update_fields=["status", "processed_at", "updated_at"])
@@ -100,24 +152,85 @@ def intake_process(*, intake_id: int) -> Intake | None:
 
 
 def intakes_stuck_requeue(*, older_than_seconds: int = 120, limit: int = 100) -> list[int]:
-    """Re-enqueue intakes whose background step never ran (broker or worker was down).
+    """Re-enqueue intakes whose background step never ran (broker or worker was down):
+    `received` ones untouched for `older_than_seconds`, and `processing` ones whose lease ran
+    out (the worker died mid-way).
 
-    Skips rows another sweeper holds (skip_locked). Returns the ids it enqueued.
+    Each row it enqueues gets a fresh `updated_at`, so the next sweep (every minute) leaves it
+    alone while its task waits in the queue; a `processing` row also goes back to `received`
+    (its worker is gone, and a fresh `updated_at` on a `processing` row would read as a live
+    lease, which the task would then refuse to claim). Skips rows another transaction holds
+    (skip_locked). Returns the ids it enqueued.
     """
     from .. import tasks
 
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    now = timezone.now()
     with transaction.atomic():
         ids = list(
             Intake.objects.select_for_update(skip_locked=True)
             .filter(
-                status__in=[IntakeStatus.RECEIVED, IntakeStatus.PROCESSING], updated_at__lt=cutoff
+                Q(
+                    status=IntakeStatus.RECEIVED,
+                    updated_at__lt=now - timedelta(seconds=older_than_seconds),
+                )
+                | Q(status=IntakeStatus.PROCESSING, updated_at__lt=now - INTAKE_LEASE)
             )
             .order_by("updated_at")
             .values_list("pk", flat=True)[:limit]
         )
+        Intake.objects.filter(pk__in=ids).update(status=IntakeStatus.RECEIVED, updated_at=now)
         for intake_id in ids:
             transaction.on_commit(
                 lambda intake_id=intake_id: tasks.process_intake.delay(intake_id), robust=True
             )
     return ids
+
+
+def _reroute_trigger(startup_id: int) -> str:
+    """Why the startup needs routing again: its last lead's ending, or a first routing."""
+    last = (
+        Lead.objects.filter(startup_id=startup_id)
+        .order_by("-offered_at")
+        .values_list("status", flat=True)
+        .first()
+    )
+    return {
+        LeadStatus.DECLINED: RoutingTrigger.DECLINED,
+        LeadStatus.EXPIRED: RoutingTrigger.EXPIRED,
+    }.get(last, RoutingTrigger.INTAKE)
+
+
+def intakes_unrouted_requeue(*, older_than_seconds: int = 120, limit: int = 100) -> list[int]:
+    """Re-enqueue routing for processed intakes left `not_routed` (a decline or an expiry
+    whose `matching.route_startup` never reached the broker).
+
+    Picks `ready` intakes with routing status `not_routed` untouched for
+    `older_than_seconds`, bumps their `updated_at` (so the next sweep leaves them alone while
+    the task is queued) and enqueues one routing task per startup on commit. A duplicate is
+    harmless: routing does nothing while a lead is live. Skips locked rows (skip_locked).
+    Returns the intake ids it enqueued.
+    """
+    from .. import tasks
+
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            Intake.objects.select_for_update(skip_locked=True)
+            .filter(
+                status=IntakeStatus.READY,
+                routing_status=RoutingStatus.NOT_ROUTED,
+                updated_at__lt=now - timedelta(seconds=older_than_seconds),
+            )
+            .order_by("updated_at")
+            .values_list("pk", "startup_id")[:limit]
+        )
+        Intake.objects.filter(pk__in=[pk for pk, _ in rows]).update(updated_at=now)
+        for startup_id in dict.fromkeys(startup_id for _, startup_id in rows):
+            trigger = _reroute_trigger(startup_id)
+            transaction.on_commit(
+                lambda startup_id=startup_id, trigger=trigger: tasks.route_startup.delay(
+                    startup_id, trigger
+                ),
+                robust=True,
+            )
+    return [pk for pk, _ in rows]

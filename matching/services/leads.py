@@ -149,6 +149,31 @@ def _locked_lead(*, lead_id: int, partner: Partner | None = None) -> Lead:
     return lead
 
 
+def _locked_intake_then_lead(*, lead_id: int, partner: Partner | None = None) -> Lead:
+    """Lock the lead's startup's intake, then the lead. The caller is in a transaction.
+
+    The same lock order as routing and the operators' actions (intake, then lead): locking
+    the lead first deadlocks against a reassignment holding the intake and waiting for it.
+    """
+    leads = Lead.objects.filter(pk=lead_id)
+    if partner is not None:
+        leads = leads.filter(partner=partner)
+    startup_id = leads.values_list("startup_id", flat=True).first()
+    if startup_id is None:
+        raise Lead.DoesNotExist(lead_id)
+    _locked_intake(startup_id)
+    return _locked_lead(lead_id=lead_id, partner=partner)
+
+
+def _mark_not_routed(*, startup_id: int, now) -> None:
+    """The startup has no live lead until the routing task runs: say so on its intake, so
+    the beat sweeper routes it if that task never reaches the broker. The caller holds the
+    intake's lock."""
+    Intake.objects.filter(startup_id=startup_id).update(
+        routing_status=RoutingStatus.NOT_ROUTED, updated_at=now
+    )
+
+
 def _require_offered(lead: Lead) -> None:
     if lead.status != LeadStatus.OFFERED:
         raise LeadActionError(f"This lead is no longer open: it is {lead.get_status_display()}.")
@@ -161,17 +186,7 @@ def lead_accept(*, lead_id: int, partner: Partner, actor) -> Lead:
     from .. import tasks
 
     with transaction.atomic():
-        startup_id = (
-            Lead.objects.filter(pk=lead_id, partner=partner)
-            .values_list("startup_id", flat=True)
-            .first()
-        )
-        if startup_id is None:
-            raise Lead.DoesNotExist(lead_id)
-        # The same lock order as routing and the operators' actions (intake, then lead):
-        # locking the lead first deadlocks against a reassignment holding the intake.
-        _locked_intake(startup_id)
-        lead = _locked_lead(lead_id=lead_id, partner=partner)
+        lead = _locked_intake_then_lead(lead_id=lead_id, partner=partner)
         _require_offered(lead)
         now = timezone.now()
         if now > lead.accept_by:
@@ -191,7 +206,10 @@ def lead_accept(*, lead_id: int, partner: Partner, actor) -> Lead:
 
 def lead_decline(*, lead_id: int, partner: Partner, actor, reason: str, note: str = "") -> Lead:
     """The partner passes, with a reason from the fixed list (and a note for "other").
-    Locks the lead; enqueues routing to the next partner on commit."""
+
+    Locks the startup's intake, then the lead (as accept does). Sets the intake's routing
+    status to `not_routed` and enqueues routing to the next partner on commit; if that
+    enqueue is lost, the beat sweeper (`intakes_unrouted_requeue`) routes it later."""
     from .. import tasks
 
     if reason not in DeclineReason.values:
@@ -201,15 +219,16 @@ def lead_decline(*, lead_id: int, partner: Partner, actor, reason: str, note: st
     if reason == DeclineReason.OTHER and not note.strip():
         raise LeadActionError('Add a note that explains the reason "other".')
     with transaction.atomic():
-        lead = _locked_lead(lead_id=lead_id, partner=partner)
+        lead = _locked_intake_then_lead(lead_id=lead_id, partner=partner)
         _require_offered(lead)
         lead.status = LeadStatus.DECLINED
         lead.responded_at = timezone.now()
         lead.decline_reason = reason
         lead.decline_note = note.strip()
         lead.save(update_fields=["status", "responded_at", "decline_reason", "decline_note"])
-        audit_log(actor=actor, action="lead.declined", subject=lead, data={"reason": reason})
         startup_id = lead.startup_id
+        _mark_not_routed(startup_id=startup_id, now=lead.responded_at)
+        audit_log(actor=actor, action="lead.declined", subject=lead, data={"reason": reason})
         transaction.on_commit(
             lambda: tasks.route_startup.delay(startup_id, RoutingTrigger.DECLINED), robust=True
         )
@@ -230,21 +249,33 @@ def lead_note_add(*, lead_id: int, partner: Partner, actor, body: str) -> LeadNo
 def leads_expire(*, limit: int = 500) -> list[int]:
     """Expire offered leads past their accept-by time and route each startup onward.
 
-    Locks the leads it moves (skip_locked: one a partner is accepting right now is left to
-    that transaction). Enqueues one routing task per expired lead on commit.
+    One short transaction per lead, locking the startup's intake and then the lead (the
+    order every routing step and accept use, so it cannot deadlock with them). A lead
+    accepted, declined or withdrawn while this waited for the locks is skipped. Sets the
+    intake's routing status to `not_routed` and enqueues one routing task per expired lead
+    on commit; if that enqueue is lost, the beat sweeper (`intakes_unrouted_requeue`)
+    routes the startup later.
     """
     from .. import tasks
 
     now = timezone.now()
-    with transaction.atomic():
-        leads = list(
-            Lead.objects.select_for_update(skip_locked=True)
-            .filter(status=LeadStatus.OFFERED, accept_by__lt=now)
-            .order_by("accept_by")[:limit]
-        )
-        for lead in leads:
+    overdue = list(
+        Lead.objects.filter(status=LeadStatus.OFFERED, accept_by__lt=now)
+        .order_by("accept_by")
+        .values_list("pk", flat=True)[:limit]
+    )
+    expired: list[int] = []
+    for lead_id in overdue:
+        with transaction.atomic():
+            try:
+                lead = _locked_intake_then_lead(lead_id=lead_id)
+            except Lead.DoesNotExist:
+                continue
+            if lead.status != LeadStatus.OFFERED or lead.accept_by >= now:
+                continue
             lead.status = LeadStatus.EXPIRED
             lead.save(update_fields=["status"])
+            _mark_not_routed(startup_id=lead.startup_id, now=timezone.now())
             audit_log(actor=None, action="lead.expired", subject=lead, data={})
             transaction.on_commit(
                 lambda startup_id=lead.startup_id: tasks.route_startup.delay(
@@ -252,7 +283,8 @@ def leads_expire(*, limit: int = 500) -> list[int]:
                 ),
                 robust=True,
             )
-    return [lead.pk for lead in leads]
+            expired.append(lead.pk)
+    return expired
 
 
 def _withdraw_offer(*, intake: Intake, actor) -> None:

@@ -2,6 +2,8 @@
 
 import pytest
 from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from credits.models import ApplicationEvent
@@ -24,6 +26,20 @@ REGISTERED = sorted(
 )
 # One-row models whose changelist opens the row (tests/matching/test_routing_admin.py).
 SINGLETONS = {("matching", "routingsettings")}
+# Rows only the app makes (services, the partner flow, the API), so the admin never adds them.
+NO_ADD = {
+    ("credits", "creditapplication"),  # the partner flow
+    ("credits", "eligibilitysnapshot"),  # the eligibility service
+    ("matching", "idempotencykey"),  # the intake API
+    ("matching", "lead"),  # routing
+    ("matching", "routingdecision"),  # routing
+    ("matching", "routingsettings"),  # the changelist creates the one row
+    ("workloads", "auditevent"),  # audit_log
+    # django-axes records sign-in attempts itself; operators only read or delete them.
+    ("axes", "accessattempt"),
+    ("axes", "accessfailurelog"),
+    ("axes", "accesslog"),
+}
 
 
 @pytest.fixture
@@ -94,15 +110,27 @@ def test_it_loads_each_changelist_with_a_search(operator_client, some_rows, app_
         assert 'id="result_list"' in response.content.decode()
 
 
-@pytest.mark.parametrize(
-    ("app_label", "model_name"),
-    [("workloads", "startup"), ("matching", "partner"), ("credits", "creditprogram")],
-)
-def test_it_loads_the_add_page(operator_client, app_label, model_name):
+@pytest.mark.parametrize(("app_label", "model_name"), REGISTERED)
+def test_it_loads_the_add_page_unless_rows_come_from_elsewhere(
+    operator_client, app_label, model_name
+):
     response = operator_client.get(reverse(f"admin:{app_label}_{model_name}_add"))
 
-    assert response.status_code == 200
-    assert "<form" in response.content.decode()
+    if (app_label, model_name) in NO_ADD:
+        assert response.status_code == 403
+    else:
+        assert response.status_code == 200
+        assert "<form" in response.content.decode()
+
+
+def test_it_lists_only_registered_models_as_refusing_adds():
+    assert NO_ADD.issubset(REGISTERED)
+    # The pages operators create rows on by hand still offer it.
+    assert {
+        ("workloads", "startup"),
+        ("matching", "partner"),
+        ("credits", "creditprogram"),
+    }.isdisjoint(NO_ADD)
 
 
 def test_it_loads_the_change_page_of_our_rows(operator_client, some_rows):
@@ -145,3 +173,32 @@ def test_it_sends_an_anonymous_visitor_to_the_admin_login(client):
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+def test_it_never_changes_an_applications_status_or_amounts_by_hand(operator_client):
+    application = CreditApplicationFactory()
+    change = reverse("admin:credits_creditapplication_change", args=[application.pk])
+    form = operator_client.get(change).context["adminform"].form
+
+    assert {"status", "approved_amount", "issued_amount"}.isdisjoint(form.fields)
+    assert "requested_amount" in form.fields  # the rest stays editable
+
+
+def test_it_reads_an_applications_event_actors_in_one_query(
+    operator_client, django_assert_num_queries
+):
+    application = CreditApplicationFactory()
+    change = reverse("admin:credits_creditapplication_change", args=[application.pk])
+    ApplicationEvent.objects.create(application=application, actor=UserFactory(), to_status="draft")
+    with CaptureQueriesContext(connection) as one_event:
+        operator_client.get(change)
+    ApplicationEvent.objects.bulk_create(
+        ApplicationEvent(application=application, actor=UserFactory(), to_status="draft")
+        for _ in range(5)
+    )
+
+    # The events come with their actors (one join), however many there are.
+    with django_assert_num_queries(len(one_event)):
+        response = operator_client.get(change)
+
+    assert len(response.context["inline_admin_formsets"][0].formset.forms) == 6

@@ -194,7 +194,11 @@ def test_it_tells_the_founder_when_the_offered_partner_must_accept(client, found
     html = client.get(URL).content.decode()
 
     text = " ".join(re.sub(r"<[^>]+>", "", html).split())
-    assert "We offered your lead to a vetted partner; they have until 13:05 UTC to accept" in text
+    # With the date: a time alone is ambiguous once the deadline is tomorrow.
+    assert (
+        "We offered your lead to a vetted partner; they have until 2 Mar, 13:05 UTC to accept"
+        in text
+    )
     assert 'datetime="2026-03-02T13:05:00+00:00"' in html
     assert "Northwind Cloud" not in html  # not named until they accept
 

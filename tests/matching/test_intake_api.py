@@ -281,6 +281,26 @@ def test_it_answers_404_for_an_unknown_id(submitted):
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_it_answers_a_missing_and_someone_elses_intake_alike(api_client, submitted, signed_in):
+    # Different answers would tell a prober which ids exist.
+    other = _submit(api_client, intake_payload(email="other-founder@example.com"))
+    client = APIClient()
+    if signed_in:
+        client.force_login(Intake.objects.get(pk=other["id"]).founder)
+    else:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {other['token']}")
+    missing_id = max(submitted["id"], other["id"]) + 1000
+    assert not Intake.objects.filter(pk=missing_id).exists()
+
+    someone_elses = client.get(_detail_url(submitted["id"]))
+    missing = client.get(_detail_url(missing_id))
+
+    assert someone_elses.status_code == missing.status_code == 404
+    assert someone_elses.content == missing.content
+    assert someone_elses.json() == {"detail": "No intake with this id."}
+
+
 def test_it_lets_the_signed_in_founder_read_their_own_intake(submitted):
     intake = Intake.objects.get(pk=submitted["id"])
     client = APIClient()

@@ -238,3 +238,31 @@ def test_it_is_wired_into_the_intake_page(client):
 
     assert f'hx-post="{URL}"' in page
     assert 'hx-include="closest form"' in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "shown"),
+    [
+        ({}, 'data-testid="estimate-monthly"'),
+        # Invalid by a field validator, and by Workload.clean() (across fields): the rules the
+        # model's CheckConstraints repeat, so the error is still shown.
+        ({"cache_hit_rate": 1.5}, "cache hit rate"),
+        ({"cached_prefix_tokens": 7000}, "cached prefix tokens"),
+        ({"escalation_sonnet": 0.7, "escalation_opus": 0.5}, "share needing sonnet"),
+    ],
+)
+def test_it_runs_no_queries_per_keystroke(django_assert_num_queries, overrides, shown):
+    # Every keystroke posts the form, so the estimate must not touch the database (it used to
+    # run ~24 queries each). 0 because: the prices come from the warm cache (the first post
+    # fills it); an anonymous visitor without a session cookie loads no session or user; and
+    # the form skips the model's CheckConstraints, which Django would check with a query each
+    # (the field validators and Workload.clean() cover the same rules).
+    browser = Client()
+    browser.post(URL, _form_data())  # warms the price cache
+    assert not browser.cookies  # ...and starts no session
+
+    with django_assert_num_queries(0):
+        response = browser.post(URL, _form_data(**overrides))
+
+    assert response.status_code == 200
+    assert shown in response.content.decode()

@@ -6,11 +6,17 @@ import datetime as dt
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.forms import MultiWidget
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from matching.models import (
     DeclineReason,
+    IdempotencyKey,
+    Intake,
+    IntakeStatus,
     Lead,
     LeadNote,
     LeadStatus,
@@ -382,6 +388,126 @@ def test_it_shows_the_routing_log_and_notes_on_a_lead(operator_client):
     assert "New intake" in html and "Previous partner declined" in html
     assert "Second Firm" in html
     assert "Called them; not a fit for us." in html
+
+
+# --- state moves only through the services -------------------------------------------------
+
+
+def _change_form_data(response) -> dict:
+    """What the change page would post back unchanged: its form's values, as the widgets
+    split them, and empty inline formsets (the test rows have no inline rows)."""
+    form = response.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if isinstance(field.widget, MultiWidget):
+            parts = field.widget.decompress(value)
+            data.update({f"{name}_{n}": part for n, part in enumerate(parts) if part is not None})
+        elif value is not None:
+            data[name] = value
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({management[name].html_name: 0 for name in ("TOTAL_FORMS", "INITIAL_FORMS")})
+    return data
+
+
+def test_it_shows_a_leads_state_but_never_changes_it(operator_client):
+    lead = LeadFactory(decline_note="")
+    other_partner = PartnerFactory(name="Other Firm")
+    before = Lead.objects.values().get(pk=lead.pk)
+    change = reverse("admin:matching_lead_change", args=[lead.pk])
+    page = operator_client.get(change)
+    data = _change_form_data(page)
+
+    response = operator_client.post(
+        change,
+        {
+            **data,
+            "status": LeadStatus.ACCEPTED,
+            "partner": other_partner.pk,
+            "responded_at_0": "2026-03-02",
+            "responded_at_1": "10:00:00",
+            "decline_reason": DeclineReason.NOT_A_FIT,
+            "decline_note": "Edited by an operator.",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    lead.refresh_from_db()
+    assert lead.decline_note == "Edited by an operator."  # the save went through...
+    after = Lead.objects.values().get(pk=lead.pk)
+    assert {**after, "decline_note": ""} == before  # ...and changed nothing else
+    assert lead.partner.name in page.content.decode()  # shown, read-only
+
+
+def test_it_never_adds_a_lead_by_hand(operator_client):
+    add = reverse("admin:matching_lead_add")
+
+    assert operator_client.get(add).status_code == 403
+    assert operator_client.post(add, {}).status_code == 403
+    changelist = operator_client.get(reverse("admin:matching_lead_changelist")).content.decode()
+    assert add not in changelist
+
+
+def test_it_never_changes_an_intakes_statuses_by_hand(operator_client):
+    intake = IntakeFactory(routing_status=RoutingStatus.UNROUTED)
+    change = reverse("admin:matching_intake_change", args=[intake.pk])
+    page = operator_client.get(change)
+
+    response = operator_client.post(
+        change,
+        {
+            **_change_form_data(page),
+            "status": IntakeStatus.READY,
+            "routing_status": RoutingStatus.ACCEPTED,
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    refreshed = Intake.objects.get(pk=intake.pk)
+    assert (refreshed.status, refreshed.routing_status) == (intake.status, intake.routing_status)
+
+
+def test_it_keeps_idempotency_keys_read_only_and_hides_the_stored_token(
+    operator_client, api_client, payload
+):
+    created = api_client.post(
+        "/api/v1/intakes/", payload, format="json", HTTP_IDEMPOTENCY_KEY="retry-1"
+    )
+    token = created.json()["token"]
+    record = IdempotencyKey.objects.get()
+    assert record.response_body["token"] == token  # what the page must not show
+    change = reverse("admin:matching_idempotencykey_change", args=[record.pk])
+
+    page = operator_client.get(change)
+    listed = operator_client.get(reverse("admin:matching_idempotencykey_changelist"))
+
+    assert page.status_code == listed.status_code == 200
+    assert "retry-1" in page.content.decode()
+    assert token not in page.content.decode()
+    assert token not in listed.content.decode()
+    assert operator_client.post(change, {"key": "edited"}).status_code == 403
+    add = reverse("admin:matching_idempotencykey_add")
+    assert operator_client.get(add).status_code == 403
+    record.refresh_from_db()
+    assert record.key == "retry-1"
+
+
+def test_it_reads_a_leads_note_authors_in_one_query(operator_client, django_assert_num_queries):
+    lead = LeadFactory()
+    change = reverse("admin:matching_lead_change", args=[lead.pk])
+    LeadNote.objects.create(lead=lead, author=UserFactory(), body="First.")
+    with CaptureQueriesContext(connection) as one_note:
+        operator_client.get(change)
+    LeadNote.objects.bulk_create(
+        LeadNote(lead=lead, author=UserFactory(), body=f"Note {n}.") for n in range(5)
+    )
+
+    # The notes come with their authors (one join), however many there are.
+    with django_assert_num_queries(len(one_note)):
+        response = operator_client.get(change)
+
+    assert response.content.decode().count("Note ") >= 5
 
 
 # --- the settings row ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from matching import services, tasks
 from matching.models import DeclineReason, IdempotencyKey, Intake, IntakeStatus, Lead, LeadStatus
+from matching.services.intake import INTAKE_LEASE
 from tests.factories import (
     INTAKE_PAYLOAD,
     IntakeFactory,
@@ -121,8 +122,9 @@ def test_it_processes_an_intake_only_once():
     assert AuditEvent.objects.filter(action="intake.processed").count() == 1
 
 
-def test_it_resumes_an_intake_left_processing():
+def test_it_resumes_an_intake_left_processing_once_its_lease_ran_out():
     intake = IntakeFactory(status=IntakeStatus.PROCESSING, attempts=1)
+    _age(intake, int(INTAKE_LEASE.total_seconds()) + 60)
 
     services.intake_process(intake_id=intake.pk)
 
