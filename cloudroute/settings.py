@@ -237,6 +237,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "IntakeStatusEnum": "matching.models.IntakeStatus",
         "LeadStatusEnum": "matching.models.LeadStatus",
+        "ApplicationStatusEnum": "credits.models.ApplicationStatus",
     },
 }
 

@@ -41,6 +41,21 @@ api_v1 = [
         partner_api.PartnerLeadDeclineApi.as_view(),
         name="api-partner-lead-decline",
     ),
+    path(
+        "api/v1/partner/applications/",
+        partner_api.PartnerApplicationCollectionApi.as_view(),
+        name="api-partner-application-list",
+    ),
+    path(
+        "api/v1/partner/applications/<int:application_id>/",
+        partner_api.PartnerApplicationDetailApi.as_view(),
+        name="api-partner-application-detail",
+    ),
+    path(
+        "api/v1/partner/applications/<int:application_id>/transition/",
+        partner_api.PartnerApplicationTransitionApi.as_view(),
+        name="api-partner-application-transition",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -73,6 +88,16 @@ urlpatterns = [
         name="partner-lead-decline",
     ),
     path("partner/leads/<int:lead_id>/notes/", portal.partner_lead_note, name="partner-lead-note"),
+    path(
+        "partner/leads/<int:lead_id>/applications/",
+        portal.partner_application_create,
+        name="partner-application-create",
+    ),
+    path(
+        "partner/applications/<int:application_id>/transition/",
+        portal.partner_application_transition,
+        name="partner-application-transition",
+    ),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="registration/login.html"),

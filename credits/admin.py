@@ -7,7 +7,13 @@ from workloads.admin import StartupAdmin as WorkloadsStartupAdmin
 from workloads.models import Startup
 
 from . import selectors, tasks
-from .models import ApplicationEvent, CreditApplication, CreditProgram, EligibilitySnapshot
+from .models import (
+    ApplicationEvent,
+    CreditApplication,
+    CreditGrant,
+    CreditProgram,
+    EligibilitySnapshot,
+)
 
 
 @admin.register(CreditProgram)
@@ -135,8 +141,45 @@ class CreditApplicationAdmin(admin.ModelAdmin):
     list_select_related = ["startup", "program"]
     raw_id_fields = ["startup", "created_by"]
     # Status and amounts move through the application service, which records each event.
-    readonly_fields = ["status", "approved_amount", "issued_amount"]
+    readonly_fields = ["status", "approved_amount", "issued_amount", "target_close_date"]
     inlines = [ApplicationEventInline]
 
     def has_add_permission(self, request) -> bool:
         return False  # applications are created by the partner flow
+
+
+@admin.register(CreditGrant)
+class CreditGrantAdmin(admin.ModelAdmin):
+    """Grants are written by the application service when credits are issued; read-only."""
+
+    list_display = [
+        "startup",
+        "program",
+        "amount",
+        "issued_on",
+        "expires_on",
+        "covers_bedrock_third_party",
+    ]
+    list_filter = ["program", "covers_bedrock_third_party"]
+    search_fields = ["startup__name", "application__ace_opportunity_id"]
+    list_select_related = ["startup", "program"]
+    date_hierarchy = "expires_on"
+    readonly_fields = [
+        "application",
+        "startup",
+        "program",
+        "amount",
+        "issued_on",
+        "expires_on",
+        "covers_bedrock_third_party",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -121,6 +121,9 @@ class CreditApplication(models.Model):
         blank=True,
         validators=[RegexValidator(r"^O[0-9]+$", "An ACE opportunity id is O followed by digits.")],
     )
+    target_close_date = models.DateField(
+        null=True, blank=True, help_text="When the partner expects the opportunity to close."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -174,6 +177,38 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class CreditGrant(models.Model):
+    """Credits AWS issued for an application: what the burn-down runs against. Written once,
+    by the application service when the application reaches `credits_issued`."""
+
+    application = models.OneToOneField(
+        CreditApplication, on_delete=models.PROTECT, related_name="grant"
+    )
+    startup = models.ForeignKey(Startup, on_delete=models.PROTECT, related_name="credit_grants")
+    program = models.ForeignKey(CreditProgram, on_delete=models.PROTECT, related_name="grants")
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    issued_on = models.DateField()
+    expires_on = models.DateField()
+    # Claude on Bedrock is billed through AWS Marketplace; not every program's credits pay it.
+    covers_bedrock_third_party = models.BooleanField("covers third-party models on Bedrock")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["expires_on", "id"]
+        indexes = [models.Index(fields=["startup", "expires_on"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="grant_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(expires_on__gt=F("issued_on")), name="grant_expires_after_issue"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.program.code} credits for {self.startup}"
 
 
 class EligibilitySnapshot(models.Model):

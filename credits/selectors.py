@@ -1,13 +1,15 @@
-"""Reads of credit programs and eligibility snapshots, shared by the API, tasks and pages."""
+"""Reads of credit programs, eligibility snapshots and applications, shared by the API, tasks
+and pages."""
 
 import datetime as dt
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from workloads.models import Startup
 
 from . import eligibility
-from .models import CreditProgram, EligibilitySnapshot
+from .models import ApplicationEvent, CreditApplication, CreditProgram, EligibilitySnapshot
 
 
 def programs_current(*, on: dt.date | None = None) -> list[CreditProgram]:
@@ -57,3 +59,22 @@ def org_id_used_elsewhere(*, org_id: str, startup: Startup | None = None) -> boo
 
 def snapshot_latest(*, startup_id: int) -> EligibilitySnapshot | None:
     return EligibilitySnapshot.objects.filter(startup_id=startup_id).first()
+
+
+def application_with_events(*, application_id: int) -> CreditApplication | None:
+    """The application with its startup, program and grant (if issued), and its events
+    oldest first with their actors; two queries. None when there is no such application.
+    Callers scope by owner first (a partner firm sees only its own startups' applications)."""
+    return (
+        CreditApplication.objects.select_related("startup", "program", "grant")
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=ApplicationEvent.objects.select_related("actor").order_by(
+                    "created_at", "id"
+                ),
+            )
+        )
+        .filter(pk=application_id)
+        .first()
+    )

@@ -3,9 +3,11 @@
 Server-rendered. Every page is behind `partner_required`, which finds the signed-in user's
 firm and puts it on `request.partner`; every lead is read through
 `selectors.lead_get_for_partner`, so another firm's lead is a 404, exactly like a missing
-one. State changes go through `services.leads` (never written here).
+one. State changes go through `services.leads` and, for credit applications (read through
+`selectors.application_get_for_partner`), `credits.services` (never written here).
 """
 
+from decimal import Decimal
 from functools import wraps
 
 from django import forms
@@ -21,6 +23,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from credits import selectors as credit_selectors
+from credits.models import ApplicationStatus, FiledBy
+from credits.services import (
+    TRANSITIONS,
+    ApplicationInputError,
+    ApplicationTransitionError,
+    application_create,
+    application_precheck,
+    application_transition,
+)
 from workloads.reports import projection_report
 from workloads.selectors import workload_projection_latest
 
@@ -107,6 +118,58 @@ class NoteForm(forms.Form):
     )
 
 
+class ApplicationCreateForm(forms.Form):
+    program = forms.ChoiceField(error_messages={"required": "Choose a credit program."})
+    requested_amount = forms.DecimalField(
+        label="Requested amount (USD)", max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
+    target_close_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Partner-filed programs first: those are the ones a firm files itself.
+        programs = sorted(
+            credit_selectors.programs_current(), key=lambda p: p.filed_by != FiledBy.PARTNER
+        )
+        self.fields["program"].choices = [("", "Choose a program…")] + [
+            (program.code, f"{program.name} (up to ${program.amount_max:,.0f})")
+            for program in programs
+        ]
+
+
+class ApplicationTransitionForm(forms.Form):
+    to = forms.ChoiceField(label="Move to", error_messages={"required": "Choose the next state."})
+    ace_opportunity_id = forms.CharField(
+        label="ACE opportunity id", required=False, max_length=40, help_text="To submit: O1234567"
+    )
+    approved_amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2)
+    issued_amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2)
+    expires_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, application, **kwargs):
+        kwargs.setdefault("prefix", f"application-{application.pk}")
+        super().__init__(*args, **kwargs)
+        self.application = application
+        labels = dict(ApplicationStatus.choices)
+        self.fields["to"].choices = [
+            (state, labels[state])
+            for state in ApplicationStatus.values
+            if state in TRANSITIONS.get(application.status, ())
+        ]
+
+
+def _add_service_errors(form: forms.Form, errors: dict[str, list[str]]) -> None:
+    """The service's per-field errors under the form's fields (others above the form)."""
+    for field, field_errors in errors.items():
+        for error in field_errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
 # --- Views ---------------------------------------------------------------------------
 
 
@@ -170,6 +233,8 @@ def _render_lead(
     *,
     decline_form: DeclineForm | None = None,
     note_form: NoteForm | None = None,
+    create_form: ApplicationCreateForm | None = None,
+    transition_form: ApplicationTransitionForm | None = None,
     error: str = "",
     status: int = 200,
 ):
@@ -185,6 +250,9 @@ def _render_lead(
         "error": error,
         "report": projection_report(projection=projection) if projection else None,
     }
+    if lead.status == LeadStatus.ACCEPTED:
+        context["applications"] = _applications_for_lead(request, lead, transition_form)
+        context["application_form"] = create_form or ApplicationCreateForm()
     if snapshot is not None:
         context["eligibility"] = snapshot.result
         context["checked_at"] = snapshot.created_at
@@ -192,6 +260,33 @@ def _render_lead(
             program["verdict"] == "competitive" for program in snapshot.result["programs"]
         )
     return render(request, "matching/portal/lead.html", context, status=status)
+
+
+def _applications_for_lead(
+    request, lead: Lead, transition_form: ApplicationTransitionForm | None
+) -> list[dict]:
+    """The firm's applications for the lead's startup, each with its move form (the bound
+    one that failed, if any) and, for a draft, what the pre-submission check finds."""
+    applications = selectors.applications_for_partner(partner=request.partner).filter(
+        startup_id=lead.startup_id
+    )
+    rows = []
+    for application in applications:
+        form = (
+            transition_form
+            if transition_form and transition_form.application == application
+            else None
+        )
+        rows.append(
+            {
+                "application": application,
+                "problems": application_precheck(application=application)
+                if application.status == ApplicationStatus.DRAFT
+                else [],
+                "form": form or ApplicationTransitionForm(application=application),
+            }
+        )
+    return rows
 
 
 @require_GET
@@ -255,6 +350,68 @@ def partner_lead_note(request, lead_id: int):
         return _render_lead(request, lead, note_form=form, error=str(exc), status=409)
     messages.success(request, "Note added.")
     return redirect(f"{reverse('partner-lead', args=[lead.pk])}#notes")
+
+
+@require_POST
+@partner_required
+def partner_application_create(request, lead_id: int):
+    lead = _lead_or_404(request, lead_id)
+    form = ApplicationCreateForm(request.POST)
+    if lead.status != LeadStatus.ACCEPTED:
+        error = "Accept the lead before filing a credit application for it."
+        return _render_lead(request, lead, error=error, status=409)
+    if not form.is_valid():
+        return _render_lead(request, lead, create_form=form, status=400)
+    try:
+        application = application_create(
+            startup_id=lead.startup_id,
+            program_code=form.cleaned_data["program"],
+            requested_amount=form.cleaned_data["requested_amount"],
+            target_close_date=form.cleaned_data["target_close_date"],
+            actor=request.user,
+        )
+    except ApplicationInputError as exc:
+        _add_service_errors(form, exc.errors)
+        return _render_lead(request, lead, create_form=form, status=400)
+    except ApplicationTransitionError as exc:
+        return _render_lead(request, lead, create_form=form, error=str(exc), status=409)
+    messages.success(request, f"Draft application for {application.program.name} created.")
+    return redirect(f"{reverse('partner-lead', args=[lead.pk])}#applications")
+
+
+@require_POST
+@partner_required
+def partner_application_transition(request, application_id: int):
+    application = selectors.application_get_for_partner(
+        partner=request.partner, application_id=application_id
+    )
+    if application is None:
+        raise Http404("No application with this id.")
+    lead = _lead_or_404(request, application.lead_id)
+    form = ApplicationTransitionForm(request.POST, application=application)
+    if not form.is_valid():
+        return _render_lead(request, lead, transition_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        application = application_transition(
+            application_id=application.pk,
+            to=data["to"],
+            actor=request.user,
+            note=data["note"],
+            ace_opportunity_id=data["ace_opportunity_id"] or None,
+            approved_amount=data["approved_amount"],
+            issued_amount=data["issued_amount"],
+            expires_on=data["expires_on"],
+        )
+    except ApplicationInputError as exc:
+        _add_service_errors(form, exc.errors)
+        return _render_lead(request, lead, transition_form=form, status=400)
+    except ApplicationTransitionError as exc:
+        return _render_lead(request, lead, transition_form=form, error=str(exc), status=409)
+    messages.success(
+        request, f"{application.program.name}: now {application.get_status_display().lower()}."
+    )
+    return redirect(f"{reverse('partner-lead', args=[lead.pk])}#applications")
 
 
 @require_GET

@@ -2,9 +2,9 @@
 
 from statistics import median
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
-from credits.models import ApplicationStatus, CreditApplication
+from credits.models import ApplicationEvent, ApplicationStatus, CreditApplication
 from workloads.models import WorkloadProjection
 from workloads.selectors import workload_projection_latest
 
@@ -194,3 +194,31 @@ def lead_live_for_startup(*, startup_id: int) -> Lead | None:
         .select_related("partner")
         .first()
     )
+
+
+# --- A firm's credit applications ------------------------------------------------------
+
+
+def applications_for_partner(*, partner: Partner) -> QuerySet[CreditApplication]:
+    """The applications of the startups whose lead this firm accepted, newest first, each
+    with `lead_id` (that accepted lead) and its events (with their actors) prefetched."""
+    # One filter() call, so both conditions apply to the same lead; the annotation reuses
+    # that join, so `lead_id` is the accepted lead of this firm.
+    return (
+        CreditApplication.objects.filter(
+            startup__leads__partner=partner, startup__leads__status=LeadStatus.ACCEPTED
+        )
+        .annotate(lead_id=F("startup__leads__id"))
+        .select_related("startup", "program")
+        .prefetch_related(
+            Prefetch("events", queryset=ApplicationEvent.objects.select_related("actor"))
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def application_get_for_partner(
+    *, partner: Partner, application_id: int
+) -> CreditApplication | None:
+    """One application, only if it is this firm's (another firm's looks like a missing one)."""
+    return applications_for_partner(partner=partner).filter(pk=application_id).first()

@@ -1,12 +1,15 @@
 """The operators' admin: every registered model's pages load, and founders stay out."""
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from credits.models import ApplicationEvent
+from credits.models import ApplicationEvent, CreditGrant
 from credits.services import eligibility_evaluate
 from matching.models import IdempotencyKey, RoutingDecision
 from tests.factories import (
@@ -29,6 +32,7 @@ SINGLETONS = {("matching", "routingsettings")}
 # Rows only the app makes (services, the partner flow, the API), so the admin never adds them.
 NO_ADD = {
     ("credits", "creditapplication"),  # the partner flow
+    ("credits", "creditgrant"),  # the application service, when credits are issued
     ("credits", "eligibilitysnapshot"),  # the eligibility service
     ("matching", "idempotencykey"),  # the intake API
     ("matching", "lead"),  # routing
@@ -66,6 +70,15 @@ def some_rows():
     PartnerMembershipFactory()
     application = CreditApplicationFactory(startup=intake.startup)
     ApplicationEvent.objects.create(application=application, to_status="draft")
+    CreditGrant.objects.create(
+        application=CreditApplicationFactory(startup=intake.startup),
+        startup=intake.startup,
+        program=application.program,
+        amount=Decimal("1000"),
+        issued_on=dt.date(2026, 1, 1),
+        expires_on=dt.date(2027, 1, 1),
+        covers_bedrock_third_party=True,
+    )
     eligibility_evaluate(startup_id=intake.startup_id)
     IdempotencyKey.objects.create(
         scope="intake.create",

@@ -1,4 +1,4 @@
-"""Writes of the credits app: eligibility snapshots."""
+"""Eligibility snapshots, and re-projecting a workload against the credits it expects."""
 
 import logging
 from decimal import Decimal
@@ -12,8 +12,8 @@ from workloads.selectors import PriceBookMissingError
 from workloads.services import workload_estimate, workload_project
 from workloads.spend import CreditGrant, to_cents
 
-from . import eligibility, selectors
-from .models import EligibilitySnapshot
+from .. import eligibility, selectors
+from ..models import EligibilitySnapshot
 
 logger = logging.getLogger(__name__)
 

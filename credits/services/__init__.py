@@ -1,0 +1,35 @@
+"""Writes of the credits app: eligibility snapshots and partner-filed applications."""
+
+from .applications import (
+    ACE_OPPORTUNITY_ID_RE,
+    TRANSITIONS,
+    ApplicationInputError,
+    ApplicationTransitionError,
+    PrecheckProblem,
+    application_create,
+    application_precheck,
+    application_transition,
+)
+from .eligibility import (
+    DEFAULT_VALIDITY_MONTHS,
+    applicant_for_startup,
+    eligibility_evaluate,
+    expected_grants,
+    startup_credits_refresh,
+)
+
+__all__ = [
+    "ACE_OPPORTUNITY_ID_RE",
+    "DEFAULT_VALIDITY_MONTHS",
+    "TRANSITIONS",
+    "ApplicationInputError",
+    "ApplicationTransitionError",
+    "PrecheckProblem",
+    "applicant_for_startup",
+    "application_create",
+    "application_precheck",
+    "application_transition",
+    "eligibility_evaluate",
+    "expected_grants",
+    "startup_credits_refresh",
+]

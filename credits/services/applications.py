@@ -1,0 +1,379 @@
+"""Partner-filed credit applications: creation, ACE's pre-submission check and the state
+machine of DESIGN §7 (each move locked, recorded as an event and audited)."""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from workloads.audit import audit_log
+from workloads.models import DESCRIPTION_MAX, DESCRIPTION_MIN, Startup, Workload
+from workloads.selectors import workload_projection_latest
+
+from .. import selectors
+from ..models import (
+    OPEN_APPLICATION_STATUSES,
+    ApplicationEvent,
+    ApplicationStatus,
+    CreditApplication,
+    CreditGrant,
+)
+
+S = ApplicationStatus
+
+# Mirrors ACE's review flow; closed states have no way out.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.DRAFT.value: frozenset({S.SUBMITTED.value, S.CANCELED.value}),
+    S.SUBMITTED.value: frozenset(
+        {S.IN_REVIEW.value, S.ACTION_REQUIRED.value, S.REJECTED.value, S.CANCELED.value}
+    ),
+    S.IN_REVIEW.value: frozenset(
+        {S.ACTION_REQUIRED.value, S.APPROVED.value, S.REJECTED.value, S.CANCELED.value}
+    ),
+    S.ACTION_REQUIRED.value: frozenset({S.IN_REVIEW.value, S.REJECTED.value, S.CANCELED.value}),
+    S.APPROVED.value: frozenset({S.CREDITS_ISSUED.value, S.CANCELED.value}),
+    S.CREDITS_ISSUED.value: frozenset(),
+    S.REJECTED.value: frozenset(),
+    S.CANCELED.value: frozenset(),
+}
+
+ACE_OPPORTUNITY_ID_RE = re.compile(r"^O[0-9]+$")
+ACE_OPPORTUNITY_ID_MAX = 40  # CreditApplication.ace_opportunity_id's max_length
+COMPANY_NAME_MAX = 120  # ACE's Customer.Account.CompanyName
+AWS_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+
+
+class ApplicationTransitionError(Exception):
+    """The move is not allowed from the application's state, or would duplicate an open
+    application (the API answers 409)."""
+
+
+class ApplicationInputError(Exception):
+    """What a step needs is missing or invalid; `errors` maps each field to messages (the API
+    answers 400 with that dict)."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class PrecheckProblem:
+    field: str
+    message: str
+
+
+def application_create(
+    *,
+    startup_id: int,
+    program_code: str,
+    requested_amount: Decimal,
+    actor,
+    target_close_date: dt.date | None = None,
+) -> CreditApplication:
+    """Open a draft application of the startup for a program's current terms.
+
+    Locks nothing: the one-open-application-per-program unique constraint settles a race
+    (the loser gets ApplicationTransitionError). One insert each of the application, its
+    first event and an audit entry, in one transaction; enqueues nothing.
+    """
+    startup = Startup.objects.filter(pk=startup_id).first()
+    if startup is None:
+        raise ApplicationInputError({"startup": [f"There is no startup with id {startup_id}."]})
+    programs = {program.code: program for program in selectors.programs_current()}
+    program = programs.get(program_code)
+    if program is None:
+        raise ApplicationInputError(
+            {
+                "program": [
+                    f"Unknown program {program_code!r}; choose one of: "
+                    f"{', '.join(programs) or 'none is open'}."
+                ]
+            }
+        )
+    amount = _money("requested_amount", requested_amount)
+    if not program.amount_min <= amount <= program.amount_max:
+        raise ApplicationInputError(
+            {"requested_amount": [_range_message("requested amount", program)]}
+        )
+    if CreditApplication.objects.filter(
+        startup=startup, program__code=program.code, status__in=OPEN_APPLICATION_STATUSES
+    ).exists():
+        raise ApplicationTransitionError(_duplicate_message(startup, program.code))
+    try:
+        with transaction.atomic():
+            application = CreditApplication.objects.create(
+                startup=startup,
+                program=program,
+                requested_amount=amount,
+                target_close_date=target_close_date,
+                created_by=_user(actor),
+            )
+            ApplicationEvent.objects.create(
+                application=application,
+                actor=_user(actor),
+                from_status="",
+                to_status=S.DRAFT,
+            )
+            audit_log(
+                actor=actor,
+                action="application.created",
+                subject=application,
+                data={"program": program.code, "requested_amount": str(amount)},
+            )
+    except IntegrityError as exc:
+        # Another request opened the same application between the check and the insert.
+        raise ApplicationTransitionError(_duplicate_message(startup, program.code)) from exc
+    return application
+
+
+def application_precheck(*, application: CreditApplication) -> list[PrecheckProblem]:
+    """ACE's rules for filing an opportunity, checked before `submitted` so a filing never
+    bounces to Action Required for a missing field. Reads only (the startup if not loaded,
+    its newest workload and that workload's newest projection); an empty list means ready."""
+    startup = application.startup
+    problems: list[PrecheckProblem] = []
+
+    name = (startup.name or "").strip()
+    if not name:
+        problems.append(PrecheckProblem("company_name", "Enter the company name."))
+    elif len(name) > COMPANY_NAME_MAX:
+        problems.append(
+            PrecheckProblem(
+                "company_name",
+                f"The company name is {len(name)} characters; ACE accepts at most "
+                f"{COMPANY_NAME_MAX}. Shorten it on the startup's profile.",
+            )
+        )
+
+    workload = Workload.objects.filter(startup_id=startup.pk).order_by("-created_at", "-id").first()
+    description = (workload.description or "").strip() if workload else ""
+    if not DESCRIPTION_MIN <= len(description) <= DESCRIPTION_MAX:
+        problems.append(
+            PrecheckProblem(
+                "business_problem",
+                f"Describe the business problem in {DESCRIPTION_MIN} to {DESCRIPTION_MAX} "
+                f"characters (the workload description has {len(description)}).",
+            )
+        )
+
+    if not AWS_ACCOUNT_ID.match(startup.aws_account_id or ""):
+        problems.append(
+            PrecheckProblem(
+                "aws_account_id",
+                "Enter the startup's 12-digit AWS account id (digits only, e.g. 210987654321).",
+            )
+        )
+
+    if _expected_monthly_spend(workload) <= 0:
+        problems.append(
+            PrecheckProblem(
+                "expected_monthly_spend",
+                "ACE needs a non-zero expected monthly spend: add the workload's traffic "
+                "and re-run its spend projection.",
+            )
+        )
+
+    if startup.country == "US" and not (startup.state or "").strip():
+        problems.append(
+            PrecheckProblem("state", "Enter the state of the company's US address (e.g. WA).")
+        )
+
+    today = timezone.localdate()
+    if application.target_close_date is not None and application.target_close_date < today:
+        problems.append(
+            PrecheckProblem(
+                "target_close_date",
+                f"The target close date {application.target_close_date:%Y-%m-%d} is in the "
+                f"past; choose today ({today:%Y-%m-%d}) or later.",
+            )
+        )
+    return problems
+
+
+def application_transition(
+    *,
+    application_id: int,
+    to: str,
+    actor,
+    note: str = "",
+    ace_opportunity_id: str | None = None,
+    approved_amount: Decimal | None = None,
+    issued_amount: Decimal | None = None,
+    expires_on: dt.date | None = None,
+    issued_on: dt.date | None = None,
+) -> CreditApplication:
+    """Move the application to `to`, checking what that step needs.
+
+    Locks the application row (select_for_update) for one short transaction that validates,
+    updates it, writes an ApplicationEvent and an audit entry `application.<to>`, and for
+    `credits_issued` creates the CreditGrant. Enqueues nothing. Values a step does not use
+    are ignored (an ACE opportunity id given with any move is validated and stored).
+    Raises CreditApplication.DoesNotExist, ApplicationInputError (nothing changed) or
+    ApplicationTransitionError (nothing changed).
+    """
+    if to not in TRANSITIONS:
+        raise ApplicationInputError(
+            {"to": [f"Unknown state {to!r}; one of: {', '.join(TRANSITIONS)}."]}
+        )
+    with transaction.atomic():
+        application = (
+            CreditApplication.objects.select_for_update(of=("self",))
+            .select_related("startup", "program")
+            .get(pk=application_id)
+        )
+        from_status = application.status
+        allowed = TRANSITIONS[from_status]
+        if to not in allowed:
+            raise ApplicationTransitionError(
+                f"Cannot move from {from_status} to {to}; allowed: "
+                f"{', '.join(sorted(allowed)) or 'nothing (the application is closed)'}."
+            )
+
+        errors: dict[str, list[str]] = {}
+        changed = ["status", "updated_at"]
+        if ace_opportunity_id is not None and ace_opportunity_id.strip():
+            ace_id = ace_opportunity_id.strip()
+            if len(ace_id) > ACE_OPPORTUNITY_ID_MAX or not ACE_OPPORTUNITY_ID_RE.match(ace_id):
+                errors["ace_opportunity_id"] = [
+                    f"An ACE opportunity id is O followed by digits (e.g. O1234567); "
+                    f"got {ace_id[:50]!r}."
+                ]
+            else:
+                application.ace_opportunity_id = ace_id
+                changed.append("ace_opportunity_id")
+
+        if to == S.SUBMITTED:
+            if not application.ace_opportunity_id and "ace_opportunity_id" not in errors:
+                errors["ace_opportunity_id"] = [
+                    "Enter the ACE opportunity id (O followed by digits, e.g. O1234567) to submit."
+                ]
+            problems = application_precheck(application=application)
+            if problems:
+                errors["precheck"] = [problem.message for problem in problems]
+        elif to == S.APPROVED:
+            amount = _required_money("approved_amount", approved_amount, errors)
+            program = application.program
+            if amount is not None:
+                if amount <= 0 or not program.amount_min <= amount <= program.amount_max:
+                    errors["approved_amount"] = [_range_message("approved amount", program)]
+                else:
+                    application.approved_amount = amount
+                    changed.append("approved_amount")
+        elif to == S.CREDITS_ISSUED:
+            amount = _required_money("issued_amount", issued_amount, errors)
+            if amount is not None:
+                if amount <= 0:
+                    errors["issued_amount"] = ["Enter the issued amount, above 0."]
+                elif application.approved_amount is not None and (
+                    amount > application.approved_amount
+                ):
+                    errors["issued_amount"] = [
+                        f"The issued amount cannot exceed the approved "
+                        f"{application.approved_amount}."
+                    ]
+            issued_on = issued_on or timezone.localdate()
+            if expires_on is None:
+                errors["expires_on"] = ["Enter the date the credits expire."]
+            elif expires_on <= issued_on:
+                errors["expires_on"] = [
+                    f"The expiry date must be after the issue date ({issued_on:%Y-%m-%d})."
+                ]
+            if not errors:
+                application.issued_amount = amount
+                changed.append("issued_amount")
+
+        if errors:
+            raise ApplicationInputError(errors)
+
+        application.status = to
+        application.save(update_fields=changed)
+        ApplicationEvent.objects.create(
+            application=application,
+            actor=_user(actor),
+            from_status=from_status,
+            to_status=to,
+            note=note.strip(),
+        )
+        data: dict[str, str] = {"from": from_status, "to": to}
+        if to == S.CREDITS_ISSUED:
+            grant = CreditGrant.objects.create(
+                application=application,
+                startup=application.startup,
+                program=application.program,
+                amount=application.issued_amount,
+                issued_on=issued_on,
+                expires_on=expires_on,
+                covers_bedrock_third_party=application.program.covers_bedrock_third_party,
+            )
+            data |= {
+                "grant": str(grant.pk),
+                "issued_amount": str(grant.amount),
+                "expires_on": expires_on.isoformat(),
+            }
+        elif to == S.APPROVED:
+            data["approved_amount"] = str(application.approved_amount)
+        elif to == S.SUBMITTED:
+            data["ace_opportunity_id"] = application.ace_opportunity_id
+        audit_log(actor=actor, action=f"application.{to}", subject=application, data=data)
+    return application
+
+
+def _user(actor):
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _money(field: str, value) -> Decimal:
+    """`value` as a positive amount in cents, or ApplicationInputError naming `field`."""
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise ApplicationInputError({field: ["Enter an amount in dollars, e.g. 25000.00."]})
+    if amount <= 0:
+        raise ApplicationInputError({field: ["Enter an amount above 0."]})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ApplicationInputError({field: ["Enter the amount in whole cents."]})
+    return amount
+
+
+def _required_money(field: str, value, errors: dict[str, list[str]]) -> Decimal | None:
+    if value is None or value == "":
+        errors[field] = [f"Enter the {field.replace('_', ' ')}."]
+        return None
+    try:
+        return _money(field, value)
+    except ApplicationInputError as exc:
+        errors.update(exc.errors)
+        return None
+
+
+def _range_message(what: str, program) -> str:
+    return (
+        f"The {what} must be between {program.amount_min} and {program.amount_max} "
+        f"{program.currency} for {program.name}."
+    )
+
+
+def _duplicate_message(startup: Startup, program_code: str) -> str:
+    return (
+        f"{startup.name} already has an open {program_code} application; move or cancel "
+        f"it before opening another."
+    )
+
+
+def _expected_monthly_spend(workload: Workload | None) -> Decimal:
+    if workload is None:
+        return Decimal("0")
+    projection = workload_projection_latest(workload_id=workload.pk)
+    months = (projection.result or {}).get("months") if projection else None
+    if not months:
+        return Decimal("0")
+    try:
+        return Decimal(str(months[0].get("cost", "0")))
+    except (InvalidOperation, AttributeError):
+        return Decimal("0")
