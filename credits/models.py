@@ -240,3 +240,43 @@ class EligibilitySnapshot(models.Model):
     @property
     def recommended(self) -> list[str]:
         return list(self.result.get("recommended", []))
+
+
+class OutcomeStatus(models.TextChoices):
+    NO_CREDITS = "no_credits", "No credits issued yet"
+    ZERO_OUT_OF_POCKET = "zero_out_of_pocket", "$0 out of pocket"
+    AT_RISK = "at_risk", "At risk: paying from a month on"
+
+
+class CreditOutcome(models.Model):
+    """The startup's $0 outcome: the burn-down of its issued grants against the spend model.
+
+    One row per startup, recomputed whenever grants or the workload change; `changed_at` moves
+    only when the status or the first out-of-pocket month changes (that is what alerts)."""
+
+    startup = models.OneToOneField(Startup, on_delete=models.CASCADE, related_name="outcome")
+    status = models.CharField(
+        max_length=20, choices=OutcomeStatus.choices, default=OutcomeStatus.NO_CREDITS
+    )
+    first_out_of_pocket_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    out_of_pocket_until_expiry = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("0.00")
+    )
+    credits_expiring_unused = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("0.00")
+    )
+    result = models.JSONField(default=dict, help_text="The burn-down, as the spend model returns")
+    computed_at = models.DateTimeField(auto_now=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "changed_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(out_of_pocket_until_expiry__gte=0, credits_expiring_unused__gte=0),
+                name="outcome_amounts_non_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.startup}: {self.get_status_display()}"

@@ -1,12 +1,17 @@
 """The two sides being matched (founders' intakes, AWS partner firms), the leads between them
 and the routing that decides who gets which lead."""
 
+from .commissions import AceCatalog, Commission, CommissionStatus, PartnerAceAccount
 from .intake import IdempotencyKey, Intake, IntakeStatus, RoutingStatus
 from .leads import DeclineReason, Lead, LeadNote, LeadStatus
 from .partners import Competency, Partner, PartnerMembership, PartnerTier
 from .routing import RoutingDecision, RoutingSettings, RoutingTrigger
 
 __all__ = [
+    "AceCatalog",
+    "Commission",
+    "CommissionStatus",
+    "PartnerAceAccount",
     "Competency",
     "DeclineReason",
     "IdempotencyKey",
