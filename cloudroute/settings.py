@@ -182,9 +182,14 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-intakes": {"task": "matching.sweep_pending_intakes", "schedule": 60.0},
     "expire-unanswered-leads": {"task": "matching.expire_leads", "schedule": 60.0},
+    "sync-ace-opportunities": {"task": "matching.sync_ace", "schedule": 15 * 60.0},
     "refresh-bedrock-catalog": {
         "task": "workloads.refresh_catalog",
         "schedule": crontab(hour=5, minute=17),
+    },
+    "refresh-outcomes": {
+        "task": "credits.refresh_all_outcomes",
+        "schedule": crontab(hour=6, minute=7),
     },
 }
 

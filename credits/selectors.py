@@ -9,7 +9,13 @@ from django.utils import timezone
 from workloads.models import Startup
 
 from . import eligibility
-from .models import ApplicationEvent, CreditApplication, CreditProgram, EligibilitySnapshot
+from .models import (
+    ApplicationEvent,
+    CreditApplication,
+    CreditOutcome,
+    CreditProgram,
+    EligibilitySnapshot,
+)
 
 
 def programs_current(*, on: dt.date | None = None) -> list[CreditProgram]:
@@ -78,3 +84,21 @@ def application_with_events(*, application_id: int) -> CreditApplication | None:
         .filter(pk=application_id)
         .first()
     )
+
+
+def applications_for_startup(*, startup_id: int) -> list[CreditApplication]:
+    """The startup's applications, newest first, each with its program and grant (if issued)
+    and its events oldest first: two queries (one when there is no application)."""
+    return list(
+        CreditApplication.objects.filter(startup_id=startup_id)
+        .select_related("program", "grant")
+        .prefetch_related(
+            Prefetch("events", queryset=ApplicationEvent.objects.order_by("created_at", "id"))
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def outcome_for_startup(*, startup_id: int) -> CreditOutcome | None:
+    """The startup's $0 outcome row, if computed yet; one query."""
+    return CreditOutcome.objects.filter(startup_id=startup_id).first()

@@ -1,5 +1,7 @@
 """Celery tasks of the intake flow: thin, take ids, safe to run twice."""
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -7,9 +9,10 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
 from . import services
-from .models import Intake, Lead, LeadStatus, PartnerMembership
+from .models import Intake, Lead, LeadStatus, PartnerAceAccount, PartnerMembership
 from .signin import signin_url
 
+logger = logging.getLogger(__name__)
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
 
 
@@ -49,6 +52,29 @@ def route_startup(startup_id: int, trigger: str = "intake") -> int | None:
 @shared_task(name="matching.expire_leads")
 def expire_leads() -> int:
     return len(services.leads_expire())
+
+
+@shared_task(name="matching.sync_ace")
+def sync_ace() -> dict[str, int]:
+    """Beat, every 15 minutes: pull each enabled firm's changed ACE opportunities into its
+    applications. A firm without reachable credentials, or whose pull fails, is skipped (and
+    logged); the others still sync, and the next run tries it again."""
+    totals: dict[str, int] = {"partners": 0, "failed": 0}
+    for account in PartnerAceAccount.objects.filter(enabled=True).order_by("pk"):
+        try:
+            client = services.ace_client_for(account)
+            if client is None:
+                logger.info("ace sync: no AWS credentials for partner %s", account.partner_id)
+                continue
+            counts = services.ace_sync_partner(partner_id=account.partner_id, client=client)
+        except Exception:
+            logger.exception("ace sync: partner %s failed", account.partner_id)
+            totals["failed"] += 1
+            continue
+        totals["partners"] += 1
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + value
+    return totals
 
 
 @shared_task(name="matching.email_lead_offered", **RETRY)
@@ -104,3 +130,10 @@ def email_operators_unrouted(startup_id: int) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=operators,
     )
+
+
+@shared_task(name="matching.record_commission", **RETRY)
+def record_commission(application_id: int) -> int | None:
+    """Enqueued by the credits app when credits are issued on an application."""
+    commission = services.commission_record(application_id=application_id)
+    return commission.pk if commission else None

@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from cloudroute.api import LiveScopedRateThrottle
 from credits import selectors as credit_selectors
+from credits.timeline import event_in_words, outcome_badge
 from workloads import services as workload_services
 from workloads.choices import USE_CASE_PRESETS
 from workloads.reports import projection_csv, projection_report
@@ -163,6 +164,15 @@ def founder_dashboard(request):
     context["partner_lead"] = (
         selectors.lead_live_for_startup(startup_id=latest.startup_id) if latest else None
     )
+    if latest is not None:
+        # Each application's timeline and grant, and the $0 outcome (DESIGN §7).
+        context["applications"] = [
+            (app, [(event, event_in_words(event, app)) for event in app.events.all()])
+            for app in credit_selectors.applications_for_startup(startup_id=latest.startup_id)
+        ]
+        context["outcome_badge"] = outcome_badge(
+            credit_selectors.outcome_for_startup(startup_id=latest.startup_id)
+        )
     if snapshot is not None:
         context["eligibility"] = snapshot.result
         context["checked_at"] = snapshot.created_at

@@ -17,6 +17,7 @@ from .eligibility import (
     expected_grants,
     startup_credits_refresh,
 )
+from .outcome import startup_outcome_refresh
 
 __all__ = [
     "ACE_OPPORTUNITY_ID_RE",
@@ -32,4 +33,5 @@ __all__ = [
     "eligibility_evaluate",
     "expected_grants",
     "startup_credits_refresh",
+    "startup_outcome_refresh",
 ]

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from celery import current_app
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -308,6 +309,18 @@ def application_transition(
                 issued_on=issued_on,
                 expires_on=expires_on,
                 covers_bedrock_third_party=application.program.covers_bedrock_third_party,
+            )
+            # Matching records the partner's commission (credits never imports matching). A
+            # signature by name runs the registered task (inline when eager); send_task would
+            # ignore task_always_eager and drop it on the memory:// broker of `make run`.
+            transaction.on_commit(
+                current_app.signature("matching.record_commission", args=[application.pk]).delay,
+                robust=True,
+            )
+            # The $0 outcome re-runs against the new grant (credits.refresh_outcome).
+            transaction.on_commit(
+                current_app.signature("credits.refresh_outcome", args=[grant.startup_id]).delay,
+                robust=True,
             )
             data |= {
                 "grant": str(grant.pk),

@@ -1,5 +1,12 @@
 """Writes of the matching app: the founder's intake, and routing leads to partners."""
 
+from .ace import ace_client_for, ace_sync_partner
+from .commissions import (
+    CommissionError,
+    commission_amount,
+    commission_mark,
+    commission_record,
+)
 from .intake import (
     intake_process,
     intake_submit,
@@ -20,6 +27,12 @@ from .leads import (
 )
 
 __all__ = [
+    "ace_client_for",
+    "ace_sync_partner",
+    "CommissionError",
+    "commission_amount",
+    "commission_mark",
+    "commission_record",
     "LeadActionError",
     "intake_process",
     "intake_submit",

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from credits.models import ApplicationEvent, CreditGrant
 from credits.services import eligibility_evaluate
-from matching.models import IdempotencyKey, RoutingDecision
+from matching.models import Commission, IdempotencyKey, RoutingDecision
 from tests.factories import (
     CreditApplicationFactory,
     IntakeFactory,
@@ -35,6 +35,7 @@ NO_ADD = {
     ("credits", "creditgrant"),  # the application service, when credits are issued
     ("credits", "eligibilitysnapshot"),  # the eligibility service
     ("matching", "idempotencykey"),  # the intake API
+    ("matching", "commission"),  # the commission service, when credits are issued
     ("matching", "lead"),  # routing
     ("matching", "routingdecision"),  # routing
     ("matching", "routingsettings"),  # the changelist creates the one row
@@ -70,8 +71,16 @@ def some_rows():
     PartnerMembershipFactory()
     application = CreditApplicationFactory(startup=intake.startup)
     ApplicationEvent.objects.create(application=application, to_status="draft")
+    issued = CreditApplicationFactory(startup=intake.startup)
+    Commission.objects.create(
+        application=issued,
+        partner=lead.partner,
+        credits_issued=Decimal("1000"),
+        rate=Decimal("0.1"),
+        amount=Decimal("100"),
+    )
     CreditGrant.objects.create(
-        application=CreditApplicationFactory(startup=intake.startup),
+        application=issued,
         startup=intake.startup,
         program=application.program,
         amount=Decimal("1000"),

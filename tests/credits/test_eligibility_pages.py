@@ -208,7 +208,10 @@ def test_it_reads_the_dashboard_with_cards_in_a_fixed_number_of_queries(
     # 4. the latest intake's newest projection (none here)
     # 5. the latest startup's newest eligibility snapshot (the cards read its JSON only)
     # 6. the latest startup's live lead with its partner (none here)
-    with django_assert_num_queries(6):
+    # 7. the latest startup's credit applications with their programs and grants (none
+    #    here, so no events query; see tests/credits/test_outcome.py for the page with them)
+    # 8. the latest startup's $0 outcome, if any
+    with django_assert_num_queries(8):
         response = client.get(DASHBOARD)
 
     assert response.status_code == 200

@@ -252,7 +252,10 @@ def test_it_reads_the_dashboard_with_a_projection_in_a_fixed_number_of_queries(
     # 4. the latest intake's newest projection with its price book (one join)
     # 5. the latest startup's newest eligibility snapshot (none here)
     # 6. the latest startup's live lead with its partner (none here)
-    with django_assert_num_queries(6):
+    # 7. the latest startup's credit applications with their programs and grants (none
+    #    here, so no events query; see tests/credits/test_outcome.py for the page with them)
+    # 8. the latest startup's $0 outcome, if any
+    with django_assert_num_queries(8):
         response = client.get(URL)
 
     assert response.status_code == 200

@@ -1,0 +1,147 @@
+"""The startup's $0 outcome: its newest workload's spend burned down against its real grants.
+
+Month 1 is the current month. A grant is usable from the month it was issued (at least month
+1) through the month it expires; the horizon runs to the last grant's expiry (1..60 months).
+Only grants whose program covers third-party models on Bedrock (Claude is billed through AWS
+Marketplace) pay the Bedrock spend; the others are listed in the result but pay nothing.
+"""
+
+import datetime as dt
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from workloads.models import Startup, Workload
+from workloads.selectors import tier_prices_for
+from workloads.services import spend_input_for_workload
+from workloads.spend import MAX_MONTHS, CreditGrant, project, to_cents
+
+from ..models import CreditGrant as GrantRow
+from ..models import CreditOutcome, OutcomeStatus
+
+logger = logging.getLogger(__name__)
+
+
+def months_from(today: dt.date, day: dt.date) -> int:
+    """Whole calendar months from `today`'s month to `day`'s month (0 = the same month)."""
+    return (day.year - today.year) * 12 + day.month - today.month
+
+
+def month_start(today: dt.date, month: int) -> dt.date:
+    """The first day of month `month` (1-based, month 1 = `today`'s month)."""
+    index = today.year * 12 + today.month - 1 + month - 1
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _spend_grant(row: GrantRow, today: dt.date) -> CreditGrant:
+    start = max(1, months_from(today, row.issued_on) + 1)
+    last = max(start, months_from(today, row.expires_on) + 1)
+    return CreditGrant(amount=float(row.amount), start_month=start, valid_months=last - start + 1)
+
+
+def startup_outcome_refresh(*, startup_id: int) -> CreditOutcome | None:
+    """Recompute and store the startup's outcome (one CreditOutcome row per startup).
+
+    Reads the startup's grants and newest workload, runs the spend model (no transaction is
+    open meanwhile), then in one short transaction locks the outcome row, updates or creates
+    it, and, only when the status or the first out-of-pocket month changed, sets
+    `changed_at` and enqueues `credits.email_outcome_changed` on commit. Safe to run twice.
+    Returns None when the startup no longer exists, or when it has grants but no workload
+    to project. Raises PriceBookMissingError when there are no prices (the task retries).
+    """
+    startup = Startup.objects.filter(pk=startup_id).first()
+    if startup is None:
+        return None
+    today = timezone.localdate()
+    rows = list(
+        GrantRow.objects.filter(startup_id=startup_id)
+        .select_related("program")
+        .order_by("expires_on", "id")
+    )
+    values: dict
+    if not rows:
+        values = {
+            "status": OutcomeStatus.NO_CREDITS,
+            "first_out_of_pocket_month": None,
+            "out_of_pocket_until_expiry": Decimal("0.00"),
+            "credits_expiring_unused": Decimal("0.00"),
+            "result": {"as_of": today.isoformat(), "grants": []},
+        }
+    else:
+        workload = (
+            Workload.objects.filter(startup_id=startup_id).order_by("-created_at", "-id").first()
+        )
+        if workload is None:
+            logger.info("Startup %s has grants but no workload to project", startup_id)
+            return None
+        values = _burn_down(workload, rows, today)
+
+    with transaction.atomic():
+        outcome = CreditOutcome.objects.select_for_update().filter(startup_id=startup_id).first()
+        before = (
+            (outcome.status, outcome.first_out_of_pocket_month)
+            if outcome is not None
+            else (OutcomeStatus.NO_CREDITS, None)
+        )
+        changed = before != (values["status"], values["first_out_of_pocket_month"])
+        if changed:
+            values["changed_at"] = timezone.now()
+        outcome, _ = CreditOutcome.objects.update_or_create(startup_id=startup_id, defaults=values)
+        if changed:
+            from .. import tasks  # tasks import services; import here to keep the graph simple
+
+            transaction.on_commit(
+                lambda: tasks.email_outcome_changed.delay(outcome.pk), robust=True
+            )
+    return outcome
+
+
+def _burn_down(workload: Workload, rows: list[GrantRow], today: dt.date) -> dict:
+    live = [row for row in rows if row.expires_on >= today]
+    paying = [row for row in live if row.covers_bedrock_third_party]
+    grants = [_spend_grant(row, today) for row in paying]
+    last = max((months_from(today, row.expires_on) + 1 for row in live), default=1)
+    months = min(MAX_MONTHS, max(1, last))
+    inputs = spend_input_for_workload(workload, months=months, credits=grants)
+    projection = project(inputs, tier_prices_for()).as_dict()
+
+    out_of_pocket = to_cents(Decimal(projection["totals"]["out_of_pocket"]))
+    expiring_unused = to_cents(Decimal(projection["totals"]["credits_expired"]))
+    first_month = projection["first_out_of_pocket_month"]
+    if out_of_pocket == 0:
+        status, first_month = OutcomeStatus.ZERO_OUT_OF_POCKET, None
+    else:
+        status = OutcomeStatus.AT_RISK
+        first_month = first_month or 1
+    covered_until = max((row.expires_on for row in paying), default=None)
+    projection |= {
+        "as_of": today.isoformat(),
+        "workload": workload.pk,
+        "covered_until": covered_until.isoformat() if covered_until else None,
+        "first_out_of_pocket_on": month_start(today, first_month).isoformat()
+        if first_month
+        else None,
+        "grants": [
+            {
+                "id": row.pk,
+                "program": row.program.code,
+                "program_name": row.program.name,
+                "amount": f"{row.amount:.2f}",
+                "issued_on": row.issued_on.isoformat(),
+                "expires_on": row.expires_on.isoformat(),
+                "covers_bedrock_third_party": row.covers_bedrock_third_party,
+                # Expired grants and grants that do not pay Claude on Bedrock sit out.
+                "used": row in paying,
+            }
+            for row in rows
+        ],
+    }
+    return {
+        "status": status,
+        "first_out_of_pocket_month": first_month,
+        "out_of_pocket_until_expiry": out_of_pocket,
+        "credits_expiring_unused": expiring_unused,
+        "result": projection,
+    }

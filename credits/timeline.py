@@ -1,0 +1,70 @@
+"""An application's events and the $0 outcome in the founder's plain words."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .models import (
+    ApplicationEvent,
+    ApplicationStatus,
+    CreditApplication,
+    CreditOutcome,
+    OutcomeStatus,
+)
+
+S = ApplicationStatus
+
+
+def dollars(amount: Decimal | None) -> str:
+    """$25,000 for whole dollars, $1,234.50 otherwise."""
+    if amount is None:
+        return "$—"
+    amount = Decimal(amount)
+    return f"${amount:,.0f}" if amount == amount.to_integral_value() else f"${amount:,.2f}"
+
+
+def event_in_words(event: ApplicationEvent, application: CreditApplication) -> str:
+    grant = getattr(application, "grant", None) if application.status == S.CREDITS_ISSUED else None
+    match event.to_status:
+        case S.DRAFT:
+            return f"Your partner started an application for {application.program.name}"
+        case S.SUBMITTED:
+            return "Your partner submitted the application to AWS"
+        case S.IN_REVIEW:
+            return "AWS is reviewing the application"
+        case S.ACTION_REQUIRED:
+            return "AWS asked for more information; your partner is on it"
+        case S.APPROVED:
+            return f"AWS approved {dollars(application.approved_amount)}"
+        case S.CREDITS_ISSUED:
+            amount = grant.amount if grant else application.issued_amount
+            expiry = f", expiring on {grant.expires_on:%-d %B %Y}" if grant else ""
+            return f"AWS issued {dollars(amount)} in credits{expiry}"
+        case S.REJECTED:
+            return "AWS declined the application"
+        case S.CANCELED:
+            return "The application was withdrawn"
+    return event.get_to_status_display()
+
+
+@dataclass(frozen=True)
+class Badge:
+    status: str
+    text: str
+    expiring_unused: Decimal
+
+
+def outcome_badge(outcome: CreditOutcome | None) -> Badge:
+    if outcome is None or outcome.status == OutcomeStatus.NO_CREDITS:
+        return Badge(OutcomeStatus.NO_CREDITS, "No credits issued yet", Decimal("0"))
+    result = outcome.result or {}
+    if outcome.status == OutcomeStatus.ZERO_OUT_OF_POCKET:
+        until = result.get("covered_until")
+        text = "$0 out of pocket" + (
+            f" until {dt.date.fromisoformat(until):%-d %B %Y}" if until else ""
+        )
+    else:
+        on = result.get("first_out_of_pocket_on")
+        month = f"{dt.date.fromisoformat(on):%B %Y}" if on else "the first month"
+        text = f"At risk: you start paying in {month}"
+    return Badge(outcome.status, text, outcome.credits_expiring_unused)

@@ -1,0 +1,192 @@
+"""The ACE sync: bring a partner firm's applications in line with its opportunities in AWS
+Partner Central (ReviewStatus -> our states), and build the firm's ACE client."""
+
+import datetime as dt
+import logging
+from collections import deque
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from django.utils import timezone
+
+from credits.aws import ace
+from credits.models import ApplicationStatus, CreditApplication
+from credits.services import (
+    TRANSITIONS,
+    ApplicationInputError,
+    ApplicationTransitionError,
+    application_transition,
+)
+
+from .. import selectors
+from ..models import PartnerAceAccount
+
+logger = logging.getLogger(__name__)
+
+FIRST_SYNC_LOOKBACK = dt.timedelta(days=30)
+ROLE_SESSION_NAME = "cloudroute-ace-sync"
+CLIENT_CONFIG = {
+    "connect_timeout": 5,
+    "read_timeout": 30,
+    "retries": {"max_attempts": 5, "mode": "standard"},
+}
+# States a sync never passes through on its way to ACE's state (it only follows the review).
+_NOT_ON_THE_WAY = frozenset(
+    {ApplicationStatus.CANCELED.value, ApplicationStatus.REJECTED.value}
+    | {ApplicationStatus.CREDITS_ISSUED.value}
+)
+SYNC_NOTE = "Synced from ACE (opportunity {opportunity_id}: {review_status})."
+
+
+def ace_client_for(account: PartnerAceAccount):
+    """The firm's `partnercentral-selling` client (us-east-1), or None when boto3 finds no
+    AWS credentials. With a role ARN, the client runs as that role (sts.assume_role with the
+    firm's ExternalId); without one, as CloudRoute's own credentials."""
+    session = boto3.session.Session()
+    if session.get_credentials() is None:
+        return None
+    config = Config(**CLIENT_CONFIG)
+    if account.role_arn:
+        request = {"RoleArn": account.role_arn, "RoleSessionName": ROLE_SESSION_NAME}
+        if account.external_id:
+            request["ExternalId"] = account.external_id
+        credentials = session.client("sts", config=config).assume_role(**request)["Credentials"]
+        session = boto3.session.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
+    return session.client("partnercentral-selling", region_name=ace.ACE_REGION, config=config)
+
+
+def transition_path(current: str, target: str) -> list[str] | None:
+    """The shortest legal run of states from `current` to `target` (excluding `current`),
+    never passing through a closed state; [] when already there, None when unreachable."""
+    if current == target:
+        return []
+    queue: deque[tuple[str, list[str]]] = deque([(current, [])])
+    seen = {current}
+    while queue:
+        state, path = queue.popleft()
+        for following in sorted(TRANSITIONS.get(state, ())):
+            if following in seen:
+                continue
+            if following == target:
+                return [*path, following]
+            if following not in _NOT_ON_THE_WAY:
+                seen.add(following)
+                queue.append((following, [*path, following]))
+    return None
+
+
+def ace_sync_partner(*, partner_id: int, client) -> dict[str, int]:
+    """Pull the firm's opportunities ACE changed since the last sync (or the last 30 days)
+    and move each of the firm's applications with that opportunity id to ACE's review state
+    along the legal path. Unknown ids, other firms' applications and illegal moves are
+    skipped (logged), never raised; then `last_synced_at` is set to when the pull started.
+
+    Queries: the account, one for the firm's matching applications, then per move what
+    application_transition does (a locked row, an event, an audit entry). Idempotent: a
+    second run with the same answers moves nothing. Returns counts.
+    """
+    counts = {"opportunities": 0, "moved": 0, "unchanged": 0, "unknown": 0, "skipped": 0}
+    account = (
+        PartnerAceAccount.objects.select_related("partner")
+        .filter(partner_id=partner_id, enabled=True)
+        .first()
+    )
+    if account is None:
+        logger.info("ace sync: partner %s has no enabled ACE account", partner_id)
+        return counts
+    started_at = timezone.now()
+    since = account.last_synced_at or started_at - FIRST_SYNC_LOOKBACK
+    summaries = ace.list_changed_opportunities(client, catalog=account.catalog, since=since)
+
+    latest: dict[str, dict[str, Any]] = {}  # oldest change first: the last one wins
+    for summary in summaries:
+        opportunity_id = summary.get("Id")
+        if isinstance(opportunity_id, str) and opportunity_id:
+            latest[opportunity_id] = summary
+    counts["opportunities"] = len(latest)
+
+    firm_applications = selectors.applications_for_partner(partner=account.partner).values("pk")
+    applications = {
+        application.ace_opportunity_id: application
+        for application in CreditApplication.objects.filter(
+            pk__in=firm_applications, ace_opportunity_id__in=list(latest)
+        ).order_by("created_at", "id")
+    }
+    for opportunity_id, summary in latest.items():
+        application = applications.get(opportunity_id)
+        if application is None:
+            counts["unknown"] += 1
+            logger.info(
+                "ace sync: opportunity %s matches no application of partner %s",
+                opportunity_id,
+                partner_id,
+            )
+            continue
+        outcome = _follow(application, summary, opportunity_id)
+        counts[outcome] += 1
+
+    account.last_synced_at = started_at
+    account.save(update_fields=["last_synced_at"])
+    return counts
+
+
+def _follow(application: CreditApplication, summary: dict, opportunity_id: str) -> str:
+    """Move one application to its opportunity's state: "moved", "unchanged" or "skipped"."""
+    target = ace.review_state(summary)
+    review_status = (summary.get("LifeCycle") or {}).get("ReviewStatus")
+    if target is None:
+        logger.warning(
+            "ace sync: opportunity %s has an unknown review status %r",
+            opportunity_id,
+            review_status,
+        )
+        return "skipped"
+    current = application.status
+    if current == target or (
+        current == ApplicationStatus.CREDITS_ISSUED and target == ApplicationStatus.APPROVED
+    ):
+        return "unchanged"
+    path = transition_path(current, target)
+    if path is None:
+        logger.warning(
+            "ace sync: application %s cannot move from %s to %s (ACE %s says %r); skipped",
+            application.pk,
+            current,
+            target,
+            opportunity_id,
+            review_status,
+        )
+        return "skipped"
+    note = SYNC_NOTE.format(opportunity_id=opportunity_id, review_status=review_status)
+    for step in path:
+        extra: dict[str, Any] = {}
+        if step == ApplicationStatus.APPROVED:
+            # ACE approves the opportunity, not an amount: keep what was asked for.
+            extra["approved_amount"] = application.approved_amount or application.requested_amount
+        try:
+            application = application_transition(
+                application_id=application.pk, to=step, actor=None, note=note, **extra
+            )
+        except (ApplicationTransitionError, ApplicationInputError) as exc:
+            logger.warning(
+                "ace sync: application %s could not move to %s (ACE %s): %s",
+                application.pk,
+                step,
+                opportunity_id,
+                exc,
+            )
+            return "skipped"
+        except Exception:
+            logger.exception(
+                "ace sync: application %s failed to move to %s (ACE %s)",
+                application.pk,
+                step,
+                opportunity_id,
+            )
+            return "skipped"
+    return "moved"

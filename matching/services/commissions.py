@@ -1,0 +1,116 @@
+"""The routing commission a partner firm owes CloudRoute once credits are issued on an
+application it filed: recorded once per application, then marked invoiced and paid."""
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from credits.models import ApplicationStatus, CreditApplication
+from workloads.audit import audit_log
+
+from ..models import Commission, CommissionStatus, Partner
+from ..models.leads import LeadStatus
+
+CENT = Decimal("0.01")
+
+# Operators move a commission forward only: due -> invoiced -> paid.
+COMMISSION_MOVES: dict[str, str] = {
+    CommissionStatus.INVOICED.value: CommissionStatus.DUE.value,
+    CommissionStatus.PAID.value: CommissionStatus.INVOICED.value,
+}
+
+
+class CommissionError(Exception):
+    """The commission cannot make that move (nothing changed)."""
+
+
+def commission_amount(*, issued: Decimal, rate: Decimal) -> Decimal:
+    """The issued credits times the firm's rate, rounded half up to cents."""
+    return (issued * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def commission_record(*, application_id: int) -> Commission | None:
+    """Record the commission for an application whose credits were issued.
+
+    Idempotent: the application is unique on Commission, so a second run returns the row the
+    first one wrote (with the rate it used then). Returns None when the application is not
+    `credits_issued` or no firm accepted the startup's lead. Audits `commission.recorded`."""
+    application = (
+        CreditApplication.objects.select_related("startup").filter(pk=application_id).first()
+    )
+    if (
+        application is None
+        or application.status != ApplicationStatus.CREDITS_ISSUED
+        or application.issued_amount is None
+    ):
+        return None
+    # One filter() call, so both conditions apply to the same lead (a firm that declined
+    # this startup earlier gets nothing).
+    partner = (
+        Partner.objects.filter(
+            leads__startup_id=application.startup_id, leads__status=LeadStatus.ACCEPTED
+        )
+        .order_by("pk")
+        .first()
+    )
+    if partner is None:
+        return None
+    rate = partner.commission_rate
+    with transaction.atomic():
+        commission, created = Commission.objects.get_or_create(
+            application=application,
+            defaults={
+                "partner": partner,
+                "credits_issued": application.issued_amount,
+                "rate": rate,
+                "amount": commission_amount(issued=application.issued_amount, rate=rate),
+            },
+        )
+        if created:
+            audit_log(
+                actor=None,
+                action="commission.recorded",
+                subject=commission,
+                data={
+                    "application": str(application.pk),
+                    "partner": str(partner.pk),
+                    "credits_issued": str(commission.credits_issued),
+                    "rate": str(commission.rate),
+                    "amount": str(commission.amount),
+                },
+            )
+    return commission
+
+
+def commission_mark(
+    *, commission_id: int, status: str, actor, on: dt.date | None = None
+) -> Commission:
+    """Mark a commission invoiced (from due) or paid (from invoiced), on `on` (default today).
+
+    Locks the row; any other move raises CommissionError. Audits `commission.<status>`."""
+    if status not in COMMISSION_MOVES:
+        raise CommissionError(
+            f"A commission can only be marked {' or '.join(COMMISSION_MOVES)}; got {status!r}."
+        )
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        commission = Commission.objects.select_for_update().get(pk=commission_id)
+        source = COMMISSION_MOVES[status]
+        if commission.status != source:
+            raise CommissionError(
+                f"Cannot mark a {commission.status} commission {status}; only a {source} one."
+            )
+        from_status = commission.status
+        commission.status = status
+        date_field = "invoiced_on" if status == CommissionStatus.INVOICED else "paid_on"
+        setattr(commission, date_field, on)
+        commission.save(update_fields=["status", date_field])
+        audit_log(
+            actor=actor,
+            action=f"commission.{status}",
+            subject=commission,
+            data={"from": from_status, "to": status, date_field: on.isoformat()},
+        )
+    return commission
