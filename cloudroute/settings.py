@@ -191,6 +191,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "credits.refresh_all_outcomes",
         "schedule": crontab(hour=6, minute=7),
     },
+    "import-spend-actuals": {
+        "task": "credits.import_spend_actuals",
+        "schedule": crontab(hour=4, minute=23),
+    },
 }
 
 # --- E-mail ----------------------------------------------------------------------

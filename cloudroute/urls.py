@@ -56,6 +56,11 @@ api_v1 = [
         partner_api.PartnerApplicationTransitionApi.as_view(),
         name="api-partner-application-transition",
     ),
+    path(
+        "api/v1/partner/applications/<int:application_id>/file-with-ace/",
+        partner_api.PartnerApplicationFileWithAceApi.as_view(),
+        name="api-partner-application-file-with-ace",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -97,6 +102,11 @@ urlpatterns = [
         "partner/applications/<int:application_id>/transition/",
         portal.partner_application_transition,
         name="partner-application-transition",
+    ),
+    path(
+        "partner/applications/<int:application_id>/file-with-ace/",
+        portal.partner_application_file_with_ace,
+        name="partner-application-file-with-ace",
     ),
     path(
         "login/",

@@ -9,10 +9,12 @@ from workloads.models import Startup
 from . import selectors, tasks
 from .models import (
     ApplicationEvent,
+    BillingAccess,
     CreditApplication,
     CreditGrant,
     CreditProgram,
     EligibilitySnapshot,
+    MonthlySpendActual,
 )
 
 
@@ -182,4 +184,33 @@ class CreditGrantAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(BillingAccess)
+class BillingAccessAdmin(admin.ModelAdmin):
+    """The role a founder granted to read their costs; the ExternalId is ours, never typed."""
+
+    list_display = ["startup", "role_arn", "created_at", "last_synced_at"]
+    search_fields = ["startup__name", "role_arn"]
+    list_select_related = ["startup"]
+    raw_id_fields = ["startup"]
+    fields = ["startup", "role_arn", "external_id", "created_at", "last_synced_at"]
+    readonly_fields = ["external_id", "created_at", "last_synced_at"]
+
+
+@admin.register(MonthlySpendActual)
+class MonthlySpendActualAdmin(admin.ModelAdmin):
+    """Imported from Cost Explorer by credits.import_spend_actuals; read-only."""
+
+    list_display = ["startup", "month", "bedrock_cost", "credits_applied", "fetched_at"]
+    search_fields = ["startup__name"]
+    list_select_related = ["startup"]
+    date_hierarchy = "month"
+    readonly_fields = ["startup", "month", "bedrock_cost", "credits_applied", "fetched_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

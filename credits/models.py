@@ -5,6 +5,7 @@ to a startup and a program here; the partner firm that files it is known on the 
 side through the startup's accepted lead.
 """
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -280,3 +281,62 @@ class CreditOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.startup}: {self.get_status_display()}"
+
+
+def _external_id() -> str:
+    """A fresh ExternalId per startup: the founder's role trusts CloudRoute only with it."""
+    return secrets.token_urlsafe(24)
+
+
+class BillingAccess(models.Model):
+    """The role a founder grants CloudRoute to read their costs (sts.assume_role with the
+    startup's own ExternalId, so no other CloudRoute customer can use that role)."""
+
+    startup = models.OneToOneField(Startup, on_delete=models.CASCADE, related_name="billing_access")
+    role_arn = models.CharField(
+        "IAM role ARN",
+        max_length=200,
+        validators=[
+            RegexValidator(
+                r"^arn:aws(?:-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,128}$",
+                "Enter an IAM role ARN such as arn:aws:iam::123456789012:role/CloudRouteCosts.",
+            )
+        ],
+    )
+    external_id = models.CharField(max_length=64, default=_external_id, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "billing access"
+
+    def __str__(self) -> str:
+        return f"Billing access of {self.startup}"
+
+
+class MonthlySpendActual(models.Model):
+    """What AWS billed a startup for Claude on Bedrock in one month (Cost Explorer), and the
+    credits that paid for it. One row per startup and month, re-imported in place."""
+
+    startup = models.ForeignKey(Startup, on_delete=models.CASCADE, related_name="spend_actuals")
+    month = models.DateField(help_text="The first day of the month.")
+    bedrock_cost = models.DecimalField(max_digits=14, decimal_places=2)
+    credits_applied = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    fetched_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["startup", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["startup", "month"], name="spend_actual_once_a_month"),
+            models.CheckConstraint(
+                condition=Q(credits_applied__gte=0), name="spend_actual_credits_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.startup} {self.month:%Y-%m}: {self.bedrock_cost}"

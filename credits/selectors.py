@@ -2,6 +2,7 @@
 and pages."""
 
 import datetime as dt
+from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -15,6 +16,7 @@ from .models import (
     CreditOutcome,
     CreditProgram,
     EligibilitySnapshot,
+    MonthlySpendActual,
 )
 
 
@@ -102,3 +104,15 @@ def applications_for_startup(*, startup_id: int) -> list[CreditApplication]:
 def outcome_for_startup(*, startup_id: int) -> CreditOutcome | None:
     """The startup's $0 outcome row, if computed yet; one query."""
     return CreditOutcome.objects.filter(startup_id=startup_id).first()
+
+
+def spend_actuals_by_month_number(*, startup_id: int, first_month: dt.date) -> dict[int, Decimal]:
+    """The startup's imported Bedrock cost keyed by month number, month 1 being
+    `first_month`'s month (a projection's month 1); earlier months are left out. One query."""
+    start = first_month.replace(day=1)
+    rows = MonthlySpendActual.objects.filter(startup_id=startup_id, month__gte=start).values_list(
+        "month", "bedrock_cost"
+    )
+    return {
+        (month.year - start.year) * 12 + month.month - start.month + 1: cost for month, cost in rows
+    }

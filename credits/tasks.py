@@ -9,7 +9,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
 from . import services
-from .models import CreditGrant, CreditOutcome
+from .models import BillingAccess, CreditGrant, CreditOutcome
 
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
 
@@ -48,6 +48,28 @@ def refresh_all_outcomes() -> int:
             refresh_outcome.delay(startup_id)
         count += len(batch)
         last_id = batch[-1]
+
+
+@shared_task(name="credits.import_startup_spend", **RETRY)
+def import_startup_spend(startup_id: int) -> int | None:
+    """One startup's actual Bedrock spend from Cost Explorer, through the role it granted.
+    None when it has no billing access or CloudRoute has no AWS credentials here."""
+    access = BillingAccess.objects.filter(startup_id=startup_id).first()
+    if access is None:
+        return None
+    client = services.ce_client_for(access)
+    if client is None:
+        return None
+    return services.spend_actuals_import(startup_id=startup_id, ce_client=client)
+
+
+@shared_task(name="credits.import_spend_actuals")
+def import_spend_actuals() -> int:
+    """Beat, daily: enqueue the actuals import of every startup that granted billing access."""
+    ids = list(BillingAccess.objects.order_by("startup_id").values_list("startup_id", flat=True))
+    for startup_id in ids:
+        import_startup_spend.delay(startup_id)
+    return len(ids)
 
 
 @shared_task(name="credits.email_outcome_changed", **RETRY)

@@ -41,6 +41,7 @@ from workloads.serializers import EscalationSerializer
 
 from . import selectors
 from .models import DeclineReason, Lead, LeadStatus, Partner
+from .services.ace import AceUnavailableError, application_file_with_ace
 from .services.leads import LeadActionError, lead_accept, lead_decline
 
 SIGN_IN_FAILED = "Unable to sign in with this e-mail address and password."
@@ -607,6 +608,38 @@ class PartnerApplicationTransitionApi(APIView):
             return _application_invalid(exc)
         except ApplicationTransitionError as exc:
             return _application_conflict(exc)
+        application = _partner_application_or_404(request, application_id)
+        return Response(ApplicationDetailOutputSerializer(application).data)
+
+
+class PartnerApplicationFileWithAceApi(APIView):
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsPartnerMember]
+
+    @extend_schema(
+        request=None,
+        responses={200: ApplicationDetailOutputSerializer},
+        operation_id="partner_applications_file_with_ace",
+        summary="File a draft in ACE and submit it",
+        description="For a firm whose ACE account CloudRoute manages: creates the opportunity "
+        "in AWS Partner Central (retries never duplicate it), submits it, and moves the "
+        "application to `submitted` with the opportunity id. 400 names what the "
+        "pre-submission check or ACE's rules find missing; 409 when the application is not "
+        "a draft or the firm files in Partner Central itself; 502 when ACE fails (nothing "
+        "changed; retry). Another firm's application is a 404.",
+    )
+    def post(self, request, application_id: int):
+        application = _partner_application_or_404(request, application_id)
+        try:
+            application_file_with_ace(
+                application_id=application.pk, partner=request.partner, actor=request.user
+            )
+        except ApplicationInputError as exc:
+            return _application_invalid(exc)
+        except ApplicationTransitionError as exc:
+            return _application_conflict(exc)
+        except AceUnavailableError as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_502_BAD_GATEWAY)
         application = _partner_application_or_404(request, application_id)
         return Response(ApplicationDetailOutputSerializer(application).data)
 

@@ -36,7 +36,8 @@ from workloads.reports import projection_report
 from workloads.selectors import workload_projection_latest
 
 from . import selectors
-from .models import DeclineReason, Lead, LeadStatus
+from .models import DeclineReason, Lead, LeadStatus, PartnerAceAccount
+from .services.ace import AceUnavailableError, application_file_with_ace
 from .services.leads import LeadActionError, lead_accept, lead_decline, lead_note_add
 
 INBOX_PAGE_SIZE = 50
@@ -270,6 +271,9 @@ def _applications_for_lead(
     applications = selectors.applications_for_partner(partner=request.partner).filter(
         startup_id=lead.startup_id
     )
+    files_with_ace = PartnerAceAccount.objects.filter(
+        partner=request.partner, enabled=True
+    ).exists()
     rows = []
     for application in applications:
         form = (
@@ -284,6 +288,7 @@ def _applications_for_lead(
                 if application.status == ApplicationStatus.DRAFT
                 else [],
                 "form": form or ApplicationTransitionForm(application=application),
+                "file_with_ace": files_with_ace and application.status == ApplicationStatus.DRAFT,
             }
         )
     return rows
@@ -410,6 +415,34 @@ def partner_application_transition(request, application_id: int):
         return _render_lead(request, lead, transition_form=form, error=str(exc), status=409)
     messages.success(
         request, f"{application.program.name}: now {application.get_status_display().lower()}."
+    )
+    return redirect(f"{reverse('partner-lead', args=[lead.pk])}#applications")
+
+
+@require_POST
+@partner_required
+def partner_application_file_with_ace(request, application_id: int):
+    application = selectors.application_get_for_partner(
+        partner=request.partner, application_id=application_id
+    )
+    if application is None:
+        raise Http404("No application with this id.")
+    lead = _lead_or_404(request, application.lead_id)
+    try:
+        application = application_file_with_ace(
+            application_id=application.pk, partner=request.partner, actor=request.user
+        )
+    except ApplicationInputError as exc:
+        problems = "; ".join(message for messages in exc.errors.values() for message in messages)
+        return _render_lead(request, lead, error=f"Not filed: {problems}", status=400)
+    except ApplicationTransitionError as exc:
+        return _render_lead(request, lead, error=str(exc), status=409)
+    except AceUnavailableError as exc:
+        return _render_lead(request, lead, error=str(exc), status=502)
+    messages.success(
+        request,
+        f"{application.program.name}: filed with ACE as {application.ace_opportunity_id} "
+        "and submitted.",
     )
     return redirect(f"{reverse('partner-lead', args=[lead.pk])}#applications")
 

@@ -1,5 +1,6 @@
 """Celery tasks of the intake flow: thin, take ids, safe to run twice."""
 
+import datetime as dt
 import logging
 
 from celery import shared_task
@@ -7,6 +8,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+
+from credits.models import CreditOutcome
 
 from . import services
 from .models import Intake, Lead, LeadStatus, PartnerAceAccount, PartnerMembership
@@ -137,3 +140,43 @@ def record_commission(application_id: int) -> int | None:
     """Enqueued by the credits app when credits are issued on an application."""
     commission = services.commission_record(application_id=application_id)
     return commission.pk if commission else None
+
+
+@shared_task(name="matching.email_outcome_partner", **RETRY)
+def email_outcome_partner(startup_id: int) -> None:
+    """Enqueued by the credits app (by name) when a startup's $0 outcome changes: tell the
+    members of the firm whose lead for the startup is accepted (or its contact address)."""
+    outcome = CreditOutcome.objects.select_related("startup").filter(startup_id=startup_id).first()
+    lead = (
+        Lead.objects.select_related("partner")
+        .filter(startup_id=startup_id, status=LeadStatus.ACCEPTED)
+        .order_by("pk")
+        .first()
+    )
+    if outcome is None or lead is None:
+        return
+    recipients = list(
+        PartnerMembership.objects.filter(partner=lead.partner)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    ) or ([lead.partner.contact_email] if lead.partner.contact_email else [])
+    if not recipients:
+        return
+    result = outcome.result or {}
+    context = {
+        "outcome": outcome,
+        "startup": outcome.startup,
+        "first_out_of_pocket_on": _date(result.get("first_out_of_pocket_on")),
+        "covered_until": _date(result.get("covered_until")),
+        "url": settings.SITE_URL.rstrip("/") + f"/partner/leads/{lead.pk}/",
+    }
+    send_mail(
+        subject=f"{outcome.startup.name}: credit outcome now {outcome.get_status_display()}",
+        message=render_to_string("matching/email/outcome_partner.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=recipients,
+    )
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None

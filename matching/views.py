@@ -9,6 +9,7 @@ from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
@@ -158,7 +159,14 @@ def founder_dashboard(request):
             return HttpResponseClientRefresh()
         return render(request, "matching/_intake_status.html", context)
     projection = selectors.projection_for_intake(intake=latest) if latest else None
-    context["report"] = projection_report(projection=projection) if projection else None
+    if projection is not None:
+        # What AWS actually billed, next to the projection (month 1 = the projection's month).
+        actuals = credit_selectors.spend_actuals_by_month_number(
+            startup_id=latest.startup_id, first_month=timezone.localdate(projection.created_at)
+        )
+        context["report"] = projection_report(projection=projection, actuals=actuals)
+    else:
+        context["report"] = None
     snapshot = credit_selectors.snapshot_latest(startup_id=latest.startup_id) if latest else None
     # Offered: "a vetted partner" and the accept-by time; accepted: the firm and its contact.
     context["partner_lead"] = (

@@ -7,6 +7,7 @@ Reads only what `workload_project` stored (DESIGN §4 JSON in `result`, the what
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -50,6 +51,7 @@ class ProjectionReport:
     models: list[dict]
     warnings: list[str]
     chart: dict
+    has_actuals: bool = False  # some month has an imported actual (billing) cost
 
     @property
     def horizon(self) -> int:
@@ -69,17 +71,27 @@ def _money(value: str | None) -> Decimal:
     return Decimal(value or "0")
 
 
-def projection_report(*, projection: WorkloadProjection) -> ProjectionReport:
-    """Everything the dashboard shows about one stored projection; no queries."""
+def projection_report(
+    *, projection: WorkloadProjection, actuals: Mapping[int, Decimal] | None = None
+) -> ProjectionReport:
+    """Everything the dashboard shows about one stored projection; no queries.
+
+    `actuals` maps a month number (month 1 = the projection's first month) to what AWS
+    actually billed for Bedrock that month; each month row gets it as `actual` (None when
+    unknown) and the chart an "Actual spend" line. The caller reads them (workloads does not
+    know where they come from)."""
     result = projection.result
+    actuals = actuals or {}
     months = [
         {
             "month": row["month"],
             "requests": row["requests"],
             **{column: _money(row[column]) for column in MONEY_COLUMNS},
+            "actual": actuals.get(row["month"]),
         }
         for row in result["months"]
     ]
+    has_actuals = any(row["actual"] is not None for row in months)
     totals = {name: _money(value) for name, value in result["totals"].items()}
     first = months[0] if months else {"cost": Decimal(0), "baseline_cost": Decimal(0)}
     baseline = first["baseline_cost"]
@@ -120,7 +132,10 @@ def projection_report(*, projection: WorkloadProjection) -> ProjectionReport:
             for tier, model_id in result.get("models", {}).items()
         ],
         warnings=list(result.get("warnings", [])),
-        chart=_chart_data(months, first_out_of_pocket, has_credits=bool(grants)),
+        chart=_chart_data(
+            months, first_out_of_pocket, has_credits=bool(grants), has_actuals=has_actuals
+        ),
+        has_actuals=has_actuals,
     )
 
 
@@ -150,7 +165,13 @@ def _scenarios(stored: dict) -> list[dict]:
     return cards
 
 
-def _chart_data(months: list[dict], first_out_of_pocket: int | None, *, has_credits: bool):
+def _chart_data(
+    months: list[dict],
+    first_out_of_pocket: int | None,
+    *,
+    has_credits: bool,
+    has_actuals: bool = False,
+):
     """Plain JSON for the chart script: numbers in dollars, one entry per month."""
 
     def series(column: str) -> list[float]:
@@ -164,6 +185,13 @@ def _chart_data(months: list[dict], first_out_of_pocket: int | None, *, has_cred
         "outOfPocket": series("out_of_pocket"),
         "creditsRemaining": series("credits_remaining"),
         "hasCredits": has_credits,
+        # What AWS billed, null for months not (yet) imported; absent without any actuals.
+        **(
+            {"actual": [None if row["actual"] is None else float(row["actual"]) for row in months]}
+            if has_actuals
+            else {}
+        ),
+        "hasActuals": has_actuals,
         # Index into the labels, or null when credits cover the whole horizon (or none exist).
         "firstOutOfPocketIndex": (first_out_of_pocket - 1)
         if has_credits and first_out_of_pocket

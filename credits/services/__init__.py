@@ -1,5 +1,6 @@
-"""Writes of the credits app: eligibility snapshots and partner-filed applications."""
+"""Writes of the credits app: eligibility snapshots, partner-filed applications, actuals."""
 
+from .actuals import ce_client_for, spend_actuals_import
 from .applications import (
     ACE_OPPORTUNITY_ID_RE,
     TRANSITIONS,
@@ -27,11 +28,13 @@ __all__ = [
     "ApplicationTransitionError",
     "PrecheckProblem",
     "applicant_for_startup",
+    "ce_client_for",
     "application_create",
     "application_precheck",
     "application_transition",
     "eligibility_evaluate",
     "expected_grants",
+    "spend_actuals_import",
     "startup_credits_refresh",
     "startup_outcome_refresh",
 ]

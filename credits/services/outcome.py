@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from decimal import Decimal
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
@@ -47,7 +48,8 @@ def startup_outcome_refresh(*, startup_id: int) -> CreditOutcome | None:
     Reads the startup's grants and newest workload, runs the spend model (no transaction is
     open meanwhile), then in one short transaction locks the outcome row, updates or creates
     it, and, only when the status or the first out-of-pocket month changed, sets
-    `changed_at` and enqueues `credits.email_outcome_changed` on commit. Safe to run twice.
+    `changed_at` and enqueues `credits.email_outcome_changed` and (by name)
+    `matching.email_outcome_partner` on commit. Safe to run twice.
     Returns None when the startup no longer exists, or when it has grants but no workload
     to project. Raises PriceBookMissingError when there are no prices (the task retries).
     """
@@ -94,6 +96,12 @@ def startup_outcome_refresh(*, startup_id: int) -> CreditOutcome | None:
 
             transaction.on_commit(
                 lambda: tasks.email_outcome_changed.delay(outcome.pk), robust=True
+            )
+            # The accepting partner firm too; by name, so credits does not import matching
+            # (signature().delay runs inline when eager, unlike send_task).
+            transaction.on_commit(
+                current_app.signature("matching.email_outcome_partner", args=[startup_id]).delay,
+                robust=True,
             )
     return outcome
 

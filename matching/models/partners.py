@@ -52,6 +52,14 @@ class Partner(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
         help_text="Share of the credits issued that the partner pays CloudRoute (0.10 = 10%)",
     )
+    commission_flat_fee = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="A fixed fee per issued application instead of the rate",
+    )
     contact_email = models.EmailField(blank=True)
     last_assigned_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -63,6 +71,10 @@ class Partner(models.Model):
             models.CheckConstraint(
                 condition=Q(commission_rate__gte=0, commission_rate__lte=1),
                 name="partner_commission_is_share",
+            ),
+            models.CheckConstraint(
+                condition=Q(commission_flat_fee__isnull=True) | Q(commission_flat_fee__gte=0),
+                name="partner_flat_fee_non_negative",
             ),
             models.CheckConstraint(
                 condition=Q(vetted_on__isnull=True)

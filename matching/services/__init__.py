@@ -1,6 +1,6 @@
 """Writes of the matching app: the founder's intake, and routing leads to partners."""
 
-from .ace import ace_client_for, ace_sync_partner
+from .ace import AceUnavailableError, ace_client_for, ace_sync_partner, application_file_with_ace
 from .commissions import (
     CommissionError,
     commission_amount,
@@ -27,7 +27,9 @@ from .leads import (
 )
 
 __all__ = [
+    "AceUnavailableError",
     "ace_client_for",
+    "application_file_with_ace",
     "ace_sync_partner",
     "CommissionError",
     "commission_amount",

@@ -1,13 +1,16 @@
-"""The ACE sync: bring a partner firm's applications in line with its opportunities in AWS
-Partner Central (ReviewStatus -> our states), and build the firm's ACE client."""
+"""ACE for a partner firm: file a draft application as an opportunity in AWS Partner Central,
+bring the firm's applications in line with its opportunities (ReviewStatus -> our states),
+and build the firm's ACE client."""
 
 import datetime as dt
 import logging
 from collections import deque
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 from django.utils import timezone
 
 from credits.aws import ace
@@ -16,8 +19,11 @@ from credits.services import (
     TRANSITIONS,
     ApplicationInputError,
     ApplicationTransitionError,
+    application_precheck,
     application_transition,
 )
+from workloads.models import Workload
+from workloads.selectors import workload_projection_latest
 
 from .. import selectors
 from ..models import PartnerAceAccount
@@ -37,6 +43,20 @@ _NOT_ON_THE_WAY = frozenset(
     | {ApplicationStatus.CREDITS_ISSUED.value}
 )
 SYNC_NOTE = "Synced from ACE (opportunity {opportunity_id}: {review_status})."
+FILED_NOTE = "Filed with ACE ({catalog} catalog) as opportunity {opportunity_id}."
+NO_ACE_ACCOUNT = "This firm files in Partner Central itself; enter the ACE opportunity id by hand."
+NO_CREDENTIALS = "CloudRoute cannot reach ACE for this firm right now; try again later."
+# AcePayloadError's message -> the field it is about (ace.py raises plain messages).
+_PAYLOAD_FIELDS = (
+    ("company name", "company_name"),
+    ("business problem", "business_problem"),
+    ("monthly spend", "expected_monthly_spend"),
+)
+
+
+class AceUnavailableError(Exception):
+    """ACE could not be reached or refused the call (nothing changed here; the API answers
+    502). A retry is safe: the opportunity's ClientToken is the same every time."""
 
 
 def ace_client_for(account: PartnerAceAccount):
@@ -190,3 +210,77 @@ def _follow(application: CreditApplication, summary: dict, opportunity_id: str) 
             )
             return "skipped"
     return "moved"
+
+
+def application_file_with_ace(
+    *, application_id: int, partner, actor, client=None
+) -> CreditApplication:
+    """File a draft application of `partner`'s in ACE and move it to `submitted`.
+
+    For a firm whose PartnerAceAccount is enabled: runs the pre-submission check, creates the
+    opportunity (CreateOpportunity with the application's ClientToken, so a retry after a
+    failure returns the same opportunity rather than a second one), submits it, then
+    `application_transition(to="submitted")` with the returned id. The ACE calls run outside
+    any transaction. `client` defaults to `ace_client_for(account)`.
+
+    Raises CreditApplication.DoesNotExist (not the firm's application),
+    ApplicationTransitionError (not a draft; no enabled ACE account; no credentials),
+    ApplicationInputError (the check or ACE's payload rules fail; nothing sent) or
+    AceUnavailableError (ACE failed; nothing changed here).
+    """
+    application = selectors.application_get_for_partner(
+        partner=partner, application_id=application_id
+    )
+    if application is None:
+        raise CreditApplication.DoesNotExist(f"No application {application_id} for this firm.")
+    if application.status != ApplicationStatus.DRAFT:
+        raise ApplicationTransitionError(
+            f"Only a draft can be filed with ACE; this application is {application.status}."
+        )
+    account = PartnerAceAccount.objects.filter(partner=partner, enabled=True).first()
+    if account is None:
+        raise ApplicationTransitionError(NO_ACE_ACCOUNT)
+    problems = application_precheck(application=application)
+    if problems:
+        raise ApplicationInputError({"precheck": [problem.message for problem in problems]})
+    if client is None:
+        client = ace_client_for(account)
+        if client is None:
+            raise ApplicationTransitionError(NO_CREDENTIALS)
+    try:
+        opportunity_id = ace.create_opportunity(
+            client,
+            catalog=account.catalog,
+            application=application,
+            monthly_spend=_expected_monthly_spend(application.startup_id),
+        )
+        ace.submit_opportunity(client, catalog=account.catalog, opportunity_id=opportunity_id)
+    except ace.AcePayloadError as exc:
+        raise ApplicationInputError({_payload_field(str(exc)): [str(exc)]}) from exc
+    except (ClientError, BotoCoreError) as exc:
+        logger.warning("ace filing: application %s failed: %s", application.pk, exc)
+        raise AceUnavailableError(f"ACE did not accept the filing: {exc}") from exc
+    return application_transition(
+        application_id=application.pk,
+        to=ApplicationStatus.SUBMITTED,
+        actor=actor,
+        ace_opportunity_id=opportunity_id,
+        note=FILED_NOTE.format(catalog=account.catalog, opportunity_id=opportunity_id),
+    )
+
+
+def _expected_monthly_spend(startup_id: int) -> Decimal:
+    """Month 1's cost in the newest projection of the startup's newest workload (what the
+    pre-submission check reads); 0 when there is none."""
+    workload = Workload.objects.filter(startup_id=startup_id).order_by("-created_at", "-id").first()
+    projection = workload_projection_latest(workload_id=workload.pk) if workload else None
+    months = (projection.result or {}).get("months") if projection else None
+    try:
+        return Decimal(str(months[0].get("cost", "0"))) if months else Decimal("0")
+    except (InvalidOperation, AttributeError):
+        return Decimal("0")
+
+
+def _payload_field(message: str) -> str:
+    lowered = message.lower()
+    return next((field for words, field in _PAYLOAD_FIELDS if words in lowered), "ace")

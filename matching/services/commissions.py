@@ -34,9 +34,11 @@ def commission_amount(*, issued: Decimal, rate: Decimal) -> Decimal:
 def commission_record(*, application_id: int) -> Commission | None:
     """Record the commission for an application whose credits were issued.
 
-    Idempotent: the application is unique on Commission, so a second run returns the row the
-    first one wrote (with the rate it used then). Returns None when the application is not
-    `credits_issued` or no firm accepted the startup's lead. Audits `commission.recorded`."""
+    The amount is the firm's flat fee when it has one (the entry's rate is then 0), else the
+    issued credits times its rate. Idempotent: the application is unique on Commission, so a
+    second run returns the row the first one wrote (with the terms it used then). Returns
+    None when the application is not `credits_issued` or no firm accepted the startup's
+    lead. Audits `commission.recorded`."""
     application = (
         CreditApplication.objects.select_related("startup").filter(pk=application_id).first()
     )
@@ -57,7 +59,14 @@ def commission_record(*, application_id: int) -> Commission | None:
     )
     if partner is None:
         return None
-    rate = partner.commission_rate
+    # A flat fee, when the firm's agreement sets one, replaces the rate: the entry then
+    # stores rate 0 and the fee as its amount.
+    flat_fee = partner.commission_flat_fee
+    if flat_fee is not None:
+        rate, amount = Decimal("0"), flat_fee.quantize(CENT, rounding=ROUND_HALF_UP)
+    else:
+        rate = partner.commission_rate
+        amount = commission_amount(issued=application.issued_amount, rate=rate)
     with transaction.atomic():
         commission, created = Commission.objects.get_or_create(
             application=application,
@@ -65,7 +74,7 @@ def commission_record(*, application_id: int) -> Commission | None:
                 "partner": partner,
                 "credits_issued": application.issued_amount,
                 "rate": rate,
-                "amount": commission_amount(issued=application.issued_amount, rate=rate),
+                "amount": amount,
             },
         )
         if created:
@@ -78,6 +87,7 @@ def commission_record(*, application_id: int) -> Commission | None:
                     "partner": str(partner.pk),
                     "credits_issued": str(commission.credits_issued),
                     "rate": str(commission.rate),
+                    "flat_fee": str(flat_fee) if flat_fee is not None else None,
                     "amount": str(commission.amount),
                 },
             )

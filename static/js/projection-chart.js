@@ -1,5 +1,6 @@
 // The founder's spend projection: monthly cost vs baseline as bars, credits left as a line,
-// the first month paid out of pocket marked. Data comes from the json_script block
+// the first month paid out of pocket marked, and what AWS actually billed as a line when
+// the founder granted billing access. Data comes from the json_script block
 // #projection-chart-data (workloads/reports.py: _chart_data); Chart.js is vendored.
 (function () {
   "use strict";
@@ -10,6 +11,7 @@
     baseline: "#c3cad6",
     balance: "#b86e00",
     marker: "#b00020",
+    actual: "#7a3db8",
     grid: "#eef1f5",
   };
 
@@ -65,6 +67,13 @@
                   yAxisID: "y1", order: 1, borderColor: COLORS.balance,
                   backgroundColor: COLORS.balance, borderWidth: 2, pointRadius: 2 });
     }
+    if (data.hasActuals) {
+      // What AWS billed (Cost Explorer), on the same axis as the projected bars.
+      sets.push({ type: "line", label: "Actual spend", data: data.actual, yAxisID: "y",
+                  stack: "actual", order: 0, borderColor: COLORS.actual,
+                  backgroundColor: COLORS.actual, borderWidth: 2, pointRadius: 3,
+                  spanGaps: false });
+    }
     return sets;
   }
 
@@ -100,7 +109,8 @@
             usePointStyle: true, boxHeight: 8, sort: (a, b) => a.datasetIndex - b.datasetIndex,
           } },
           tooltip: { callbacks: {
-            label: (item) => `${item.dataset.label}: ${dollars.format(item.parsed.y)}`,
+            label: (item) => (item.parsed.y === null ? null
+              : `${item.dataset.label}: ${dollars.format(item.parsed.y)}`),
           } },
           firstPaidMonthMarker: {
             index: data.firstOutOfPocketIndex,

@@ -205,7 +205,7 @@ def test_it_reads_the_dashboard_with_cards_in_a_fixed_number_of_queries(
     # 1. the session (django_session)
     # 2. the signed-in user (cloudroute_user)
     # 3. the founder's intakes with their startup and workload (one join)
-    # 4. the latest intake's newest projection (none here)
+    # 4. the latest intake's newest projection (none here, so no actual-spend query)
     # 5. the latest startup's newest eligibility snapshot (the cards read its JSON only)
     # 6. the latest startup's live lead with its partner (none here)
     # 7. the latest startup's credit applications with their programs and grants (none

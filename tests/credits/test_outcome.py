@@ -276,7 +276,8 @@ def test_the_dashboard_shows_the_timeline_and_badge_to_its_founder_only(
     outcome = CreditOutcome.objects.get(startup=intake.startup)  # refreshed on issue
 
     client.force_login(dana)
-    # 1-6 as in tests/matching/test_dashboard.py, then 7. the applications with their
+    # 1-6 as in tests/matching/test_dashboard.py (no projection here, so no actual-spend
+    # query), then 7. the applications with their
     # programs and grants, 8. their events (one prefetch), 9. the outcome.
     with django_assert_num_queries(9):
         html = client.get(DASHBOARD).content.decode()

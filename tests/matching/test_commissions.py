@@ -351,3 +351,33 @@ def test_the_pipeline_reads_a_fixed_number_of_queries(
         ]["count"]
         == rows
     )
+
+
+# --- flat fee -------------------------------------------------------------------------------
+
+
+def test_a_flat_fee_replaces_the_rate(django_capture_on_commit_callbacks):
+    firm = PartnerFactory(commission_rate=Decimal("0.1000"), commission_flat_fee=Decimal("750"))
+    application = _approved_application(firm=firm)
+
+    _issue(application, "20000", django_capture_on_commit_callbacks)
+
+    commission = Commission.objects.get(application=application)
+    assert commission.partner == firm
+    assert commission.credits_issued == Decimal("20000.00")
+    assert commission.amount == Decimal("750.00")
+    assert commission.rate == Decimal("0")  # the flat fee applied, not the rate
+    audit = AuditEvent.objects.get(action="commission.recorded")
+    assert audit.data["flat_fee"] == "750.00"
+
+
+def test_without_a_flat_fee_the_rate_applies(django_capture_on_commit_callbacks):
+    firm = PartnerFactory(commission_rate=Decimal("0.0500"), commission_flat_fee=None)
+    application = _approved_application(firm=firm)
+
+    _issue(application, "20000", django_capture_on_commit_callbacks)
+
+    commission = Commission.objects.get(application=application)
+    assert commission.rate == Decimal("0.0500")
+    assert commission.amount == Decimal("1000.00")
+    assert AuditEvent.objects.get(action="commission.recorded").data["flat_fee"] is None

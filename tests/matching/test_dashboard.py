@@ -148,7 +148,8 @@ def test_it_reads_the_dashboard_in_a_fixed_number_of_queries(
     # 2. the signed-in user (cloudroute_user)
     # 3. the founder's intakes with their startup and workload (one join, at most 20 rows)
     # 4. the latest intake's newest projection, if any (none here; see
-    #    test_dashboard_projection.py for the page with one)
+    #    test_dashboard_projection.py for the page with one; with a projection, one more
+    #    query reads the startup's actual spend next to it)
     # 5. the latest startup's newest eligibility snapshot, if any
     # 6. the latest startup's live lead with its partner, if any
     # 7. the latest startup's credit applications with their programs and grants (none

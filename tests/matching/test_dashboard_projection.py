@@ -250,12 +250,13 @@ def test_it_reads_the_dashboard_with_a_projection_in_a_fixed_number_of_queries(
     # 2. the signed-in user (cloudroute_user)
     # 3. the founder's intakes with their startup and workload (one join, at most 20 rows)
     # 4. the latest intake's newest projection with its price book (one join)
-    # 5. the latest startup's newest eligibility snapshot (none here)
-    # 6. the latest startup's live lead with its partner (none here)
-    # 7. the latest startup's credit applications with their programs and grants (none
+    # 5. the latest startup's imported actual spend, aligned to the projection (none here)
+    # 6. the latest startup's newest eligibility snapshot (none here)
+    # 7. the latest startup's live lead with its partner (none here)
+    # 8. the latest startup's credit applications with their programs and grants (none
     #    here, so no events query; see tests/credits/test_outcome.py for the page with them)
-    # 8. the latest startup's $0 outcome, if any
-    with django_assert_num_queries(8):
+    # 9. the latest startup's $0 outcome, if any
+    with django_assert_num_queries(9):
         response = client.get(URL)
 
     assert response.status_code == 200
