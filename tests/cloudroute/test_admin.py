@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from credits.models import ApplicationEvent, CreditGrant
+from credits.models import ApplicationEvent, BillingAccess, CreditGrant, MonthlySpendActual
 from credits.services import eligibility_evaluate
 from matching.models import Commission, IdempotencyKey, RoutingDecision
 from tests.factories import (
@@ -41,6 +41,7 @@ NO_ADD = {
     ("matching", "routingsettings"),  # the changelist creates the one row
     ("workloads", "auditevent"),  # audit_log
     # django-axes records sign-in attempts itself; operators only read or delete them.
+    ("credits", "monthlyspendactual"),  # imported from Cost Explorer
     ("axes", "accessattempt"),
     ("axes", "accessfailurelog"),
     ("axes", "accesslog"),
@@ -89,6 +90,15 @@ def some_rows():
         covers_bedrock_third_party=True,
     )
     eligibility_evaluate(startup_id=intake.startup_id)
+    BillingAccess.objects.create(
+        startup=intake.startup, role_arn="arn:aws:iam::210987654321:role/cloudroute-costs"
+    )
+    MonthlySpendActual.objects.create(
+        startup=intake.startup,
+        month=dt.date(2026, 10, 1),
+        bedrock_cost=Decimal("812.40"),
+        credits_applied=Decimal("812.40"),
+    )
     IdempotencyKey.objects.create(
         scope="intake.create",
         key="retry-1",
