@@ -140,6 +140,9 @@ REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=2.0)
 # Where the Bedrock catalog is read (the Price List is always read in us-east-1). AWS
 # credentials come from boto3's usual chain; without any, the catalog refresh skips.
 AWS_REGION = env.str("AWS_REGION", default="us-east-1")
+# CloudRoute's own AWS account: the principal a founder's billing role trusts (the /my/
+# "Connect your AWS bill" card puts it in the trust policy). The zeros are a placeholder.
+CLOUDROUTE_AWS_ACCOUNT_ID = env.str("CLOUDROUTE_AWS_ACCOUNT_ID", default="000000000000")
 
 if REDIS_URL:
     CACHES = {

@@ -71,6 +71,11 @@ urlpatterns = [
     path("intake/", matching_views.intake, name="intake"),
     path("intake/estimate/", matching_views.intake_estimate, name="intake-estimate"),
     path("my/", matching_views.founder_dashboard, name="founder-dashboard"),
+    path(
+        "my/billing-access/",
+        matching_views.founder_billing_access,
+        name="founder-billing-access",
+    ),
     path("my/projection.csv", matching_views.founder_projection_csv, name="founder-projection-csv"),
     path(
         "my/projections/<int:projection_id>.csv",

@@ -54,7 +54,7 @@ def refresh_all_outcomes() -> int:
 def import_startup_spend(startup_id: int) -> int | None:
     """One startup's actual Bedrock spend from Cost Explorer, through the role it granted.
     None when it has no billing access or CloudRoute has no AWS credentials here."""
-    access = BillingAccess.objects.filter(startup_id=startup_id).first()
+    access = BillingAccess.objects.filter(startup_id=startup_id).exclude(role_arn="").first()
     if access is None:
         return None
     client = services.ce_client_for(access)
@@ -66,7 +66,11 @@ def import_startup_spend(startup_id: int) -> int | None:
 @shared_task(name="credits.import_spend_actuals")
 def import_spend_actuals() -> int:
     """Beat, daily: enqueue the actuals import of every startup that granted billing access."""
-    ids = list(BillingAccess.objects.order_by("startup_id").values_list("startup_id", flat=True))
+    ids = list(
+        BillingAccess.objects.exclude(role_arn="")  # the founder has not created the role yet
+        .order_by("startup_id")
+        .values_list("startup_id", flat=True)
+    )
     for startup_id in ids:
         import_startup_spend.delay(startup_id)
     return len(ids)

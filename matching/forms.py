@@ -125,3 +125,14 @@ class WorkloadEstimateForm(WorkloadForm):
 
     def validate_constraints(self) -> None:
         pass
+
+
+class BillingAccessForm(forms.Form):
+    """The role ARN a founder pastes on /my/ (the service validates it)."""
+
+    role_arn = forms.CharField(
+        label="IAM role ARN",
+        max_length=200,
+        help_text="For example arn:aws:iam::123456789012:role/CloudRouteCosts.",
+        error_messages={"required": "Enter the ARN of the role you created."},
+    )

@@ -60,8 +60,9 @@ def expire_leads() -> int:
 @shared_task(name="matching.sync_ace")
 def sync_ace() -> dict[str, int]:
     """Beat, every 15 minutes: pull each enabled firm's changed ACE opportunities into its
-    applications. A firm without reachable credentials, or whose pull fails, is skipped (and
-    logged); the others still sync, and the next run tries it again."""
+    applications, then its credit allocations (Partner Central Benefits) into issued credits
+    (counts prefixed "benefits_"). A firm without reachable credentials, or whose pull fails,
+    is skipped (and logged); the others still sync, and the next run tries it again."""
     totals: dict[str, int] = {"partners": 0, "failed": 0}
     for account in PartnerAceAccount.objects.filter(enabled=True).order_by("pk"):
         try:
@@ -77,6 +78,20 @@ def sync_ace() -> dict[str, int]:
         totals["partners"] += 1
         for key, value in counts.items():
             totals[key] = totals.get(key, 0) + value
+        # Then the credits AWS issued for the firm's approved applications (same credentials).
+        try:
+            benefits_client = services.benefits_client_for(account)
+            if benefits_client is None:
+                continue
+            counts = services.benefits_sync_partner(
+                partner_id=account.partner_id, client=benefits_client
+            )
+        except Exception:
+            logger.exception("benefits sync: partner %s failed", account.partner_id)
+            totals["benefits_failed"] = totals.get("benefits_failed", 0) + 1
+            continue
+        for key, value in counts.items():
+            totals[f"benefits_{key}"] = totals.get(f"benefits_{key}", 0) + value
     return totals
 
 

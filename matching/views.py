@@ -6,7 +6,9 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,6 +18,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from cloudroute.api import LiveScopedRateThrottle
 from credits import selectors as credit_selectors
+from credits import services as credit_services
 from credits.timeline import event_in_words, outcome_badge
 from workloads import services as workload_services
 from workloads.choices import USE_CASE_PRESETS
@@ -24,7 +27,13 @@ from workloads.selectors import PriceBookMissingError
 from workloads.spend import to_cents
 
 from . import selectors, services
-from .forms import CompanyForm, FounderForm, WorkloadEstimateForm, WorkloadForm
+from .forms import (
+    BillingAccessForm,
+    CompanyForm,
+    FounderForm,
+    WorkloadEstimateForm,
+    WorkloadForm,
+)
 from .signin import signin_token_user
 
 # Intakes this browser submitted before its founder signed in (see `intake`).
@@ -181,6 +190,9 @@ def founder_dashboard(request):
         context["outcome_badge"] = outcome_badge(
             credit_selectors.outcome_for_startup(startup_id=latest.startup_id)
         )
+    if latest is not None and request.user.is_authenticated:
+        # Only a signed-in founder connects their bill: the ExternalId is theirs alone.
+        context.update(_billing_context(startup_id=latest.startup_id))
     if snapshot is not None:
         context["eligibility"] = snapshot.result
         context["checked_at"] = snapshot.created_at
@@ -188,6 +200,47 @@ def founder_dashboard(request):
             p["verdict"] == "competitive" for p in snapshot.result["programs"]
         )
     return render(request, "matching/dashboard.html", context)
+
+
+def _billing_context(*, startup_id: int, form=None) -> dict:
+    access = credit_services.billing_access_get_or_create(startup_id=startup_id)
+    return {
+        "billing_access": access,
+        "billing_form": form or BillingAccessForm(initial={"role_arn": access.role_arn}),
+        "cloudroute_aws_account_id": settings.CLOUDROUTE_AWS_ACCOUNT_ID,
+    }
+
+
+@require_POST
+@login_required
+def founder_billing_access(request):
+    """The role ARN for the signed-in founder's latest startup (never one named in the
+    request). A browser that only submitted an intake must sign in first."""
+    latest = selectors.intakes_for_founder(founder=request.user).first()
+    if latest is None:
+        raise Http404("No startup yet.")
+    form = BillingAccessForm(request.POST)
+    if form.is_valid():
+        try:
+            credit_services.billing_access_set(
+                startup_id=latest.startup_id,
+                role_arn=form.cleaned_data["role_arn"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            for message in error.message_dict.get("role_arn", error.messages):
+                form.add_error("role_arn", message)
+        else:
+            messages.success(
+                request,
+                "Role saved. Your actual Bedrock spend appears here after the next daily sync.",
+            )
+            return redirect("founder-dashboard")
+    context = {
+        "latest": latest,
+        **_billing_context(startup_id=latest.startup_id, form=form),
+    }
+    return render(request, "matching/billing_access.html", context, status=400)
 
 
 @require_GET

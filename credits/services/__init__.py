@@ -1,6 +1,11 @@
 """Writes of the credits app: eligibility snapshots, partner-filed applications, actuals."""
 
-from .actuals import ce_client_for, spend_actuals_import
+from .actuals import (
+    billing_access_get_or_create,
+    billing_access_set,
+    ce_client_for,
+    spend_actuals_import,
+)
 from .applications import (
     ACE_OPPORTUNITY_ID_RE,
     TRANSITIONS,
@@ -28,6 +33,8 @@ __all__ = [
     "ApplicationTransitionError",
     "PrecheckProblem",
     "applicant_for_startup",
+    "billing_access_get_or_create",
+    "billing_access_set",
     "ce_client_for",
     "application_create",
     "application_precheck",

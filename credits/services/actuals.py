@@ -3,6 +3,10 @@
 The founder grants a role (BillingAccess: role ARN and the startup's own ExternalId);
 `billing_clients_for` assumes it and builds the Cost Explorer client, `spend_actuals_import`
 stores one MonthlySpendActual per month. Both are safe to run again.
+
+`billing_access_get_or_create` gives the founder the ExternalId before the role exists (the
+row waits with an empty role ARN, which the imports skip); `billing_access_set` records the
+role once the founder created it. The ExternalId never changes once made.
 """
 
 import datetime as dt
@@ -10,6 +14,7 @@ import logging
 
 import boto3
 from botocore.config import Config
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,6 +33,41 @@ CE_REGION = "us-east-1"  # Cost Explorer answers from us-east-1 only
 def _first_of_month(day: dt.date, *, back: int = 0) -> dt.date:
     index = day.year * 12 + day.month - 1 - back
     return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def billing_access_get_or_create(*, startup_id: int) -> BillingAccess:
+    """The startup's billing access, made (without a role yet) on first use so the founder
+    can put its ExternalId in the role's trust policy."""
+    access, _ = BillingAccess.objects.get_or_create(
+        startup_id=startup_id, defaults={"role_arn": ""}
+    )
+    return access
+
+
+def billing_access_set(*, startup_id: int, role_arn: str, actor) -> BillingAccess:
+    """Record the role the founder granted. Raises ValidationError naming `role_arn` when it
+    is not an IAM role ARN; the ExternalId stays the one the founder already saw."""
+    role_arn = (role_arn or "").strip()
+    field = BillingAccess._meta.get_field("role_arn")
+    try:
+        if not role_arn:
+            raise ValidationError("Enter the ARN of the role you created.", code="required")
+        field.run_validators(role_arn)
+    except ValidationError as error:
+        raise ValidationError({"role_arn": error.messages}) from None
+    with transaction.atomic():
+        access = billing_access_get_or_create(startup_id=startup_id)
+        access = BillingAccess.objects.select_for_update().get(pk=access.pk)
+        previous = access.role_arn
+        access.role_arn = role_arn
+        access.save(update_fields=["role_arn"])
+        audit_log(
+            actor=actor,
+            action="billing_access.granted",
+            subject=access,
+            data={"role_arn": role_arn, "previous_role_arn": previous},
+        )
+    return access
 
 
 def ce_client_for(access: BillingAccess):

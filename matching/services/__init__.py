@@ -1,6 +1,13 @@
 """Writes of the matching app: the founder's intake, and routing leads to partners."""
 
-from .ace import AceUnavailableError, ace_client_for, ace_sync_partner, application_file_with_ace
+from .ace import (
+    AceUnavailableError,
+    ace_client_for,
+    ace_sync_partner,
+    application_file_with_ace,
+    benefits_client_for,
+    benefits_sync_partner,
+)
 from .commissions import (
     CommissionError,
     commission_amount,
@@ -31,6 +38,8 @@ __all__ = [
     "ace_client_for",
     "application_file_with_ace",
     "ace_sync_partner",
+    "benefits_client_for",
+    "benefits_sync_partner",
     "CommissionError",
     "commission_amount",
     "commission_mark",

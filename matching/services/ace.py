@@ -13,7 +13,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.utils import timezone
 
-from credits.aws import ace
+from credits.aws import ace, benefits
 from credits.models import ApplicationStatus, CreditApplication
 from credits.services import (
     TRANSITIONS,
@@ -43,6 +43,9 @@ _NOT_ON_THE_WAY = frozenset(
     | {ApplicationStatus.CREDITS_ISSUED.value}
 )
 SYNC_NOTE = "Synced from ACE (opportunity {opportunity_id}: {review_status})."
+BENEFITS_NOTE = (
+    "Credits issued in Partner Central (allocation {allocation_ids}, ACE {opportunity_id})."
+)
 FILED_NOTE = "Filed with ACE ({catalog} catalog) as opportunity {opportunity_id}."
 NO_ACE_ACCOUNT = "This firm files in Partner Central itself; enter the ACE opportunity id by hand."
 NO_CREDENTIALS = "CloudRoute cannot reach ACE for this firm right now; try again later."
@@ -59,25 +62,49 @@ class AceUnavailableError(Exception):
     502). A retry is safe: the opportunity's ClientToken is the same every time."""
 
 
-def ace_client_for(account: PartnerAceAccount):
-    """The firm's `partnercentral-selling` client (us-east-1), or None when boto3 finds no
-    AWS credentials. With a role ARN, the client runs as that role (sts.assume_role with the
+def _aws_session_for(account: PartnerAceAccount):
+    """The boto3 session the firm's Partner Central calls run in, or None when boto3 finds no
+    AWS credentials. With a role ARN, the session runs as that role (sts.assume_role with the
     firm's ExternalId); without one, as CloudRoute's own credentials."""
     session = boto3.session.Session()
     if session.get_credentials() is None:
         return None
-    config = Config(**CLIENT_CONFIG)
     if account.role_arn:
         request = {"RoleArn": account.role_arn, "RoleSessionName": ROLE_SESSION_NAME}
         if account.external_id:
             request["ExternalId"] = account.external_id
-        credentials = session.client("sts", config=config).assume_role(**request)["Credentials"]
+        sts = session.client("sts", config=Config(**CLIENT_CONFIG))
+        credentials = sts.assume_role(**request)["Credentials"]
         session = boto3.session.Session(
             aws_access_key_id=credentials["AccessKeyId"],
             aws_secret_access_key=credentials["SecretAccessKey"],
             aws_session_token=credentials["SessionToken"],
         )
-    return session.client("partnercentral-selling", region_name=ace.ACE_REGION, config=config)
+    return session
+
+
+def ace_client_for(account: PartnerAceAccount):
+    """The firm's `partnercentral-selling` client (us-east-1), or None without AWS
+    credentials (see `_aws_session_for` for the role the client runs as)."""
+    session = _aws_session_for(account)
+    if session is None:
+        return None
+    return session.client(
+        "partnercentral-selling", region_name=ace.ACE_REGION, config=Config(**CLIENT_CONFIG)
+    )
+
+
+def benefits_client_for(account: PartnerAceAccount):
+    """The firm's `partnercentral-benefits` client (us-east-1), or None without AWS
+    credentials; the same credentials and role as `ace_client_for`."""
+    session = _aws_session_for(account)
+    if session is None:
+        return None
+    return session.client(
+        "partnercentral-benefits",
+        region_name=benefits.BENEFITS_REGION,
+        config=Config(**CLIENT_CONFIG),
+    )
 
 
 def transition_path(current: str, target: str) -> list[str] | None:
@@ -153,6 +180,109 @@ def ace_sync_partner(*, partner_id: int, client) -> dict[str, int]:
     account.last_synced_at = started_at
     account.save(update_fields=["last_synced_at"])
     return counts
+
+
+def benefits_sync_partner(*, partner_id: int, client) -> dict[str, int]:
+    """Turn the firm's credit allocations in Partner Central Benefits into issued credits.
+
+    Lists the catalog's credit allocations (`benefits.list_credit_allocations`), links each
+    to one of the firm's applications by its ACE opportunity id, and moves an `approved`
+    application to `credits_issued` with the allocation's amount, earliest expiry and issue
+    date (application_transition creates the CreditGrant). Several allocations for one
+    opportunity are added up. Allocations that link to no application of the firm are
+    "unknown"; applications not approved, non-USD credits and refused moves are "skipped"
+    (logged); an application already `credits_issued` is "unchanged". Never raises for a
+    row; idempotent. Returns counts.
+    """
+    counts = {"allocations": 0, "issued": 0, "unchanged": 0, "unknown": 0, "skipped": 0}
+    account = (
+        PartnerAceAccount.objects.select_related("partner")
+        .filter(partner_id=partner_id, enabled=True)
+        .first()
+    )
+    if account is None:
+        logger.info("benefits sync: partner %s has no enabled ACE account", partner_id)
+        return counts
+    allocations = benefits.list_credit_allocations(client, catalog=account.catalog)
+    counts["allocations"] = len(allocations)
+
+    grouped: dict[str, list[benefits.CreditAllocation]] = {}
+    for allocation in allocations:
+        if allocation.opportunity_id:
+            grouped.setdefault(allocation.opportunity_id, []).append(allocation)
+        else:
+            counts["unknown"] += 1
+            logger.info(
+                "benefits sync: allocation %s links to no ACE opportunity",
+                allocation.allocation_id,
+            )
+    firm_applications = selectors.applications_for_partner(partner=account.partner).values("pk")
+    applications = {
+        application.ace_opportunity_id: application
+        for application in CreditApplication.objects.filter(
+            pk__in=firm_applications, ace_opportunity_id__in=list(grouped)
+        ).order_by("created_at", "id")
+    }
+    for opportunity_id, rows in grouped.items():
+        application = applications.get(opportunity_id)
+        if application is None:
+            counts["unknown"] += len(rows)
+            logger.info(
+                "benefits sync: opportunity %s matches no application of partner %s",
+                opportunity_id,
+                partner_id,
+            )
+            continue
+        outcome = _issue(application, opportunity_id, rows)
+        counts[outcome] += 1
+    return counts
+
+
+def _issue(application: CreditApplication, opportunity_id: str, rows: list) -> str:
+    """Issue one application's credits: "issued", "unchanged" or "skipped"."""
+    if application.status == ApplicationStatus.CREDITS_ISSUED:
+        return "unchanged"
+    if application.status != ApplicationStatus.APPROVED:
+        logger.info(
+            "benefits sync: application %s is %s, not approved; credits for %s skipped",
+            application.pk,
+            application.status,
+            opportunity_id,
+        )
+        return "skipped"
+    if any(row.currency != "USD" for row in rows):
+        logger.warning(
+            "benefits sync: credits for %s are not in USD; application %s skipped",
+            opportunity_id,
+            application.pk,
+        )
+        return "skipped"
+    issued_dates = [row.issued_on for row in rows if row.issued_on]
+    ids = ", ".join(row.allocation_id for row in rows)
+    try:
+        application_transition(
+            application_id=application.pk,
+            to=ApplicationStatus.CREDITS_ISSUED,
+            actor=None,
+            note=BENEFITS_NOTE.format(allocation_ids=ids, opportunity_id=opportunity_id),
+            issued_amount=sum((row.amount for row in rows), Decimal("0")),
+            expires_on=min(row.expires_on for row in rows),
+            issued_on=min(issued_dates) if issued_dates else None,
+        )
+    except (ApplicationTransitionError, ApplicationInputError) as exc:
+        logger.warning(
+            "benefits sync: application %s could not take credits (%s): %s",
+            application.pk,
+            ids,
+            exc,
+        )
+        return "skipped"
+    except Exception:
+        logger.exception(
+            "benefits sync: application %s failed to take credits (%s)", application.pk, ids
+        )
+        return "skipped"
+    return "issued"
 
 
 def _follow(application: CreditApplication, summary: dict, opportunity_id: str) -> str:

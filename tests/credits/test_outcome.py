@@ -10,7 +10,11 @@ from django.utils import timezone
 
 from credits import tasks
 from credits.models import ApplicationStatus, CreditGrant, CreditOutcome, OutcomeStatus
-from credits.services import application_transition, startup_outcome_refresh
+from credits.services import (
+    application_transition,
+    billing_access_get_or_create,
+    startup_outcome_refresh,
+)
 from credits.services.outcome import month_start
 from matching.models import IntakeStatus
 from tests.factories import (
@@ -275,11 +279,14 @@ def test_the_dashboard_shows_the_timeline_and_badge_to_its_founder_only(
     )
     outcome = CreditOutcome.objects.get(startup=intake.startup)  # refreshed on issue
 
+    billing_access_get_or_create(startup_id=intake.startup_id)  # made on a first visit
+
     client.force_login(dana)
     # 1-6 as in tests/matching/test_dashboard.py (no projection here, so no actual-spend
     # query), then 7. the applications with their
-    # programs and grants, 8. their events (one prefetch), 9. the outcome.
-    with django_assert_num_queries(9):
+    # programs and grants, 8. their events (one prefetch), 9. the outcome, 10. the billing
+    # access (its ExternalId).
+    with django_assert_num_queries(10):
         html = client.get(DASHBOARD).content.decode()
 
     assert 'data-testid="applications"' in html

@@ -265,6 +265,7 @@ def test_the_task_syncs_every_enabled_firm(partner, monkeypatch):
     with Stubber(client) as stubber:
         expect_list(stubber, [summary("O5001", "In review")], since=SYNCED_AT)
         monkeypatch.setattr(services, "ace_client_for", lambda account: client)
+        monkeypatch.setattr(services, "benefits_client_for", lambda account: None)
 
         totals = tasks.sync_ace.delay().get()
 
