@@ -42,10 +42,9 @@ from workloads.serializers import EscalationSerializer
 from . import selectors
 from .models import DeclineReason, Lead, LeadStatus, Partner
 from .services.ace import AceUnavailableError, application_file_with_ace
-from .services.leads import LeadActionError, lead_accept, lead_decline
+from .services.leads import OTHER_NEEDS_NOTE, LeadActionError, lead_accept, lead_decline
 
 SIGN_IN_FAILED = "Unable to sign in with this e-mail address and password."
-OTHER_NEEDS_NOTE = 'Add a note that explains the reason "other".'
 
 
 class IsPartnerMember(BasePermission):

@@ -38,13 +38,18 @@ from workloads.selectors import workload_projection_latest
 from . import selectors
 from .models import DeclineReason, Lead, LeadStatus, PartnerAceAccount
 from .services.ace import AceUnavailableError, application_file_with_ace
-from .services.leads import LeadActionError, lead_accept, lead_decline, lead_note_add
+from .services.leads import (
+    OTHER_NEEDS_NOTE,
+    LeadActionError,
+    lead_accept,
+    lead_decline,
+    lead_note_add,
+)
 
 INBOX_PAGE_SIZE = 50
 # Set in the session of a signed-in partner, so base.html can show the portal link without
 # a query on every page (a reverse OneToOne lookup would add one to the founder's pages).
 PARTNER_SESSION_FLAG = "partner_portal"
-OTHER_NEEDS_NOTE = 'Add a note that explains the reason "other".'
 
 
 def partner_required(view):

@@ -11,9 +11,8 @@ from .spend import TIERS, TierPrice
 # Estimates run on every keystroke of the intake form: keep each book's resolved prices for a
 # minute per process. Operators' edits show up within that minute.
 PRICE_CACHE_SECONDS = 60
-_price_cache: dict[tuple[str, dt.date], tuple[float, dict[str, TierPrice]]] = {}
-# The same, keyed by the slug a request names ("" = the default book), so a warm estimate does
-# not even look the book up: no query at all.
+# Keyed by the slug a request names ("" = the default book), so a warm estimate does not even
+# look the book up: no query at all.
 _price_cache_by_slug: dict[tuple[str, dt.date], tuple[float, dict[str, TierPrice]]] = {}
 
 
@@ -55,10 +54,6 @@ def tier_prices(*, book: PriceBook, on: dt.date | None = None) -> dict[str, Tier
     Raises PriceBookMissingError when a tier has no default model or no price yet.
     """
     on = on or timezone.localdate()
-    key = (book.slug, on)
-    cached = _price_cache.get(key)
-    if cached and cached[0] > time.monotonic():
-        return cached[1]
     model_ids = dict(book.tier_defaults.values_list("tier", "model_id"))
     rows = ModelPrice.objects.filter(
         book=book, model_id__in=model_ids.values(), effective_from__lte=on
@@ -72,7 +67,6 @@ def tier_prices(*, book: PriceBook, on: dt.date | None = None) -> dict[str, Tier
         if row is None:
             raise PriceBookMissingError(f"{book.slug}: no price for the {tier} tier's model")
         prices[tier] = tier_price_from_row(row)
-    _price_cache[key] = (time.monotonic() + PRICE_CACHE_SECONDS, prices)
     return prices
 
 
@@ -92,7 +86,6 @@ def tier_prices_for(*, slug: str | None = None, on: dt.date | None = None) -> di
 
 
 def price_cache_clear() -> None:
-    _price_cache.clear()
     _price_cache_by_slug.clear()
 
 

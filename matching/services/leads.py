@@ -27,6 +27,8 @@ from ..models import (
     RoutingTrigger,
 )
 
+OTHER_NEEDS_NOTE = 'Add a note that explains the reason "other".'
+
 
 class LeadActionError(Exception):
     """A move the lead's state does not allow (the API answers 409 with the message)."""
@@ -217,7 +219,7 @@ def lead_decline(*, lead_id: int, partner: Partner, actor, reason: str, note: st
             f"Unknown reason {reason!r}; use one of: {', '.join(DeclineReason.values)}."
         )
     if reason == DeclineReason.OTHER and not note.strip():
-        raise LeadActionError('Add a note that explains the reason "other".')
+        raise LeadActionError(OTHER_NEEDS_NOTE)
     with transaction.atomic():
         lead = _locked_intake_then_lead(lead_id=lead_id, partner=partner)
         _require_offered(lead)

@@ -30,13 +30,6 @@ WORKLOAD = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fresh_price_cache():
-    price_cache_clear()
-    yield
-    price_cache_clear()
-
-
 def _form_data(**overrides) -> dict[str, str]:
     """The workload part of the intake form, as htmx sends it ("workload-" prefixed)."""
     values = {**WORKLOAD, **overrides}

@@ -33,14 +33,6 @@ from workloads.tasks import refresh_catalog
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_price_cache():
-    """Prices these tests change are rolled back, so no cached copy may outlive a test."""
-    selectors.price_cache_clear()
-    yield
-    selectors.price_cache_clear()
-
-
 HAIKU_45 = "anthropic.claude-haiku-4-5-20251001-v1:0"
 HAIKU_3 = "anthropic.claude-3-haiku-20240307-v1:0"
 SONNET_46 = "anthropic.claude-sonnet-4-6"

@@ -46,14 +46,6 @@ OPUS_41 = "anthropic.claude-opus-4-1-20250805-v1:0"
 CURRENT_MODELS = {"haiku": HAIKU_45, "sonnet": SONNET_46, "opus": OPUS_46}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_price_cache():
-    """Tests edit price rows: never read (or leave behind) another test's cached prices."""
-    price_cache_clear()
-    yield
-    price_cache_clear()
-
-
 def _estimate(api_client, **body):
     return api_client.post(URL, body, format="json")
 

@@ -24,13 +24,6 @@ CURRENT_MODELS = {
 SCENARIO_NAMES = {"as_entered", "no_caching", "no_batch", "all_haiku", "all_baseline"}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_price_cache():
-    price_cache_clear()
-    yield
-    price_cache_clear()
-
-
 def test_it_stores_a_24_month_projection_with_its_inputs_and_scenarios():
     workload = WorkloadFactory()
 
