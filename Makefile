@@ -4,6 +4,7 @@ PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 
 PYTHON ?= $(shell for c in python3.13 python3.12 python3.14 \
 	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -rV) python3 python; do \
@@ -11,7 +12,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3.14 \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done)
 
-.PHONY: install run test lint format check-python clean worker bench
+.PHONY: install run test lint format check-python clean worker bench bench-quick
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -53,5 +54,16 @@ worker: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache db.sqlite3 staticfiles
 
-bench: $(STAMP)
-	$(PY) bench/spend.py
+# locust, matplotlib, pyinstrument, py-spy: only the bench needs them.
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+# The production-like stack under load (docs/performance.md). Drops and recreates the
+# PostgreSQL database cloudroute_bench and flushes Redis DB 9; override with BENCH_ARGS,
+# e.g. make bench BENCH_ARGS='--redis-url redis://127.0.0.1:6379/12'.
+bench: $(BENCH_STAMP)
+	$(PY) bench/stack.py $(BENCH_ARGS)
+
+bench-quick: $(BENCH_STAMP)
+	$(PY) bench/stack.py --quick $(BENCH_ARGS)

@@ -1,6 +1,7 @@
 """The user model: everyone signs in with an e-mail address (founders, partners, staff)."""
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -47,6 +48,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        # user_email_ci_unique ignores case; named on the field (the admin shows the
+        # constraint's name otherwise).
+        twins = User.objects.filter(email__iexact=self.email).exclude(pk=self.pk)
+        if self.email and twins.exists():
+            raise ValidationError(
+                {"email": "An account with this e-mail address exists (whatever its case)."}
+            )
 
     def get_full_name(self) -> str:
         return self.full_name or self.email

@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.management.utils import get_random_secret_key
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -53,6 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so every response (lockouts and errors too) carries the policy (see Security).
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -184,11 +187,19 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Installed into django-celery-beat's tables when beat starts; operators can tune them there.
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-intakes": {"task": "matching.sweep_pending_intakes", "schedule": 60.0},
+    "sweep-missing-commissions": {
+        "task": "matching.sweep_missing_commissions",
+        "schedule": 10 * 60.0,
+    },
     "expire-unanswered-leads": {"task": "matching.expire_leads", "schedule": 60.0},
     "sync-ace-opportunities": {"task": "matching.sync_ace", "schedule": 15 * 60.0},
     "refresh-bedrock-catalog": {
         "task": "workloads.refresh_catalog",
         "schedule": crontab(hour=5, minute=17),
+    },
+    "reproject-workloads": {
+        "task": "workloads.reproject_all",
+        "schedule": crontab(hour=5, minute=47),  # after refresh-bedrock-catalog
     },
     "refresh-outcomes": {
         "task": "credits.refresh_all_outcomes",
@@ -222,6 +233,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: the bodies nest (company, workload, prices), which form encodings cannot
+    # carry, and a form's strings would slip past the types the schema promises.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/minute"),
@@ -262,8 +276,26 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 # Trust X-Forwarded-Proto only from a proxy we know is there; a client could forge it.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if NUM_PROXIES else None
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Load balancer probes speak plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/db$"]
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (Django's own middleware): our pages load scripts and styles only
+# from our static files, never inline, so an injected <script> or style="" does not run.
+# Enforced in production. With DEBUG on it is report-only: a laptop run keeps working with
+# dev tools that inject inline code (live reload, extensions) while every violation still
+# shows in the browser console; the e2e tests enforce the production policy.
+CLOUDROUTE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+SECURE_CSP = {} if DEBUG else CLOUDROUTE_CSP
+SECURE_CSP_REPORT_ONLY = CLOUDROUTE_CSP if DEBUG else {}
 
 LOGGING = {
     "version": 1,

@@ -48,6 +48,11 @@ class EligibilitySnapshotInline(admin.TabularInline):
     readonly_fields = fields
     show_change_link = True
 
+    def get_queryset(self, request):
+        # Each row is titled with its __str__ (which names the startup): one read per snapshot
+        # otherwise, and a startup gains a snapshot on every re-evaluation.
+        return super().get_queryset(request).select_related("startup")
+
     @admin.display(description="recommended")
     def recommended_programs(self, snapshot) -> str:
         return ", ".join(snapshot.recommended) or "—"

@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cloudroute.api import LiveScopedRateThrottle
+from cloudroute.api import LiveScopedRateThrottle, error_responses
 
 from . import eligibility, selectors
 from .serializers import EligibilityInputSerializer, EligibilityOutputSerializer
@@ -20,7 +20,7 @@ class EligibilityApi(APIView):
 
     @extend_schema(
         request=EligibilityInputSerializer,
-        responses={200: EligibilityOutputSerializer},
+        responses={200: EligibilityOutputSerializer, **error_responses(400, 429)},
         summary="Which AWS credit programs fit, how much, and why",
         description="Whether an Activate Org ID is already used by another startup is not "
         "revealed here (it is checked on a founder's own intake).",

@@ -9,6 +9,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -80,6 +81,23 @@ class CreditProgram(models.Model):
     def __str__(self) -> str:
         return f"{self.name} (from {self.effective_from})"
 
+    def clean(self) -> None:
+        """The CHECK constraints above, named on a field (the admin shows the constraint's
+        name otherwise)."""
+        errors: dict[str, str] = {}
+        low, high, typical = self.amount_min, self.amount_max, self.typical_amount
+        if low is not None and low < 0:
+            errors["amount_min"] = "Enter a minimum of 0 or more."
+        elif None not in (low, high) and low > high:
+            errors["amount_min"] = f"The minimum cannot be above the maximum ({high})."
+        elif None not in (low, high, typical) and not low <= typical <= high:
+            errors["typical_amount"] = f"Enter a typical amount between {low} and {high}."
+        opens, closes = self.window_opens_on, self.window_closes_on
+        if opens and closes and closes < opens:
+            errors["window_closes_on"] = f"The window cannot close before it opens ({opens})."
+        if errors:
+            raise ValidationError(errors)
+
 
 class ApplicationStatus(models.TextChoices):
     """Mirrors ACE's review states so a sync maps 1:1 (DESIGN §7)."""
@@ -133,7 +151,11 @@ class CreditApplication(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "updated_at"])]
+        indexes = [
+            models.Index(fields=["status", "updated_at"]),
+            # The operators' list and a firm's applications, newest first.
+            models.Index(fields=["-created_at", "-id"], name="application_newest_idx"),
+        ]
         constraints = [
             # One open application per startup and program (ACE auto-rejects the smaller one).
             models.UniqueConstraint(

@@ -55,13 +55,21 @@ def program_terms(program: CreditProgram) -> eligibility.Program:
 
 
 def org_id_used_elsewhere(*, org_id: str, startup: Startup | None = None) -> bool:
-    """Whether another founder's startup on CloudRoute already gave this Activate Org ID."""
+    """Whether another founder's startup on CloudRoute already gave this Activate Org ID.
+
+    For a saved startup only earlier ones count (lower id: intakes giving the same Org ID
+    are saved one after another, see `intake_submit`), so the first founder to claim an Org
+    ID keeps it however often either side is re-evaluated, and two founders racing for it
+    never both pass nor both fail.
+    """
     org_id = org_id.strip()
     if not org_id:
         return False
     others = Startup.objects.filter(activate_org_id__iexact=org_id)
     if startup is not None:
         others = others.exclude(founder_id=startup.founder_id)
+        if startup.pk is not None:
+            others = others.filter(pk__lt=startup.pk)
     return others.exists()
 
 

@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cloudroute.api import LiveScopedRateThrottle
+from cloudroute.api import LiveScopedRateThrottle, error_responses
 
 from . import services
 from .idempotency import HEADER, idempotent
@@ -27,7 +27,7 @@ class IntakeCreateApi(APIView):
 
     @extend_schema(
         request=IntakeInputSerializer,
-        responses={201: IntakeCreatedSerializer},
+        responses={201: IntakeCreatedSerializer, **error_responses(400, 422, 429)},
         parameters=[OpenApiParameter(HEADER, str, OpenApiParameter.HEADER, required=False)],
         summary="Submit a founder's intake",
     )
@@ -65,7 +65,7 @@ class IntakeDetailApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        responses={200: IntakeDetailSerializer},
+        responses={200: IntakeDetailSerializer, **error_responses(404)},
         summary="Read one intake",
         description="Send the token from the 201 response as `Authorization: Token <token>`, "
         "or call it signed in as the founder. Anyone else's intake is a 404.",

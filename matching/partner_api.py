@@ -26,7 +26,7 @@ from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cloudroute.api import LiveScopedRateThrottle
+from cloudroute.api import LiveScopedRateThrottle, error_responses
 from credits import selectors as credit_selectors
 from credits.models import ApplicationEvent, ApplicationStatus, CreditApplication
 from credits.services import (
@@ -174,7 +174,7 @@ class AuthTokenApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: OutputSerializer},
+        responses={200: OutputSerializer, **error_responses(400, 429)},
         summary="Get an API token",
         description="A wrong password and an unknown e-mail address both answer 400 with the "
         "same message. Throttled per client address.",
@@ -209,7 +209,7 @@ class PartnerLeadListApi(APIView):
             OpenApiParameter("status", str, enum=LeadStatus.values, required=False),
             OpenApiParameter("page", int, required=False),
         ],
-        responses={200: OutputSerializer},
+        responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
         operation_id="partner_leads_list",
         summary="Your firm's leads, newest first",
         description="50 a page. `contact` stays null until your firm accepts the lead.",
@@ -291,7 +291,7 @@ class PartnerLeadDetailApi(APIView):
             return _ProjectionSerializer(projection).data if projection else None
 
     @extend_schema(
-        responses={200: OutputSerializer},
+        responses={200: OutputSerializer, **error_responses(401, 404)},
         operation_id="partner_leads_retrieve",
         summary="One of your firm's leads",
         description="With your firm's notes, the latest credit eligibility (recommended "
@@ -314,7 +314,7 @@ class PartnerLeadAcceptApi(APIView):
 
     @extend_schema(
         request=None,
-        responses={200: LeadOutputSerializer},
+        responses={200: LeadOutputSerializer, **error_responses(401, 404, 409)},
         summary="Accept a lead",
         description="409 when the lead is no longer offered or its accept-by time has passed. "
         "The answer includes the founder's contact details.",
@@ -354,7 +354,7 @@ class PartnerLeadDeclineApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: LeadOutputSerializer},
+        responses={200: LeadOutputSerializer, **error_responses(400, 401, 404, 409)},
         summary="Decline a lead",
         description="The lead moves on to the next partner. 409 when it is no longer offered.",
     )
@@ -471,7 +471,7 @@ class PartnerApplicationListApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("page", int, required=False)],
-        responses={200: OutputSerializer},
+        responses={200: OutputSerializer, **error_responses(401, 403, 404)},
         operation_id="partner_applications_list",
         summary="Your firm's credit applications, newest first",
         description="50 a page: the applications of the startups whose lead your firm "
@@ -499,7 +499,7 @@ class PartnerApplicationCreateApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: ApplicationOutputSerializer},
+        responses={201: ApplicationOutputSerializer, **error_responses(400, 401, 403, 404, 409)},
         operation_id="partner_applications_create",
         summary="Start a credit application (a draft) for an accepted lead",
         description="404 for a lead that is not your firm's; 409 when the lead is not "
@@ -541,7 +541,7 @@ class PartnerApplicationDetailApi(APIView):
     permission_classes = [IsPartnerMember]
 
     @extend_schema(
-        responses={200: ApplicationDetailOutputSerializer},
+        responses={200: ApplicationDetailOutputSerializer, **error_responses(401, 403, 404)},
         operation_id="partner_applications_retrieve",
         summary="One of your firm's credit applications",
         description="With its events and the pre-submission check's problems. Another "
@@ -579,7 +579,10 @@ class PartnerApplicationTransitionApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: ApplicationDetailOutputSerializer},
+        responses={
+            200: ApplicationDetailOutputSerializer,
+            **error_responses(400, 401, 403, 404, 409),
+        },
         operation_id="partner_applications_transition",
         summary="Move a credit application to its next state",
         description="Send what the step needs: `ace_opportunity_id` to submit, "
@@ -617,7 +620,10 @@ class PartnerApplicationFileWithAceApi(APIView):
 
     @extend_schema(
         request=None,
-        responses={200: ApplicationDetailOutputSerializer},
+        responses={
+            200: ApplicationDetailOutputSerializer,
+            **error_responses(400, 401, 403, 404, 409, 502),
+        },
         operation_id="partner_applications_file_with_ace",
         summary="File a draft in ACE and submit it",
         description="For a firm whose ACE account CloudRoute manages: creates the opportunity "

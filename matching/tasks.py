@@ -157,6 +157,12 @@ def record_commission(application_id: int) -> int | None:
     return commission.pk if commission else None
 
 
+@shared_task(name="matching.sweep_missing_commissions")
+def sweep_missing_commissions() -> int:
+    """Beat, every 10 minutes: record the commissions whose task was lost on credits issue."""
+    return len(services.commissions_missing_requeue())
+
+
 @shared_task(name="matching.email_outcome_partner", **RETRY)
 def email_outcome_partner(startup_id: int) -> None:
     """Enqueued by the credits app (by name) when a startup's $0 outcome changes: tell the

@@ -7,6 +7,8 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 from rest_framework.test import APIClient
+from zeal.constants import initialize_app_registry
+from zeal.patch import patch as zeal_patch
 
 from cloudroute.celery import app as celery_app
 from credits.models import CreditProgram
@@ -52,6 +54,30 @@ def require_services() -> None:
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _zeal_installed():
+    """django-zeal's N+1 detection, in tests only: patch the ORM once, as its app config
+    would if it were in INSTALLED_APPS (production settings do not load it)."""
+    initialize_app_registry()
+    zeal_patch()
+
+
+# zeal also flags two `.get()` of one model from one caller, and takes the first frame
+# outside site-packages as the caller: the session and user reads of a request, the admin's
+# raw-id widgets and a bulk admin action's one service call per row all look like N+1s. Loops
+# of single reads in a page show up in tests/perf's query budgets instead.
+ZEAL_ALLOWLIST = [{"model": "*", "field": "get()"}]
+
+
+@pytest.fixture(autouse=True)
+def _no_n_plus_one(_zeal_installed, settings):
+    """Every request a test makes fails on an N+1 query (zeal raises NPlusOneError). Per
+    request, as zeal's middleware scopes it: over a whole test, a service the test calls twice
+    would look like an N+1 of its own."""
+    settings.MIDDLEWARE = ["zeal.middleware.zeal_middleware", *settings.MIDDLEWARE]
+    settings.ZEAL_ALLOWLIST = ZEAL_ALLOWLIST
 
 
 @pytest.fixture(autouse=True)

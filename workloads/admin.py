@@ -10,6 +10,11 @@ class WorkloadInline(admin.StackedInline):
     extra = 0
     show_change_link = True
 
+    def get_queryset(self, request):
+        # Each row is titled with its __str__ (which names the startup): one read per workload
+        # otherwise.
+        return super().get_queryset(request).select_related("startup")
+
 
 @admin.register(Startup)
 class StartupAdmin(admin.ModelAdmin):
@@ -72,6 +77,10 @@ class ModelPriceInline(admin.TabularInline):
 class TierDefaultInline(admin.TabularInline):
     model = TierDefault
     extra = 0
+
+    def get_queryset(self, request):
+        # Each row is titled with its __str__ (which names the book): one read per tier else.
+        return super().get_queryset(request).select_related("book")
 
 
 @admin.register(PriceBook)

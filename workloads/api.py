@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cloudroute.api import LiveScopedRateThrottle
+from cloudroute.api import LiveScopedRateThrottle, error_responses
 
 from . import selectors, spend
 from .models import PriceBook
@@ -21,7 +21,7 @@ class EstimateApi(APIView):
 
     @extend_schema(
         request=EstimateInputSerializer,
-        responses={200: EstimateOutputSerializer},
+        responses={200: EstimateOutputSerializer, **error_responses(400, 429, 503)},
         summary="Estimate a Haiku-first Bedrock workload's monthly spend against credits",
     )
     def post(self, request):

@@ -363,6 +363,16 @@ class PriceBook(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        # one_default_price_book, named on the field (the admin shows the constraint's name
+        # otherwise).
+        if self.is_default:
+            default = PriceBook.objects.filter(is_default=True).exclude(pk=self.pk).first()
+            if default is not None:
+                raise ValidationError(
+                    {"is_default": f"{default} is the default; untick it there first."}
+                )
+
 
 class Lifecycle(models.TextChoices):
     ACTIVE = "active", "Active"
@@ -432,6 +442,8 @@ class ModelPrice(models.Model):
         return f"{self.name} ({self.effective_from})"
 
     def clean(self) -> None:
+        if self.input is not None and self.input <= 0:  # model_price_positive
+            raise ValidationError({"input": "Enter an input price above 0."})
         if (self.batch_input is None) != (self.batch_output is None):
             raise ValidationError(
                 {"batch_output": "Give both batch prices, or neither (no batch)."}

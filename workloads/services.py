@@ -5,7 +5,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from . import selectors
@@ -18,7 +20,14 @@ from .aws.catalog import (
     list_anthropic_models,
     quotes_by_model,
 )
-from .models import Lifecycle, ModelPrice, PriceBook, Workload, WorkloadProjection
+from .models import (
+    AuditEvent,
+    Lifecycle,
+    ModelPrice,
+    PriceBook,
+    Workload,
+    WorkloadProjection,
+)
 from .spend import CreditGrant, Projection, SpendInput, TierPrice, project
 
 # The founder's what-ifs on the dashboard: name -> change to the inputs as entered.
@@ -94,6 +103,35 @@ def _scenario_summary(inputs: SpendInput, prices: dict[str, TierPrice]) -> dict[
     return summary
 
 
+def _projection_for(
+    workload: Workload,
+    *,
+    book: PriceBook,
+    prices: dict[str, TierPrice],
+    credits: Iterable[CreditGrant],
+) -> WorkloadProjection:
+    """An unsaved projection of the workload: the engine's result and the what-ifs."""
+    inputs = spend_input_for_workload(workload, credits=credits)
+    return WorkloadProjection(
+        workload=workload,
+        price_book=book,
+        inputs={
+            "months": inputs.months,
+            "credits": [
+                {
+                    "amount": f"{g.amount:.2f}",
+                    "start_month": g.start_month,
+                    "valid_months": g.valid_months,
+                }
+                for g in inputs.credits
+            ],
+            "prices": {tier: price.model_id for tier, price in prices.items()},
+        },
+        result=project(inputs, prices).as_dict(),
+        scenarios=_scenario_summary(inputs, prices),
+    )
+
+
 def workload_project(
     *, workload_id: int, credits: Iterable[CreditGrant] = (), book_slug: str | None = None
 ) -> WorkloadProjection | None:
@@ -106,28 +144,11 @@ def workload_project(
     if workload is None:
         return None
     book = selectors.price_book_get(slug=book_slug)
-    prices = selectors.tier_prices(book=book)
-    inputs = spend_input_for_workload(workload, credits=credits)
-    result = project(inputs, prices).as_dict()
+    projection = _projection_for(
+        workload, book=book, prices=selectors.tier_prices(book=book), credits=credits
+    )
     with transaction.atomic():
-        projection = WorkloadProjection.objects.create(
-            workload=workload,
-            price_book=book,
-            inputs={
-                "months": inputs.months,
-                "credits": [
-                    {
-                        "amount": f"{g.amount:.2f}",
-                        "start_month": g.start_month,
-                        "valid_months": g.valid_months,
-                    }
-                    for g in inputs.credits
-                ],
-                "prices": {tier: price.model_id for tier, price in prices.items()},
-            },
-            result=result,
-            scenarios=_scenario_summary(inputs, prices),
-        )
+        projection.save()
         audit_log(
             actor=None,
             action="workload.projected",
@@ -135,6 +156,59 @@ def workload_project(
             data={"projection": projection.pk, "book": book.slug},
         )
     return projection
+
+
+def _stored_credits(inputs: dict | None) -> tuple[CreditGrant, ...]:
+    return tuple(
+        CreditGrant(float(g["amount"]), g["start_month"], g["valid_months"])
+        for g in (inputs or {}).get("credits", ())
+    )
+
+
+def workloads_reproject(*, workload_ids: Iterable[int], since: dt.datetime) -> int:
+    """Re-project these workloads with the default book's current prices, each against the
+    credits of its newest projection; returns how many projections were stored.
+
+    A workload projected at or after `since` is skipped, so a batch that runs twice (a retry,
+    a redelivery after a lost worker) adds nothing the second time. A workload never
+    projected is left to the intake pipeline, which knows its expected credits.
+    """
+    newest = WorkloadProjection.objects.filter(workload=OuterRef("pk")).order_by("-created_at")
+    workloads = (
+        Workload.objects.filter(pk__in=list(workload_ids))
+        .select_related("startup")
+        .annotate(
+            projected_at=Subquery(newest.values("created_at")[:1]),
+            projected_inputs=Subquery(newest.values("inputs")[:1]),
+        )
+        .filter(projected_at__lt=since)
+        .order_by("pk")
+    )
+    book = selectors.price_book_get()
+    prices = selectors.tier_prices(book=book)
+    projections = [
+        _projection_for(
+            workload,
+            book=book,
+            prices=prices,
+            credits=_stored_credits(workload.projected_inputs),
+        )
+        for workload in workloads
+    ]
+    workload_type = ContentType.objects.get_for_model(Workload)
+    with transaction.atomic():
+        WorkloadProjection.objects.bulk_create(projections)
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                action="workload.projected",
+                content_type=workload_type,
+                object_id=str(p.workload_id),
+                object_repr=str(p.workload)[:200],
+                data={"projection": p.pk, "book": book.slug, "nightly": True},
+            )
+            for p in projections
+        )
+    return len(projections)
 
 
 # --- Catalog and price refresh from AWS ----------------------------------------------------

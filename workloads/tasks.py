@@ -1,11 +1,15 @@
 """Celery tasks of the workloads app: thin, take ids, safe to run twice."""
 
+import datetime as dt
 import logging
 
 from botocore.exceptions import BotoCoreError
 from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
 
 from . import aws, services
+from .models import Workload, WorkloadProjection
 
 logger = logging.getLogger(__name__)
 # Projections are made by credits.tasks.reevaluate_startup and the intake pipeline, which
@@ -34,3 +38,39 @@ def refresh_catalog(book_slug: str = "bedrock-current") -> str | dict[str, int]:
     for warning in result.warnings:
         logger.warning("price book %s: %s", result.book, warning)
     return result.counts()
+
+
+REPROJECT_BATCH_SIZE = 200  # ~1 s of work per task: short enough to retry, long enough to batch
+
+
+# Nightly from beat (CELERY_BEAT_SCHEDULE), after the catalog refresh has updated prices.
+@shared_task(name="workloads.reproject_all", soft_time_limit=120, time_limit=150)
+def reproject_all(batch_size: int = REPROJECT_BATCH_SIZE, since: str | None = None) -> int:
+    """Fan every projected workload out to `reproject_batch` in fixed-size batches; returns
+    the number of batches enqueued. Each batch skips the workloads projected since `since`
+    (ISO 8601; default: midnight today), so a second run the same day adds nothing."""
+    if since is None:
+        since = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0).isoformat()
+    ids = list(
+        Workload.objects.filter(pk__in=WorkloadProjection.objects.values("workload_id"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
+    for batch in batches:
+        reproject_batch.delay(batch, since)
+    logger.info("workloads.reproject_all: %d workloads in %d batches", len(ids), len(batches))
+    return len(batches)
+
+
+@shared_task(
+    name="workloads.reproject_batch",
+    autoretry_for=(OperationalError,),
+    retry_backoff=30,
+    max_retries=3,
+)
+def reproject_batch(workload_ids: list[int], since: str) -> int:
+    """Re-project these workloads unless projected at or after `since` (ISO 8601)."""
+    return services.workloads_reproject(
+        workload_ids=workload_ids, since=dt.datetime.fromisoformat(since)
+    )

@@ -46,6 +46,13 @@ class LeadAdmin(admin.ModelAdmin):
     date_hierarchy = "offered_at"
     inlines = [LeadNoteInline]
 
+    def get_queryset(self, request):
+        # The change page shows the startup, the firm and the workload (named after its
+        # startup) as read-only text: one query with the lead instead of four after it.
+        return (
+            super().get_queryset(request).select_related("startup", "partner", "workload__startup")
+        )
+
     def has_add_permission(self, request) -> bool:
         return False  # leads are made by routing (lead_route / lead_assign)
 

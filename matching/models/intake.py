@@ -49,6 +49,8 @@ class Intake(models.Model):
         indexes = [
             models.Index(fields=["status", "updated_at"]),
             models.Index(fields=["routing_status", "updated_at"]),
+            # The operators' intake list and review queue, newest first.
+            models.Index(fields=["-created_at", "-id"], name="intake_newest_idx"),
         ]
 
     def __str__(self) -> str:

@@ -46,6 +46,12 @@ class Lead(models.Model):
         indexes = [
             models.Index(fields=["partner", "status", "accept_by"]),
             models.Index(fields=["status", "accept_by"]),
+            # The partner inbox and API: a firm's leads (of one status), newest first.
+            models.Index(fields=["partner", "-offered_at", "-id"], name="lead_partner_inbox_idx"),
+            models.Index(
+                fields=["partner", "status", "-offered_at", "-id"],
+                name="lead_partner_status_inbox_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["startup", "partner"], name="lead_once_per_partner"),

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -86,6 +87,17 @@ class Partner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # partner_vetting_dates_ordered, named on the field (the admin shows the constraint's
+        # name otherwise).
+        if self.vetted_on and self.vetting_expires_on and self.vetting_expires_on < self.vetted_on:
+            raise ValidationError(
+                {
+                    "vetting_expires_on": f"The vetting cannot expire before it was done "
+                    f"({self.vetted_on:%Y-%m-%d})."
+                }
+            )
 
 
 class PartnerMembership(models.Model):

@@ -89,7 +89,11 @@ class RoutingDecision(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["startup", "-created_at"])]
+        indexes = [
+            models.Index(fields=["startup", "-created_at"]),
+            # The operators' routing log, newest first.
+            models.Index(fields=["-created_at", "-id"], name="decision_newest_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Routing of {self.startup} ({self.get_trigger_display()})"

@@ -13,6 +13,7 @@ from .commissions import (
     commission_amount,
     commission_mark,
     commission_record,
+    commissions_missing_requeue,
 )
 from .intake import (
     intake_process,
@@ -44,6 +45,7 @@ __all__ = [
     "commission_amount",
     "commission_mark",
     "commission_record",
+    "commissions_missing_requeue",
     "LeadActionError",
     "intake_process",
     "intake_submit",

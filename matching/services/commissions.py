@@ -5,13 +5,14 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from credits.models import ApplicationStatus, CreditApplication
 from workloads.audit import audit_log
 
 from ..models import Commission, CommissionStatus, Partner
-from ..models.leads import LeadStatus
+from ..models.leads import Lead, LeadStatus
 
 CENT = Decimal("0.01")
 
@@ -92,6 +93,45 @@ def commission_record(*, application_id: int) -> Commission | None:
                 },
             )
     return commission
+
+
+def commissions_missing_requeue(*, older_than_seconds: int = 600, limit: int = 100) -> list[int]:
+    """Re-enqueue `matching.record_commission` for applications whose credits were issued
+    over `older_than_seconds` ago, that a firm's accepted lead would earn a commission, but
+    that have none (the enqueue on issue never reached the broker, or its retries ran out).
+
+    Locks the applications it picks, skipping rows another transaction holds (skip_locked),
+    and bumps their `updated_at` so the next sweep leaves them alone while the task is
+    queued. A duplicate is harmless: one commission per application. Returns the ids."""
+    from .. import tasks
+
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            CreditApplication.objects.select_for_update(skip_locked=True)
+            .filter(
+                status=ApplicationStatus.CREDITS_ISSUED,
+                issued_amount__isnull=False,
+                updated_at__lt=now - dt.timedelta(seconds=older_than_seconds),
+            )
+            .filter(~Exists(Commission.objects.filter(application=OuterRef("pk"))))
+            .filter(
+                Exists(
+                    Lead.objects.filter(
+                        startup_id=OuterRef("startup_id"), status=LeadStatus.ACCEPTED
+                    )
+                )
+            )
+            .order_by("updated_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        CreditApplication.objects.filter(pk__in=ids).update(updated_at=now)
+        for application_id in ids:
+            transaction.on_commit(
+                lambda application_id=application_id: tasks.record_commission.delay(application_id),
+                robust=True,
+            )
+    return ids
 
 
 def commission_mark(

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -59,6 +59,7 @@ def intake_submit(
         if created:
             founder.set_unusable_password()
             founder.save(update_fields=["password"])
+        _org_id_claims_serialize(company.get("activate_org_id", ""))
         startup = Startup.objects.create(founder=founder, **company)
         workload_row = Workload.objects.create(startup=startup, **workload)
         intake = Intake.objects.create(
@@ -76,6 +77,23 @@ def intake_submit(
         transaction.on_commit(lambda: tasks.process_intake.delay(intake.pk), robust=True)
         transaction.on_commit(lambda: tasks.email_signin_link.delay(intake.pk), robust=True)
     return intake, token, created
+
+
+def _org_id_claims_serialize(org_id: str) -> None:
+    """Make intakes that give the same Activate Org ID save one after another.
+
+    A transaction-level advisory lock on PostgreSQL (SQLite writes one transaction at a
+    time anyway): the later intake's startup gets a higher id only once the earlier one has
+    committed, so the first claimant (the lowest id, credits.selectors.org_id_used_elsewhere)
+    is in the database by the time any later intake's eligibility is checked.
+    """
+    org_id = org_id.strip().lower()
+    if not org_id or connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"activate_org_id:{org_id}"]
+        )
 
 
 def _claimable(intake: Intake, now) -> bool:

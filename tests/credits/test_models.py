@@ -100,7 +100,9 @@ def test_it_reports_the_program_constraint_in_full_clean():
     with pytest.raises(ValidationError) as excinfo:
         program.full_clean()
 
-    assert "program_amount_range_valid" in str(excinfo.value)
+    assert excinfo.value.message_dict == {
+        "amount_min": ["The minimum cannot be above the maximum (1000)."]
+    }
 
 
 # --- CreditApplication ---------------------------------------------------------------------

@@ -14,7 +14,12 @@ from django.utils import timezone
 from credits.models import ApplicationStatus, CreditApplication, CreditGrant
 from credits.services import application_transition
 from matching.models import Commission, CommissionStatus, DeclineReason, LeadStatus
-from matching.services import CommissionError, commission_mark, commission_record
+from matching.services import (
+    CommissionError,
+    commission_mark,
+    commission_record,
+    commissions_missing_requeue,
+)
 from tests.factories import (
     CreditApplicationFactory,
     CreditProgramFactory,
@@ -143,6 +148,31 @@ def test_it_records_nothing_without_issued_credits_or_an_accepting_firm(
     assert commission_record(application_id=nobody_accepted.pk) is None
     assert commission_record(application_id=999_999) is None
     assert not Commission.objects.exists()
+
+
+def test_the_sweeper_records_a_commission_whose_task_never_reached_the_broker(
+    django_capture_on_commit_callbacks,
+):
+    earned = _approved_application(firm=PartnerFactory(commission_rate=Decimal("0.1000")))
+    unearned = _approved_application(declined_by=PartnerFactory())
+    for application in (earned, unearned):
+        with django_capture_on_commit_callbacks(execute=False):  # the enqueue is lost
+            application_transition(
+                application_id=application.pk,
+                to=ApplicationStatus.CREDITS_ISSUED,
+                actor=None,
+                issued_amount=Decimal("10000"),
+                expires_on=timezone.localdate() + dt.timedelta(days=365),
+            )
+    assert commissions_missing_requeue() == []  # too fresh: its task may still be queued
+    CreditApplication.objects.update(updated_at=timezone.now() - dt.timedelta(minutes=11))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        swept = commissions_missing_requeue()
+
+    assert swept == [earned.pk]
+    assert Commission.objects.get().application_id == earned.pk
+    assert commissions_missing_requeue(older_than_seconds=0) == []  # recorded now
 
 
 # --- marking --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.forms import MultiWidget
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from zeal import zeal_ignore
 
 from matching.models import (
     DeclineReason,
@@ -42,6 +43,9 @@ from workloads.models import Startup, Workload
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
 
 INTAKES = reverse("admin:matching_intake_changelist")
+# Re-routing audits the withdrawn lead and the new one, each named after its firm: two single
+# reads of Lead.partner in one request, which zeal cannot tell from a loop.
+OLD_AND_NEW_LEAD_AUDITED = [{"model": "matching.Lead", "field": "partner"}]
 PARTNERS = reverse("admin:matching_partner_changelist")
 
 
@@ -130,9 +134,10 @@ def test_it_reroutes_selected_intakes_through_the_service(operator_client, opera
     lead = lead_route(startup_id=intake.startup_id).lead
     assert lead.partner == first
 
-    response = operator_client.post(
-        INTAKES, {"action": "reroute_now", "_selected_action": [intake.pk]}, follow=True
-    )
+    with zeal_ignore(OLD_AND_NEW_LEAD_AUDITED):
+        response = operator_client.post(
+            INTAKES, {"action": "reroute_now", "_selected_action": [intake.pk]}, follow=True
+        )
 
     lead.refresh_from_db()
     assert lead.status == LeadStatus.WITHDRAWN
@@ -183,16 +188,17 @@ def test_it_assigns_through_an_intermediate_page(operator_client, operator):
     assert f'name="_selected_action" value="{intake.pk}"' in html
     assert Lead.objects.filter(startup=intake.startup).count() == 1  # nothing changed yet
 
-    response = operator_client.post(
-        INTAKES,
-        {
-            "action": "assign_partner",
-            "_selected_action": [intake.pk],
-            "apply": "Offer to this partner",
-            "partner": chosen.pk,
-        },
-        follow=True,
-    )
+    with zeal_ignore(OLD_AND_NEW_LEAD_AUDITED):
+        response = operator_client.post(
+            INTAKES,
+            {
+                "action": "assign_partner",
+                "_selected_action": [intake.pk],
+                "apply": "Offer to this partner",
+                "partner": chosen.pk,
+            },
+            follow=True,
+        )
 
     lead.refresh_from_db()
     assert lead.status == LeadStatus.WITHDRAWN

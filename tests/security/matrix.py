@@ -1,0 +1,293 @@
+"""The access matrix: who may call what, written as a table, and the routes the project has.
+
+One row per page (URL name) and per API operation (OpenAPI operationId). Each row says, for
+every role, what the request must answer, and which world object fills the URL's kwargs
+(`"lead_id": "lead_x"` is partner X's lead, founder A's startup). test_access_matrix.py
+checks the table against the URL conf and the schema, then makes every request.
+"""
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver
+from drf_spectacular.generators import SchemaGenerator
+
+ROLES = ("anonymous", "founder_a", "founder_b", "partner_x", "partner_y", "operator")
+
+
+@dataclass(frozen=True)
+class Expect:
+    """A status; for a 302, the URL name of the sign-in page it must send to (None: a
+    redirect anywhere but a sign-in page, e.g. back to the lead after a note)."""
+
+    status: int
+    login: str | None = None
+
+    def __str__(self) -> str:
+        return f"302 to {self.login}" if self.login else str(self.status)
+
+
+OK = Expect(200)
+BAD_REQUEST = Expect(400)
+UNAUTHORIZED = Expect(401)
+FORBIDDEN = Expect(403)
+NOT_FOUND = Expect(404)
+CONFLICT = Expect(409)
+REDIRECT = Expect(302)
+TO_LOGIN = Expect(302, "login")
+TO_PARTNER_LOGIN = Expect(302, "partner-login")
+TO_ADMIN_LOGIN = Expect(302, "admin:login")
+LOGIN_PAGES = ("login", "partner-login", "admin:login")
+
+
+def expect(default: Expect, **by_role: Expect) -> dict[str, Expect]:
+    """Every role gets `default` unless named."""
+    unknown = set(by_role) - set(ROLES)
+    assert not unknown, f"unknown roles {unknown}"
+    return {role: by_role.get(role, default) for role in ROLES}
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str  # URL name (pages) or operationId (API)
+    expected: dict[str, Expect]
+    method: str = "get"
+    # URL kwarg -> the world object whose id fills it (or a literal, e.g. a bogus token).
+    kwargs: dict[str, str] = field(default_factory=dict)
+    # The body; a callable builds it from the world (for ids).
+    data: dict | Callable[[dict], dict] = field(default_factory=dict)
+
+
+DECLINE = {"reason": "not_a_fit", "note": "Outside our practice."}
+ROLE_ARN = "arn:aws:iam::210987654321:role/cloudroute-costs"
+
+# Server-rendered pages and the non-API views (API operations are in API below).
+PAGES = [
+    Row("home", expect(OK)),
+    Row("healthz", expect(OK)),
+    Row("healthz-db", expect(OK)),
+    Row("intake", expect(OK)),
+    # The live estimate under the form: anyone; an empty form renders its errors.
+    Row("intake-estimate", expect(OK), method="post"),
+    # Signed in without intakes (partners, operators): an empty dashboard, nobody else's.
+    Row("founder-dashboard", expect(OK, anonymous=TO_LOGIN)),
+    Row(
+        "founder-billing-access",
+        expect(NOT_FOUND, anonymous=TO_LOGIN, founder_a=REDIRECT, founder_b=REDIRECT),
+        method="post",
+        data={"role_arn": ROLE_ARN},
+    ),
+    Row(
+        "founder-projection-csv",
+        expect(NOT_FOUND, anonymous=TO_LOGIN, founder_a=OK, founder_b=OK),
+    ),
+    Row(
+        "founder-projection-csv-by-id",
+        expect(NOT_FOUND, anonymous=TO_LOGIN, founder_a=OK),
+        kwargs={"projection_id": "projection_a"},
+    ),
+    Row("signin-link", expect(BAD_REQUEST), kwargs={"token": "bogus_token"}),
+    Row("partner-login", expect(OK, partner_x=REDIRECT, partner_y=REDIRECT)),
+    Row("partner-inbox", expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=OK, partner_y=OK)),
+    Row(
+        "partner-scorecard",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=OK, partner_y=OK),
+    ),
+    Row(
+        "partner-lead",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=OK),
+        kwargs={"lead_id": "lead_x"},
+    ),
+    # X's lead is already accepted: the owner reaches the service and gets its 409.
+    Row(
+        "partner-lead-accept",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=CONFLICT),
+        method="post",
+        kwargs={"lead_id": "lead_x"},
+    ),
+    Row(
+        "partner-lead-decline",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=CONFLICT),
+        method="post",
+        kwargs={"lead_id": "lead_x"},
+        data=DECLINE,
+    ),
+    Row(
+        "partner-lead-note",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=REDIRECT),
+        method="post",
+        kwargs={"lead_id": "lead_x"},
+        data={"body": "Called the founder."},
+    ),
+    # Founder A already has an open application for the program: 409 for its partner.
+    Row(
+        "partner-application-create",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=CONFLICT),
+        method="post",
+        kwargs={"lead_id": "lead_x"},
+        data={"program": "bedrock_poc", "requested_amount": "25000"},
+    ),
+    Row(
+        "partner-application-transition",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=REDIRECT),
+        method="post",
+        kwargs={"application_id": "application_a"},
+        data=lambda w: {f"application-{w['application_a'].pk}-to": "canceled"},
+    ),
+    # Firm X has no ACE account CloudRoute manages: 409 for its partner.
+    Row(
+        "partner-application-file-with-ace",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=CONFLICT),
+        method="post",
+        kwargs={"application_id": "application_a"},
+    ),
+    Row("login", expect(OK)),
+    Row("logout", expect(REDIRECT), method="post"),
+    Row("api-schema", expect(OK)),
+    Row("api-docs", expect(OK)),
+]
+
+# API operations. Partners and the operator send their API token, founders their intake's
+# token (what the intake API hands out), anonymous nothing.
+NO_TOKEN = {"anonymous": UNAUTHORIZED, "founder_a": UNAUTHORIZED, "founder_b": UNAUTHORIZED}
+API = [
+    # Public endpoints: reachable by everyone; an empty body is a 400 naming the fields.
+    Row("v1_auth_token_create", expect(BAD_REQUEST), method="post"),
+    Row("v1_eligibility_create", expect(BAD_REQUEST), method="post"),
+    Row("v1_estimates_create", expect(BAD_REQUEST), method="post"),
+    Row("v1_intakes_create", expect(BAD_REQUEST), method="post"),
+    Row(
+        "v1_intakes_retrieve",
+        expect(NOT_FOUND, anonymous=NOT_FOUND, founder_a=OK),
+        kwargs={"intake_id": "intake_a"},
+    ),
+    # A signed-in non-member (the operator) is refused the firm-wide lists.
+    Row("partner_leads_list", expect(FORBIDDEN, **NO_TOKEN, partner_x=OK, partner_y=OK)),
+    Row("partner_applications_list", expect(FORBIDDEN, **NO_TOKEN, partner_x=OK, partner_y=OK)),
+    Row(
+        "partner_leads_retrieve",
+        expect(NOT_FOUND, **NO_TOKEN, partner_x=OK),
+        kwargs={"lead_id": "lead_x"},
+    ),
+    Row(
+        "v1_partner_leads_accept_create",
+        expect(NOT_FOUND, **NO_TOKEN, partner_x=CONFLICT),
+        method="post",
+        kwargs={"lead_id": "lead_x"},
+    ),
+    Row(
+        "v1_partner_leads_decline_create",
+        expect(NOT_FOUND, **NO_TOKEN, partner_x=CONFLICT),
+        method="post",
+        kwargs={"lead_id": "lead_x"},
+        data=DECLINE,
+    ),
+    Row(
+        "partner_applications_create",
+        expect(NOT_FOUND, **NO_TOKEN, partner_x=CONFLICT, operator=FORBIDDEN),
+        method="post",
+        data=lambda w: {
+            "lead": w["lead_x"].pk,
+            "program": "bedrock_poc",
+            "requested_amount": "25000.00",
+        },
+    ),
+    Row(
+        "partner_applications_retrieve",
+        expect(NOT_FOUND, **NO_TOKEN, partner_x=OK, operator=FORBIDDEN),
+        kwargs={"application_id": "application_a"},
+    ),
+    Row(
+        "partner_applications_transition",
+        expect(NOT_FOUND, **NO_TOKEN, partner_x=OK, operator=FORBIDDEN),
+        method="post",
+        kwargs={"application_id": "application_a"},
+        data={"to": "canceled"},
+    ),
+    Row(
+        "partner_applications_file_with_ace",
+        expect(NOT_FOUND, **NO_TOKEN, partner_x=CONFLICT, operator=FORBIDDEN),
+        method="post",
+        kwargs={"application_id": "application_a"},
+    ),
+]
+
+
+# --- What the project has ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str | None  # "admin:index" for namespaced ones
+    route: str  # "partner/leads/<int:lead_id>/"
+    kwargs: frozenset[str]
+
+    @property
+    def openapi_path(self) -> str:
+        """As the schema writes it: /partner/leads/{lead_id}/."""
+        return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.route)
+
+
+def url_routes(resolver: URLResolver | None = None, prefix: str = "", namespace: str = ""):
+    """Every URL pattern of the URL conf, recursively, with its full name and kwargs."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(filter(None, [namespace, pattern.namespace]))
+            yield from url_routes(pattern, route, inner)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name and ":".join(filter(None, [namespace, pattern.name]))
+            kwargs = set(pattern.pattern.regex.groupindex) | set(
+                re.findall(r"<(?:\w+:)?(\w+)>", route)
+            )
+            yield Route(name=name, route=route, kwargs=frozenset(kwargs))
+
+
+@cache
+def api_operations() -> dict[str, tuple[str, str]]:
+    """operationId -> (method, path template), from drf-spectacular's generated schema."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return {
+        operation["operationId"]: (method, path)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+
+
+# --- The Django admin, as a group ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdminPage:
+    url_name: str
+    operator: Expect  # every other role is sent to the admin's sign-in
+    app_label: str | None = None  # for an app's index
+    world_key: str | None = None  # the world object a change page opens
+
+    @property
+    def label(self) -> str:
+        return self.url_name + (f":{self.app_label}" if self.app_label else "")
+
+
+def admin_pages(*, no_add: set, singletons: set, world_models: dict) -> Iterator[AdminPage]:
+    """The index, each app's index, every registered model's changelist and add page, and
+    the change page of each world object whose model is registered. All of them go through
+    `AdminSite.admin_view`, as do the admin's other URLs."""
+    yield AdminPage("admin:index", OK)
+    registered = sorted(admin.site._registry, key=lambda model: model._meta.label)
+    for app_label in sorted({model._meta.app_label for model in registered}):
+        yield AdminPage("admin:app_list", OK, app_label=app_label)
+    for model in registered:
+        key = (model._meta.app_label, model._meta.model_name)
+        prefix = f"admin:{key[0]}_{key[1]}"
+        # A one-row model's changelist opens its row.
+        yield AdminPage(f"{prefix}_changelist", REDIRECT if key in singletons else OK)
+        yield AdminPage(f"{prefix}_add", FORBIDDEN if key in no_add else OK)
+    for world_key, model in world_models.items():
+        if model in admin.site._registry:
+            url_name = f"admin:{model._meta.app_label}_{model._meta.model_name}_change"
+            yield AdminPage(url_name, OK, world_key=world_key)
