@@ -41,7 +41,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import spend as spend_bench  # bench/spend.py: the gunicorn wrapper, CPU meter, engine bench
 from bodies import RUN, intake_body
-from plot import plot
 
 ROOT = spend_bench.ROOT
 PY = sys.executable
@@ -636,6 +635,8 @@ def main(argv=None) -> int:
     (args.results_dir / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     text = report(results)
     (args.results_dir / "latest.md").write_text(text)
+    from plot import plot  # matplotlib: the `bench` extra, not needed by the tests
+
     plot(results, args.plot)
     print(f"\n{text}\nresults: {args.results_dir / 'latest.json'}, plot: {args.plot}")
     return 0
