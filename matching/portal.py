@@ -203,7 +203,7 @@ def partner_inbox(request):
     status = request.GET.get("status", "")
     if status not in LeadStatus.values:
         status = ""  # an unknown filter shows every lead rather than an error page
-    leads = selectors.leads_for_partner(partner=request.partner, status=status or None)
+    leads = selectors.lead_inbox_for_partner(partner=request.partner, status=status or None)
     page = Paginator(leads, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = dict(
         selectors.leads_for_partner(partner=request.partner)

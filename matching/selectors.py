@@ -167,6 +167,24 @@ def leads_for_partner(*, partner: Partner, status: str | None = None) -> QuerySe
     return leads.order_by("-offered_at", "-id")
 
 
+# What the partner inbox shows of a lead (matching.partner_api.lead_summary): loading only
+# these columns keeps a page of 50 leads from dragging each startup's and founder's full rows.
+INBOX_FIELDS = (
+    "id", "status", "offered_at", "accept_by", "responded_at",
+    "startup__name", "startup__stage", "startup__industry", "startup__country",
+    "startup__website", "startup__aws_account_id",
+    "startup__founder__email", "startup__founder__full_name",
+    "workload__use_case", "workload__region", "workload__monthly_requests",
+    "workload__input_tokens", "workload__output_tokens",
+    "workload__escalation_sonnet", "workload__escalation_opus",
+)  # fmt: skip
+
+
+def lead_inbox_for_partner(*, partner: Partner, status: str | None = None) -> QuerySet[Lead]:
+    """The firm's leads, newest first, with only the columns the inbox shows."""
+    return leads_for_partner(partner=partner, status=status).only(*INBOX_FIELDS)
+
+
 def lead_get_for_partner(*, partner: Partner, lead_id: int) -> Lead | None:
     """One lead, only if it is this firm's (another firm's lead looks like a missing one)."""
     return leads_for_partner(partner=partner).filter(pk=lead_id).first()

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -53,12 +54,11 @@ def intake_submit(
     with transaction.atomic():
         # iexact: accounts made elsewhere (e.g. the admin) may keep capitals in the e-mail,
         # and the case-insensitive unique index would refuse a lowercase twin.
+        # A new account signs in by e-mailed link only: no usable password.
         founder, created = User.objects.get_or_create(
-            email__iexact=email, defaults={"email": email, "full_name": founder_name}
+            email__iexact=email,
+            defaults={"email": email, "full_name": founder_name, "password": make_password(None)},
         )
-        if created:
-            founder.set_unusable_password()
-            founder.save(update_fields=["password"])
         _org_id_claims_serialize(company.get("activate_org_id", ""))
         startup = Startup.objects.create(founder=founder, **company)
         workload_row = Workload.objects.create(startup=startup, **workload)

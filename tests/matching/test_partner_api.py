@@ -10,6 +10,7 @@ from rest_framework.authtoken.models import Token
 
 from credits.services import startup_credits_refresh
 from matching.models import DeclineReason, Lead, LeadNote, LeadStatus
+from matching.partner_api import LeadOutputSerializer
 from tests.factories import PartnerFactory, PartnerMembershipFactory, UserFactory
 
 from .partner_helpers import PASSWORD, bulk_leads, make_lead
@@ -237,6 +238,21 @@ def test_it_lists_the_firms_leads_with_company_and_workload(x_api, firm_y, lead_
         "contact": None,
     }
     assert dt.datetime.fromisoformat(lead["accept_by"]) == lead_x.accept_by
+
+
+@pytest.mark.parametrize("status", [LeadStatus.OFFERED, LeadStatus.ACCEPTED, LeadStatus.DECLINED])
+def test_the_list_answers_each_lead_as_its_serializer_would(x_api, firm_x, status):
+    """The list builds plain dicts (lead_summary) for speed; the schema documents
+    LeadOutputSerializer. Both must say the same, contact details included."""
+    extra = {"responded_at": timezone.now()} if status != LeadStatus.OFFERED else {}
+    if status == LeadStatus.DECLINED:
+        extra["decline_reason"] = DeclineReason.NOT_A_FIT
+    lead = make_lead(firm_x, status=status, **extra)
+
+    (listed,) = x_api.get(LEADS).json()["results"]
+
+    assert listed == LeadOutputSerializer(Lead.objects.get(pk=lead.pk)).data
+    assert (listed["contact"] is not None) == (status == LeadStatus.ACCEPTED)
 
 
 def test_it_filters_by_status(x_api, firm_x):
