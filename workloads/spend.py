@@ -51,8 +51,38 @@ def to_cents(value: float | Decimal) -> Decimal:
     return _round(value, 2)
 
 
+# `as_dict` rounds ~220 floats per projection, and the Decimal route of `_round` costs a few
+# microseconds each (issue 8). A float that lies clearly between two ties of the rounding place
+# needs no Decimal: the 12-digit snap moves a value by at most 5e-12 of itself and scaling it by
+# 10**places adds at most 1.2e-16, so the snapped value, the exact float and its scaled copy all
+# round to the same neighbour, which ".2f" formatting (correctly rounded) prints. The rest (within
+# _TIE_MARGIN of an x.xx5 tie, beyond the snap range, NaN, inf) keep the Decimal route.
+_TIE_MARGIN = 1e-11  # relative to the scaled value
+_SNAP_LIMIT = 10.0 ** (_SNAP_DIGITS - 1)  # the snap range of `_round`, scaled
+
+
+def _clear_of_tie(scaled: float) -> bool:
+    """Whether |value| * 10**places is far enough from n + 0.5 that any rounding agrees."""
+    # scaled % 1.0 is exact; the nearest tie is always floor(scaled) + 0.5.
+    return scaled < _SNAP_LIMIT and abs(scaled % 1.0 - 0.5) > _TIE_MARGIN * scaled
+
+
 def _cents(value: float) -> str:
-    return "0.00" if value == 0 else str(to_cents(value))
+    """`str(to_cents(value))`, without Decimal unless the value is about half a cent."""
+    scaled = abs(value) * 100.0
+    if not _clear_of_tie(scaled):
+        return str(to_cents(value))
+    # Below half a cent, ".2f" would print a tiny negative as "-0.00".
+    return f"{value:.2f}" if scaled > 0.5 else "0.00"
+
+
+def _whole(value: float) -> int:
+    """`int(_round(value, 0))`, without Decimal unless the value is about a half."""
+    scaled = abs(value)
+    if not _clear_of_tie(scaled):
+        return int(_round(value, 0))
+    nearest = round(scaled)  # not a tie, so no half-even surprise
+    return nearest if value >= 0 else -nearest
 
 
 def _non_negative(name: str, value: float) -> float:
@@ -253,7 +283,7 @@ class Projection:
             "months": [
                 {
                     "month": row.month,
-                    "requests": int(_round(row.requests, 0)),
+                    "requests": _whole(row.requests),
                     "cost": _cents(row.cost),
                     "baseline_cost": _cents(row.baseline_cost),
                     "credits_applied": _cents(row.credits_applied),
@@ -352,16 +382,24 @@ def _burn_down(
     baseline_per_request: float,
     credits: tuple[CreditGrant, ...],
 ) -> tuple[list[MonthRow], Totals, int | None]:
-    """The monthly rows: cost paid from available grants, soonest-expiring first."""
-    # Ties: earlier start, then the order given.
+    """The monthly rows: cost paid from available grants, soonest-expiring first.
+
+    Each month walks only the `usable` grants: started, not expired, money left. Any other
+    grant would add 0.0 to `remaining` and `credits_expired`, so skipping it changes no sum,
+    and most months then touch one grant or none (issue 8: this loop is the engine's cost).
+    """
+    # Ties: earlier start, then the order given. A grant is named by its rank in this order.
     grants = sorted(
         (grant.last_month, grant.start_month, index, grant.amount)
         for index, grant in enumerate(credits)
     )
     lasts = [grant[0] for grant in grants]
-    starts = [grant[1] for grant in grants]
     balances = [grant[3] for grant in grants]
-    order = range(len(grants))
+    starting: dict[int, list[int]] = {}  # month -> ranks of the grants that become usable
+    for rank, (_, start, _, amount) in enumerate(grants):
+        if amount > 0.0:
+            starting.setdefault(start, []).append(rank)
+    usable: list[int] = []  # ranks, so soonest-expiring first
     rows: list[MonthRow] = []
     append = rows.append
     first_out_of_pocket = None
@@ -371,27 +409,31 @@ def _burn_down(
         baseline = month_requests * baseline_per_request
         unpaid = cost
         remaining = 0.0
-        for i in order:
-            if starts[i] > month or lasts[i] < month:
-                continue
-            balance = balances[i]
-            if unpaid > 0.0 and balance > 0.0:
+        if month in starting:
+            usable = sorted(usable + starting[month])
+        for rank in usable:
+            balance = balances[rank]
+            if unpaid > 0.0:
                 if balance >= unpaid:
                     balance -= unpaid
                     unpaid = 0.0
                 else:
                     unpaid -= balance
                     balance = 0.0
-                balances[i] = balance
+                balances[rank] = balance
             remaining += balance
-            if lasts[i] == month:  # what is left now expires
+            if lasts[rank] == month:  # what is left now expires
                 credits_expired += balance
+        # Grants are paid and expire in list order, so the drained and expired ones lead it.
+        while usable and (balances[usable[0]] == 0.0 or lasts[usable[0]] == month):
+            del usable[0]
         append(MonthRow(month, month_requests, cost, baseline, cost - unpaid, remaining, unpaid))
         total_cost += cost
         total_baseline += baseline
         total_unpaid += unpaid
-        # The first month that shows a non-zero out-of-pocket amount once rounded to cents.
-        if first_out_of_pocket is None and unpaid >= 0.004 and to_cents(unpaid):
+        # The first month that shows a non-zero out-of-pocket amount once rounded to cents
+        # (`_cents` rather than `to_cents`: the same rounding, mostly without Decimal).
+        if first_out_of_pocket is None and unpaid >= 0.004 and _cents(unpaid) != "0.00":
             first_out_of_pocket = month
     totals = Totals(
         cost=total_cost,
@@ -412,7 +454,9 @@ def project(inputs: SpendInput, prices: Mapping[str, TierPrice]) -> Projection:
     if missing:
         raise ValueError(f"prices has no entry for {', '.join(missing)}")
     regional = inputs.endpoint == "regional"
-    haiku, sonnet, opus = (_tier_costs(prices[tier], inputs, regional) for tier in TIERS)
+    haiku = _tier_costs(prices["haiku"], inputs, regional)
+    sonnet = _tier_costs(prices["sonnet"], inputs, regional)
+    opus = _tier_costs(prices["opus"], inputs, regional)
     sonnet_share, opus_share = float(inputs.escalation_sonnet), float(inputs.escalation_opus)
     escalated = sonnet_share + opus_share
     haiku_share = max(0.0, 1.0 - escalated) + (escalated if inputs.cascade else 0.0)
