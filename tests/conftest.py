@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from zeal.constants import initialize_app_registry
 from zeal.patch import patch as zeal_patch
 
+from cloudroute.api import LiveScopedRateThrottle
 from cloudroute.celery import app as celery_app
 from credits.models import CreditProgram
 from credits.programs_data import load_programs
@@ -98,6 +99,18 @@ def _tasks_inline_and_generous_throttles(request, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     yield
     celery_app.conf.task_always_eager = django_settings.CELERY_TASK_ALWAYS_EAGER
+
+
+# A moment that opens a window of every throttle duration (divisible by 86,400 s).
+THROTTLE_CLOCK = 1_800_000_000.0
+
+
+@pytest.fixture(autouse=True)
+def _throttle_clock_pinned(monkeypatch):
+    """Throttles count in clock-aligned windows (cloudroute.api): a test's burst of requests
+    that straddled a minute boundary would start a fresh count halfway and flake. The clock
+    stands still in tests; tests/cloudroute/test_throttle.py moves it to test the windows."""
+    monkeypatch.setattr(LiveScopedRateThrottle, "timer", staticmethod(lambda: THROTTLE_CLOCK))
 
 
 @pytest.fixture(autouse=True)
