@@ -72,6 +72,25 @@ def wait_for(
         time.sleep(interval)
 
 
+def _spawn(cmd: list[str], env: dict[str, str], *, log_prefix: str):
+    """Start a process in its own session (so a signal reaches its children too), its output
+    going to a temporary log file. Returns the process and the log's path."""
+    log_fd, log_name = tempfile.mkstemp(prefix=log_prefix, suffix=".log")
+    try:
+        process = subprocess.Popen(
+            cmd,
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=log_fd,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    finally:
+        os.close(log_fd)
+    return process, Path(log_name)
+
+
 def _stop(process: subprocess.Popen) -> None:
     if process.poll() is not None:
         return
@@ -142,20 +161,8 @@ def running_celery_worker(
         nodename,
         "--loglevel=INFO",
     ]
-    log_fd, log_name = tempfile.mkstemp(prefix="celery-worker-", suffix=".log")
-    try:
-        process = subprocess.Popen(
-            cmd,
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log_fd,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    finally:
-        os.close(log_fd)
-    worker = CeleryWorker(queue=queue, nodename=nodename, process=process, log_path=Path(log_name))
+    process, log_path = _spawn(cmd, env, log_prefix="celery-worker-")
+    worker = CeleryWorker(queue=queue, nodename=nodename, process=process, log_path=log_path)
     # Its own app: control commands travel on the app's producer pool, whose broker is
     # settings.REDIS_URL whatever connection is passed in.
     probe = Celery("worker-probe", broker=redis_url, set_as_current=False)
@@ -298,22 +305,8 @@ def running_app_server(*, redis_url: str) -> Iterator[AppServer]:
         "--access-logfile=-",
         "--error-logfile=-",
     ]
-    log_fd, log_name = tempfile.mkstemp(prefix="gunicorn-", suffix=".log")
-    try:
-        process = subprocess.Popen(
-            cmd,
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log_fd,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    finally:
-        os.close(log_fd)
-    server = AppServer(
-        base_url=f"http://127.0.0.1:{port}", process=process, log_path=Path(log_name)
-    )
+    process, log_path = _spawn(cmd, env, log_prefix="gunicorn-")
+    server = AppServer(base_url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
 
     def answers() -> bool:
         if process.poll() is not None:
