@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "workloads",
     "credits",
     "matching",
+    "api",
+    "portal",
+    "founders",
     "axes",
 ]
 
@@ -244,7 +247,7 @@ REST_FRAMEWORK = {
         "eligibility": env.str("THROTTLE_ELIGIBILITY", default="60/minute"),
         "auth": env.str("THROTTLE_AUTH", default="10/minute"),
     },
-    "EXCEPTION_HANDLER": "cloudroute.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     # How many proxies sit in front of gunicorn. 0: throttles key on REMOTE_ADDR and ignore a
     # client's X-Forwarded-For, which anyone could forge to dodge the anonymous rate limits.
     "NUM_PROXIES": NUM_PROXIES,

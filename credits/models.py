@@ -100,7 +100,8 @@ class CreditProgram(models.Model):
 
 
 class ApplicationStatus(models.TextChoices):
-    """Mirrors ACE's review states so a sync maps 1:1 (DESIGN §7)."""
+    """Mirrors ACE's review states so a sync maps 1:1
+    (docs/architecture.md#applications-and-the-0-outcome)."""
 
     DRAFT = "draft", "Draft (pending submission)"
     SUBMITTED = "submitted", "Submitted"

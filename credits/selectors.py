@@ -12,6 +12,7 @@ from workloads.models import Startup
 from . import eligibility
 from .models import (
     ApplicationEvent,
+    BillingAccess,
     CreditApplication,
     CreditOutcome,
     CreditProgram,
@@ -71,6 +72,11 @@ def org_id_used_elsewhere(*, org_id: str, startup: Startup | None = None) -> boo
         if startup.pk is not None:
             others = others.filter(pk__lt=startup.pk)
     return others.exists()
+
+
+def billing_access_for_startup(*, startup_id: int) -> BillingAccess | None:
+    """The startup's billing access, or None before the founder asked to connect the bill."""
+    return BillingAccess.objects.filter(startup_id=startup_id).first()
 
 
 def snapshot_latest(*, startup_id: int) -> EligibilitySnapshot | None:

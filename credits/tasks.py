@@ -1,22 +1,18 @@
-"""Celery tasks of the credits app: thin, take ids, safe to run twice."""
-
-import datetime as dt
+"""Celery tasks of the credits app: thin, take ids, safe to run twice. Each imports the
+service it calls inside its body (the services import these tasks as `<name>_task`)."""
 
 from celery import shared_task
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 
-from . import services
-from .models import BillingAccess, CreditGrant, CreditOutcome
+from .models import BillingAccess, CreditGrant
 
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
 
 
 @shared_task(name="credits.reevaluate_startup", **RETRY)
 def reevaluate_startup(startup_id: int) -> int | None:
-    snapshot = services.startup_credits_refresh(startup_id=startup_id)
+    from .services import startup_credits_refresh
+
+    snapshot = startup_credits_refresh(startup_id=startup_id)
     return snapshot.pk if snapshot else None
 
 
@@ -26,7 +22,9 @@ OUTCOME_BATCH_SIZE = 500
 
 @shared_task(name="credits.refresh_outcome", **RETRY)
 def refresh_outcome(startup_id: int) -> str | None:
-    outcome = services.startup_outcome_refresh(startup_id=startup_id)
+    from .services import startup_outcome_refresh
+
+    outcome = startup_outcome_refresh(startup_id=startup_id)
     return outcome.status if outcome else None
 
 
@@ -54,6 +52,8 @@ def refresh_all_outcomes() -> int:
 def import_startup_spend(startup_id: int) -> int | None:
     """One startup's actual Bedrock spend from Cost Explorer, through the role it granted.
     None when it has no billing access or CloudRoute has no AWS credentials here."""
+    from . import services  # read at call time: tests swap the Cost Explorer client
+
     access = BillingAccess.objects.filter(startup_id=startup_id).exclude(role_arn="").first()
     if access is None:
         return None
@@ -78,41 +78,6 @@ def import_spend_actuals() -> int:
 
 @shared_task(name="credits.email_outcome_changed", **RETRY)
 def email_outcome_changed(outcome_id: int) -> None:
-    """Tell the founder, and operators, that the $0 outcome moved (and warn about credits
-    that would expire unused)."""
-    outcome = CreditOutcome.objects.select_related("startup__founder").filter(pk=outcome_id).first()
-    if outcome is None:
-        return
-    startup = outcome.startup
-    context = {
-        "outcome": outcome,
-        "startup": startup,
-        "first_out_of_pocket_on": _date(outcome.result.get("first_out_of_pocket_on")),
-        "covered_until": _date(outcome.result.get("covered_until")),
-        "url": settings.SITE_URL.rstrip("/") + "/my/",
-    }
-    message = render_to_string("credits/email/outcome_changed.txt", context)
-    subject = f"{startup.name}: {outcome.get_status_display()}"
-    if startup.founder.email:
-        send_mail(
-            subject=subject,
-            message=message,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[startup.founder.email],
-        )
-    operators = list(
-        get_user_model()
-        .objects.filter(is_staff=True, is_active=True)
-        .values_list("email", flat=True)
-    )
-    if operators:
-        send_mail(
-            subject=f"[ops] {subject}",
-            message=message,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=operators,
-        )
+    from .services import outcome_changed_email_send
 
-
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
+    outcome_changed_email_send(outcome_id=outcome_id)

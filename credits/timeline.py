@@ -4,6 +4,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.formatting import dollars
+
 from .models import (
     ApplicationEvent,
     ApplicationStatus,
@@ -13,14 +15,6 @@ from .models import (
 )
 
 S = ApplicationStatus
-
-
-def dollars(amount: Decimal | None) -> str:
-    """$25,000 for whole dollars, $1,234.50 otherwise."""
-    if amount is None:
-        return "$—"
-    amount = Decimal(amount)
-    return f"${amount:,.0f}" if amount == amount.to_integral_value() else f"${amount:,.2f}"
 
 
 def event_in_words(event: ApplicationEvent, application: CreditApplication) -> str:

@@ -36,8 +36,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from itertools import chain, compress, count
 from operator import attrgetter
+from typing import Any
 
-from credits.eligibility import long_date
+from core.formatting import long_date
 
 HARD_FILTERS = (
     "inactive",
@@ -198,7 +199,7 @@ class Candidate:
     score: float
     breakdown: dict[str, float]  # each factor's value in 0..1, keyed as FACTORS
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "partner_id": self.partner_id,
             "name": self.name,
@@ -214,7 +215,7 @@ class Rejection:
     failed: tuple[str, ...]  # every failed code, in HARD_FILTERS order
     messages: tuple[str, ...]  # one sentence per code
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "partner_id": self.partner_id,
             "name": self.name,
@@ -236,15 +237,16 @@ class Ranking:
         """The highest score (the chosen one's may be lower, by at most the margin)."""
         return max((c.score for c in self.candidates[:2]), default=None)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The stored routing decision: the top 20 candidates and the first 50 rejections,
         with counts of the rest, and how many partners failed each filter."""
         best, margin = self.best_score, self.weights.margin
-        candidates = []
-        for candidate in self.candidates[:STORED_CANDIDATES]:
-            row = candidate.as_dict()
-            row["within_margin"] = candidate.score >= best - margin - TIE_TOLERANCE
-            candidates.append(row)
+        candidates: list[dict[str, Any]] = []
+        if best is not None:  # None only when there are no candidates
+            for candidate in self.candidates[:STORED_CANDIDATES]:
+                row = candidate.as_dict()
+                row["within_margin"] = candidate.score >= best - margin - TIE_TOLERANCE
+                candidates.append(row)
         failed = Counter(code for rejection in self.rejected for code in rejection.failed)
         return {
             "chosen": None if self.chosen is None else self.chosen.as_dict(),
@@ -308,6 +310,8 @@ def filter_message(code: str, partner: PartnerProfile, lead: LeadProfile) -> str
             return NEVER_VETTED_MESSAGE
         return template.format(vetting_expires_on=long_date(partner.vetting_expires_on))
     if code == "away":
+        if partner.away_until is None:  # failed_filters reports "away" only with a date
+            raise ValueError(f"partner {partner.id} is not away: away_until is empty")
         return template.format(away_until=long_date(partner.away_until))
     if code == "at_capacity":
         return template.format(open_leads=partner.open_leads, capacity=partner.capacity)
@@ -332,7 +336,7 @@ def _rejecter(lead: LeadProfile, today: date) -> Callable[[PartnerProfile], Reje
         for code in FILTER_MESSAGES
         if code not in _MESSAGE_INPUTS
     }
-    formatted: dict[tuple, str] = {}
+    formatted: dict[tuple[str, object], str] = {}
     new, (set_id, set_name, set_failed, set_messages) = object.__new__, _REJECTION_SLOTS
 
     def message(code: str, partner: PartnerProfile) -> str:
@@ -485,7 +489,9 @@ def _minus_score(candidate: Candidate) -> float:
     return -candidate.score
 
 
-def _order_equal_scores(candidates: list[Candidate], key: Callable) -> None:
+def _order_equal_scores(
+    candidates: list[Candidate], key: Callable[[Candidate], tuple[float, int]]
+) -> None:
     """Within each run of exactly equal scores (sorted descending), least recently assigned
     first, then the lower id. Finding the runs is done in C; runs are rare with real figures,
     common with identical new firms."""

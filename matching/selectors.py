@@ -1,19 +1,46 @@
 """Reads shared by the founder's pages and the API, scoped by their owner."""
 
+import hmac
 from statistics import median
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
+from core.errors import NotFoundError
 from credits.models import ApplicationEvent, ApplicationStatus, CreditApplication
 from workloads.models import WorkloadProjection
 from workloads.selectors import workload_projection_latest
 
-from .models import Intake, Lead, LeadStatus, Partner, PartnerMembership
+from .models import Intake, Lead, LeadStatus, Partner, PartnerAceAccount, PartnerMembership
 from .scoring import PartnerProfile
+from .tokens import intake_token_hash
 
 
 def intakes_for_founder(*, founder) -> QuerySet[Intake]:
     return Intake.objects.filter(founder=founder).select_related("startup", "workload")
+
+
+def intakes_visible(*, user, session_intake_ids: list[int] | None) -> QuerySet[Intake] | None:
+    """The intakes a founder's page may show: the signed-in founder's, or those this browser
+    submitted before signing in (their ids kept in its session). None when it may see none."""
+    if user.is_authenticated:
+        return intakes_for_founder(founder=user)
+    if session_intake_ids:
+        return intakes_by_ids(intake_ids=session_intake_ids)
+    return None
+
+
+def intake_for_reader_or_404(*, intake_id: int, user, token: str) -> Intake:
+    """One intake for the API: read with its access token (`token`), or by its founder signed
+    in. Anyone else's intake is a NotFoundError, exactly like a missing one."""
+    intake = (
+        Intake.objects.select_related("startup", "workload", "founder").filter(pk=intake_id).first()
+    )
+    if intake is not None:
+        if token and hmac.compare_digest(intake_token_hash(token), intake.access_token_hash):
+            return intake
+        if not token and user.is_authenticated and user.pk == intake.founder_id:
+            return intake
+    raise NotFoundError("No intake with this id.")
 
 
 def projection_for_intake(*, intake: Intake) -> WorkloadProjection | None:
@@ -185,9 +212,34 @@ def lead_inbox_for_partner(*, partner: Partner, status: str | None = None) -> Qu
     return leads_for_partner(partner=partner, status=status).only(*INBOX_FIELDS)
 
 
+def lead_counts_for_partner(*, partner: Partner) -> dict[str, int]:
+    """The firm's leads counted by status (one grouped query), for the inbox's filters."""
+    return dict(
+        leads_for_partner(partner=partner)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+
+
+def partner_files_with_ace(*, partner: Partner) -> bool:
+    """Whether CloudRoute files this firm's applications in ACE (an enabled ACE account)."""
+    return PartnerAceAccount.objects.filter(partner=partner, enabled=True).exists()
+
+
 def lead_get_for_partner(*, partner: Partner, lead_id: int) -> Lead | None:
     """One lead, only if it is this firm's (another firm's lead looks like a missing one)."""
     return leads_for_partner(partner=partner).filter(pk=lead_id).first()
+
+
+def lead_for_partner_or_404(*, partner: Partner | None, lead_id: int) -> Lead:
+    """The firm's lead, for its pages and its API. A missing lead, another firm's, and a
+    caller who belongs to no firm (`partner` None) are the same NotFoundError."""
+    lead = lead_get_for_partner(partner=partner, lead_id=lead_id) if partner else None
+    if lead is None:
+        raise NotFoundError("No lead with this id.")
+    return lead
 
 
 def partner_for_user(user) -> Partner | None:
@@ -240,3 +292,18 @@ def application_get_for_partner(
 ) -> CreditApplication | None:
     """One application, only if it is this firm's (another firm's looks like a missing one)."""
     return applications_for_partner(partner=partner).filter(pk=application_id).first()
+
+
+def application_for_partner_or_404(
+    *, partner: Partner | None, application_id: int
+) -> CreditApplication:
+    """The firm's application (see `applications_for_partner`), for its pages and its API;
+    else NotFoundError, alike for a missing one, another firm's and a caller without a firm."""
+    application = (
+        application_get_for_partner(partner=partner, application_id=application_id)
+        if partner
+        else None
+    )
+    if application is None:
+        raise NotFoundError("No application with this id.")
+    return application

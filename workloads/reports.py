@@ -1,6 +1,7 @@
 """A stored projection as the founder reads it: headline figures, chart data, table and CSV.
 
-Reads only what `workload_project` stored (DESIGN §4 JSON in `result`, the what-ifs in
+Reads only what `workload_project` stored (the JSON of
+docs/architecture.md#the-spend-model-contract in `result`, the what-ifs in
 `scenarios`), so the dashboard shows what was computed, even after prices change. Money stays
 `Decimal` from the stored cent strings; only the chart data turns it into JSON numbers.
 """

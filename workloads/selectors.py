@@ -2,10 +2,13 @@
 
 import datetime as dt
 import time
+from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 
-from .models import Lifecycle, ModelPrice, PriceBook, WorkloadProjection
+from core.errors import NotConfiguredError
+
+from .models import Lifecycle, ModelPrice, PriceBook, Workload, WorkloadProjection
 from .spend import TIERS, TierPrice
 
 # Estimates run on every keystroke of the intake form: keep each book's resolved prices for a
@@ -16,8 +19,15 @@ PRICE_CACHE_SECONDS = 60
 _price_cache_by_slug: dict[tuple[str, dt.date], tuple[float, dict[str, TierPrice]]] = {}
 
 
-class PriceBookMissingError(LookupError):
-    pass
+class PriceBookMissingError(NotConfiguredError, LookupError):
+    """No such price book, or a tier of it without a price (503: an operator must add one).
+    `what` says which book or tier, for the logs."""
+
+    code = "price_book_missing"
+
+    def __init__(self, what: str) -> None:
+        super().__init__("No price book is configured yet; an operator must add one.")
+        self.what = what
 
 
 def price_book_get(*, slug: str | None = None) -> PriceBook:
@@ -97,3 +107,21 @@ def workload_projection_latest(*, workload_id: int) -> WorkloadProjection | None
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+def workload_latest_for_startup(*, startup_id: int) -> Workload | None:
+    """The startup's newest workload: the one its projection, outcome and filings use."""
+    return Workload.objects.filter(startup_id=startup_id).order_by("-created_at", "-id").first()
+
+
+def workload_expected_monthly_spend(*, workload: Workload | None) -> Decimal:
+    """Month 1's cost in the workload's newest projection (what ACE's filing states and the
+    pre-submission check reads); 0 when there is none or it cannot be read."""
+    projection = workload_projection_latest(workload_id=workload.pk) if workload else None
+    months = (projection.result or {}).get("months") if projection else None
+    if not months:
+        return Decimal("0")
+    try:
+        return Decimal(str(months[0].get("cost", "0")))
+    except (InvalidOperation, AttributeError):
+        return Decimal("0")

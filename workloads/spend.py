@@ -11,6 +11,7 @@ monthly loop only multiplies and draws credits.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import Any
 
 TIERS = ("haiku", "sonnet", "opus")
 TIER_LABELS = {"haiku": "Haiku", "sonnet": "Sonnet", "opus": "Opus"}
@@ -276,7 +277,7 @@ class Projection:
     models: dict[str, str]
     warnings: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON shape of DESIGN §4: money as cent strings, requests as whole numbers."""
         totals, savings = self.totals, self.savings
         return {
@@ -330,18 +331,21 @@ def _tier_costs(price: TierPrice, inputs: SpendInput, regional: bool) -> tuple[f
     else:
         prefix_cost = prefix * input_price
         cached = plain
-    if not price.has_batch:
+    batch_input, batch_output = price.batch_input, price.batch_output
+    if batch_input is None or batch_output is None:  # no Batch (TierPrice gives both or neither)
         return plain, cached, cached  # its batch share runs on demand
-    batch_in, batch_out = price.batch_input * factor, price.batch_output * factor
+    batch_in, batch_out = batch_input * factor, batch_output * factor
     # The cached prefix keeps its caching price, discounted like the rest of the input.
-    prefix_batch = prefix_cost * (price.batch_input / price.input)
+    prefix_batch = prefix_cost * (batch_input / price.input)
     batch = (
         (prompt - prefix) * batch_in + prefix_batch + output * batch_out
     ) / TOKENS_PER_PRICE_UNIT
     return plain, cached, batch
 
 
-def _warnings(inputs: SpendInput, prices: Mapping[str, TierPrice], shares: dict) -> list[str]:
+def _warnings(
+    inputs: SpendInput, prices: Mapping[str, TierPrice], shares: Mapping[str, float]
+) -> list[str]:
     """A sentence for every lever the chosen models silently drop, on tiers that carry traffic."""
     notes = []
     prefix = inputs.cached_prefix_tokens

@@ -8,7 +8,7 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
-from . import aws, services
+from . import aws
 from .models import Workload, WorkloadProjection
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,9 @@ def refresh_catalog(book_slug: str = "bedrock-current") -> str | dict[str, int]:
     if clients is None:
         logger.info("workloads.refresh_catalog skipped: no AWS credentials are configured")
         return "skipped"
-    result = services.catalog_refresh(
+    from .services import catalog_refresh
+
+    result = catalog_refresh(
         bedrock_client=clients.bedrock, pricing_client=clients.pricing, book_slug=book_slug
     )
     for warning in result.warnings:
@@ -71,6 +73,6 @@ def reproject_all(batch_size: int = REPROJECT_BATCH_SIZE, since: str | None = No
 )
 def reproject_batch(workload_ids: list[int], since: str) -> int:
     """Re-project these workloads unless projected at or after `since` (ISO 8601)."""
-    return services.workloads_reproject(
-        workload_ids=workload_ids, since=dt.datetime.fromisoformat(since)
-    )
+    from .services import workloads_reproject
+
+    return workloads_reproject(workload_ids=workload_ids, since=dt.datetime.fromisoformat(since))

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from workloads.selectors import workload_latest_for_startup
+
 logger = logging.getLogger(__name__)
 
 ACE_REGION = "us-east-1"  # Partner Central answers from us-east-1 only
@@ -26,7 +28,8 @@ BUSINESS_PROBLEM_MIN, BUSINESS_PROBLEM_MAX = 20, 2000
 DEFAULT_CLOSE_DAYS = 90  # when the partner gave no target close date
 PRIMARY_NEEDS = ["Co-Sell - Architectural Validation"]
 
-# ACE's LifeCycle.ReviewStatus -> our ApplicationStatus values (DESIGN §7).
+# ACE's LifeCycle.ReviewStatus -> our ApplicationStatus values
+# (docs/architecture.md#applications-and-the-0-outcome).
 REVIEW_STATUS_TO_STATE = {
     "Pending Submission": "draft",
     "Submitted": "submitted",
@@ -190,9 +193,7 @@ def _amount(value) -> str:
 
 
 def _workload_description(startup_id: int) -> str:
-    from workloads.models import Workload
-
-    workload = Workload.objects.filter(startup_id=startup_id).order_by("-created_at", "-id").first()
+    workload = workload_latest_for_startup(startup_id=startup_id)
     return workload.description if workload else ""
 
 

@@ -23,6 +23,7 @@ from .eligibility import (
     expected_grants,
     startup_credits_refresh,
 )
+from .emails import outcome_changed_email_send
 from .outcome import startup_outcome_refresh
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "billing_access_get_or_create",
     "billing_access_set",
     "ce_client_for",
+    "outcome_changed_email_send",
     "application_create",
     "application_precheck",
     "application_transition",

@@ -1,18 +1,19 @@
 """Partner-filed credit applications: creation, ACE's pre-submission check and the state
-machine of DESIGN §7 (each move locked, recorded as an event and audited)."""
+machine of docs/architecture.md#applications-and-the-0-outcome (each move locked, recorded
+as an event and audited)."""
 
 import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from celery import current_app
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.errors import ConflictError, InvalidInputError
 from workloads.audit import audit_log
-from workloads.models import DESCRIPTION_MAX, DESCRIPTION_MIN, Startup, Workload
-from workloads.selectors import workload_projection_latest
+from workloads.models import DESCRIPTION_MAX, DESCRIPTION_MIN, Startup
+from workloads.selectors import workload_expected_monthly_spend, workload_latest_for_startup
 
 from .. import selectors
 from ..models import (
@@ -22,6 +23,8 @@ from ..models import (
     CreditApplication,
     CreditGrant,
 )
+from ..signals import credits_issued, send_on_commit
+from ..tasks import refresh_outcome as refresh_outcome_task
 
 S = ApplicationStatus
 
@@ -47,18 +50,17 @@ COMPANY_NAME_MAX = 120  # ACE's Customer.Account.CompanyName
 AWS_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
 
-class ApplicationTransitionError(Exception):
+class ApplicationTransitionError(ConflictError):
     """The move is not allowed from the application's state, or would duplicate an open
-    application (the API answers 409)."""
+    application (409)."""
+
+    code = "application_state"
 
 
-class ApplicationInputError(Exception):
-    """What a step needs is missing or invalid; `errors` maps each field to messages (the API
-    answers 400 with that dict)."""
+class ApplicationInputError(InvalidInputError):
+    """What a step needs is missing or invalid; `fields` maps each field to messages (400)."""
 
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(errors)
-        self.errors = errors
+    code = "application_input"
 
 
 @dataclass(frozen=True)
@@ -83,12 +85,14 @@ def application_create(
     """
     startup = Startup.objects.filter(pk=startup_id).first()
     if startup is None:
-        raise ApplicationInputError({"startup": [f"There is no startup with id {startup_id}."]})
+        raise ApplicationInputError(
+            fields={"startup": [f"There is no startup with id {startup_id}."]}
+        )
     programs = {program.code: program for program in selectors.programs_current()}
     program = programs.get(program_code)
     if program is None:
         raise ApplicationInputError(
-            {
+            fields={
                 "program": [
                     f"Unknown program {program_code!r}; choose one of: "
                     f"{', '.join(programs) or 'none is open'}."
@@ -98,7 +102,7 @@ def application_create(
     amount = _money("requested_amount", requested_amount)
     if not program.amount_min <= amount <= program.amount_max:
         raise ApplicationInputError(
-            {"requested_amount": [_range_message("requested amount", program)]}
+            fields={"requested_amount": [_range_message("requested amount", program)]}
         )
     if CreditApplication.objects.filter(
         startup=startup, program__code=program.code, status__in=OPEN_APPLICATION_STATUSES
@@ -150,7 +154,7 @@ def application_precheck(*, application: CreditApplication) -> list[PrecheckProb
             )
         )
 
-    workload = Workload.objects.filter(startup_id=startup.pk).order_by("-created_at", "-id").first()
+    workload = workload_latest_for_startup(startup_id=startup.pk)
     description = (workload.description or "").strip() if workload else ""
     if not DESCRIPTION_MIN <= len(description) <= DESCRIPTION_MAX:
         problems.append(
@@ -169,7 +173,7 @@ def application_precheck(*, application: CreditApplication) -> list[PrecheckProb
             )
         )
 
-    if _expected_monthly_spend(workload) <= 0:
+    if workload_expected_monthly_spend(workload=workload) <= 0:
         problems.append(
             PrecheckProblem(
                 "expected_monthly_spend",
@@ -218,7 +222,7 @@ def application_transition(
     """
     if to not in TRANSITIONS:
         raise ApplicationInputError(
-            {"to": [f"Unknown state {to!r}; one of: {', '.join(TRANSITIONS)}."]}
+            fields={"to": [f"Unknown state {to!r}; one of: {', '.join(TRANSITIONS)}."]}
         )
     with transaction.atomic():
         application = (
@@ -288,7 +292,7 @@ def application_transition(
                 changed.append("issued_amount")
 
         if errors:
-            raise ApplicationInputError(errors)
+            raise ApplicationInputError(fields=errors)
 
         application.status = to
         application.save(update_fields=changed)
@@ -310,18 +314,15 @@ def application_transition(
                 expires_on=expires_on,
                 covers_bedrock_third_party=application.program.covers_bedrock_third_party,
             )
-            # Matching records the partner's commission (credits never imports matching). A
-            # signature by name runs the registered task (inline when eager); send_task would
-            # ignore task_always_eager and drop it on the memory:// broker of `make run`.
-            transaction.on_commit(
-                current_app.signature("matching.record_commission", args=[application.pk]).delay,
-                robust=True,
+            # Announced on commit: matching records the partner's commission.
+            send_on_commit(
+                credits_issued,
+                sender=CreditApplication,
+                application_id=application.pk,
+                startup_id=grant.startup_id,
             )
-            # The $0 outcome re-runs against the new grant (credits.refresh_outcome).
-            transaction.on_commit(
-                current_app.signature("credits.refresh_outcome", args=[grant.startup_id]).delay,
-                robust=True,
-            )
+            # The $0 outcome re-runs against the new grant.
+            transaction.on_commit(lambda: refresh_outcome_task.delay(grant.startup_id), robust=True)
             data |= {
                 "grant": str(grant.pk),
                 "issued_amount": str(grant.amount),
@@ -346,11 +347,11 @@ def _money(field: str, value) -> Decimal:
     except (InvalidOperation, ValueError):
         amount = None
     if amount is None or not amount.is_finite():
-        raise ApplicationInputError({field: ["Enter an amount in dollars, e.g. 25000.00."]})
+        raise ApplicationInputError(fields={field: ["Enter an amount in dollars, e.g. 25000.00."]})
     if amount <= 0:
-        raise ApplicationInputError({field: ["Enter an amount above 0."]})
+        raise ApplicationInputError(fields={field: ["Enter an amount above 0."]})
     if amount != amount.quantize(Decimal("0.01")):
-        raise ApplicationInputError({field: ["Enter the amount in whole cents."]})
+        raise ApplicationInputError(fields={field: ["Enter the amount in whole cents."]})
     return amount
 
 
@@ -377,16 +378,3 @@ def _duplicate_message(startup: Startup, program_code: str) -> str:
         f"{startup.name} already has an open {program_code} application; move or cancel "
         f"it before opening another."
     )
-
-
-def _expected_monthly_spend(workload: Workload | None) -> Decimal:
-    if workload is None:
-        return Decimal("0")
-    projection = workload_projection_latest(workload_id=workload.pk)
-    months = (projection.result or {}).get("months") if projection else None
-    if not months:
-        return Decimal("0")
-    try:
-        return Decimal(str(months[0].get("cost", "0")))
-    except (InvalidOperation, AttributeError):
-        return Decimal("0")

@@ -10,17 +10,18 @@ import datetime as dt
 import logging
 from decimal import Decimal
 
-from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
 from workloads.models import Startup, Workload
-from workloads.selectors import tier_prices_for
+from workloads.selectors import tier_prices_for, workload_latest_for_startup
 from workloads.services import spend_input_for_workload
 from workloads.spend import MAX_MONTHS, CreditGrant, project, to_cents
 
 from ..models import CreditGrant as GrantRow
 from ..models import CreditOutcome, OutcomeStatus
+from ..signals import outcome_changed, send_on_commit
+from ..tasks import email_outcome_changed as email_outcome_changed_task
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +73,7 @@ def startup_outcome_refresh(*, startup_id: int) -> CreditOutcome | None:
             "result": {"as_of": today.isoformat(), "grants": []},
         }
     else:
-        workload = (
-            Workload.objects.filter(startup_id=startup_id).order_by("-created_at", "-id").first()
-        )
+        workload = workload_latest_for_startup(startup_id=startup_id)
         if workload is None:
             logger.info("Startup %s has grants but no workload to project", startup_id)
             return None
@@ -92,16 +91,10 @@ def startup_outcome_refresh(*, startup_id: int) -> CreditOutcome | None:
             values["changed_at"] = timezone.now()
         outcome, _ = CreditOutcome.objects.update_or_create(startup_id=startup_id, defaults=values)
         if changed:
-            from .. import tasks  # tasks import services; import here to keep the graph simple
-
-            transaction.on_commit(
-                lambda: tasks.email_outcome_changed.delay(outcome.pk), robust=True
-            )
-            # The accepting partner firm too; by name, so credits does not import matching
-            # (signature().delay runs inline when eager, unlike send_task).
-            transaction.on_commit(
-                current_app.signature("matching.email_outcome_partner", args=[startup_id]).delay,
-                robust=True,
+            transaction.on_commit(lambda: email_outcome_changed_task.delay(outcome.pk), robust=True)
+            # Announced on commit: matching tells the accepting partner firm.
+            send_on_commit(
+                outcome_changed, sender=CreditOutcome, startup_id=startup_id, outcome_id=outcome.pk
             )
     return outcome
 

@@ -1,4 +1,5 @@
-"""Writes of the matching app: the founder's intake, and routing leads to partners."""
+"""Writes of the matching app: the founder's intake, routing leads to partners, what a firm
+does with its leads (applications, ACE), commissions."""
 
 from .ace import (
     AceUnavailableError,
@@ -8,12 +9,20 @@ from .ace import (
     benefits_client_for,
     benefits_sync_partner,
 )
+from .applications import LEAD_NOT_ACCEPTED, application_start
 from .commissions import (
     CommissionError,
     commission_amount,
     commission_mark,
     commission_record,
     commissions_missing_requeue,
+)
+from .emails import (
+    lead_accepted_email_send,
+    lead_offered_email_send,
+    operators_unrouted_email_send,
+    outcome_partner_email_send,
+    signin_link_email_send,
 )
 from .intake import (
     intake_process,
@@ -23,6 +32,7 @@ from .intake import (
     intakes_unrouted_requeue,
 )
 from .leads import (
+    OTHER_NEEDS_NOTE,
     LeadActionError,
     lead_accept,
     lead_assign,
@@ -38,6 +48,7 @@ __all__ = [
     "AceUnavailableError",
     "ace_client_for",
     "application_file_with_ace",
+    "application_start",
     "ace_sync_partner",
     "benefits_client_for",
     "benefits_sync_partner",
@@ -46,8 +57,15 @@ __all__ = [
     "commission_mark",
     "commission_record",
     "commissions_missing_requeue",
+    "LEAD_NOT_ACCEPTED",
     "LeadActionError",
+    "OTHER_NEEDS_NOTE",
     "intake_process",
+    "lead_accepted_email_send",
+    "lead_offered_email_send",
+    "operators_unrouted_email_send",
+    "outcome_partner_email_send",
+    "signin_link_email_send",
     "intake_submit",
     "intake_token_hash",
     "intakes_stuck_requeue",

@@ -5,7 +5,7 @@ and build the firm's ACE client."""
 import datetime as dt
 import logging
 from collections import deque
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import boto3
@@ -13,6 +13,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.utils import timezone
 
+from core.errors import UpstreamError
 from credits.aws import ace, benefits
 from credits.models import ApplicationStatus, CreditApplication
 from credits.services import (
@@ -22,8 +23,10 @@ from credits.services import (
     application_precheck,
     application_transition,
 )
-from workloads.models import Workload
-from workloads.selectors import workload_projection_latest
+from workloads.selectors import (
+    workload_expected_monthly_spend,
+    workload_latest_for_startup,
+)
 
 from .. import selectors
 from ..models import PartnerAceAccount
@@ -57,9 +60,11 @@ _PAYLOAD_FIELDS = (
 )
 
 
-class AceUnavailableError(Exception):
-    """ACE could not be reached or refused the call (nothing changed here; the API answers
-    502). A retry is safe: the opportunity's ClientToken is the same every time."""
+class AceUnavailableError(UpstreamError):
+    """ACE could not be reached or refused the call (nothing changed here; 502). A retry is
+    safe: the opportunity's ClientToken is the same every time."""
+
+    code = "ace_unavailable"
 
 
 def _aws_session_for(account: PartnerAceAccount):
@@ -372,7 +377,7 @@ def application_file_with_ace(
         raise ApplicationTransitionError(NO_ACE_ACCOUNT)
     problems = application_precheck(application=application)
     if problems:
-        raise ApplicationInputError({"precheck": [problem.message for problem in problems]})
+        raise ApplicationInputError(fields={"precheck": [problem.message for problem in problems]})
     if client is None:
         client = ace_client_for(account)
         if client is None:
@@ -386,7 +391,7 @@ def application_file_with_ace(
         )
         ace.submit_opportunity(client, catalog=account.catalog, opportunity_id=opportunity_id)
     except ace.AcePayloadError as exc:
-        raise ApplicationInputError({_payload_field(str(exc)): [str(exc)]}) from exc
+        raise ApplicationInputError(fields={_payload_field(str(exc)): [str(exc)]}) from exc
     except (ClientError, BotoCoreError) as exc:
         logger.warning("ace filing: application %s failed: %s", application.pk, exc)
         raise AceUnavailableError(f"ACE did not accept the filing: {exc}") from exc
@@ -400,15 +405,9 @@ def application_file_with_ace(
 
 
 def _expected_monthly_spend(startup_id: int) -> Decimal:
-    """Month 1's cost in the newest projection of the startup's newest workload (what the
-    pre-submission check reads); 0 when there is none."""
-    workload = Workload.objects.filter(startup_id=startup_id).order_by("-created_at", "-id").first()
-    projection = workload_projection_latest(workload_id=workload.pk) if workload else None
-    months = (projection.result or {}).get("months") if projection else None
-    try:
-        return Decimal(str(months[0].get("cost", "0"))) if months else Decimal("0")
-    except (InvalidOperation, AttributeError):
-        return Decimal("0")
+    """Month 1's cost in the newest projection of the startup's newest workload."""
+    workload = workload_latest_for_startup(startup_id=startup_id)
+    return workload_expected_monthly_spend(workload=workload)
 
 
 def _payload_field(message: str) -> str:

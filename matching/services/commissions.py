@@ -8,11 +8,13 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from core.errors import ConflictError
 from credits.models import ApplicationStatus, CreditApplication
 from workloads.audit import audit_log
 
 from ..models import Commission, CommissionStatus, Partner
 from ..models.leads import Lead, LeadStatus
+from ..tasks import record_commission as record_commission_task
 
 CENT = Decimal("0.01")
 
@@ -23,8 +25,10 @@ COMMISSION_MOVES: dict[str, str] = {
 }
 
 
-class CommissionError(Exception):
-    """The commission cannot make that move (nothing changed)."""
+class CommissionError(ConflictError):
+    """The commission cannot make that move (nothing changed; 409)."""
+
+    code = "commission_state"
 
 
 def commission_amount(*, issued: Decimal, rate: Decimal) -> Decimal:
@@ -103,7 +107,6 @@ def commissions_missing_requeue(*, older_than_seconds: int = 600, limit: int = 1
     Locks the applications it picks, skipping rows another transaction holds (skip_locked),
     and bumps their `updated_at` so the next sweep leaves them alone while the task is
     queued. A duplicate is harmless: one commission per application. Returns the ids."""
-    from .. import tasks
 
     now = timezone.now()
     with transaction.atomic():
@@ -128,7 +131,7 @@ def commissions_missing_requeue(*, older_than_seconds: int = 600, limit: int = 1
         CreditApplication.objects.filter(pk__in=ids).update(updated_at=now)
         for application_id in ids:
             transaction.on_commit(
-                lambda application_id=application_id: tasks.record_commission.delay(application_id),
+                lambda application_id=application_id: record_commission_task.delay(application_id),
                 robust=True,
             )
     return ids

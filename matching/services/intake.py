@@ -1,6 +1,5 @@
 """Writes of the intake flow. Each service is one transaction and writes an audit event."""
 
-import hashlib
 import logging
 import secrets
 from datetime import timedelta
@@ -17,6 +16,10 @@ from workloads.audit import audit_log
 from workloads.models import Startup, Workload
 
 from ..models import Intake, IntakeStatus, Lead, LeadStatus, RoutingStatus, RoutingTrigger
+from ..tasks import email_signin_link as email_signin_link_task
+from ..tasks import process_intake as process_intake_task
+from ..tasks import route_startup as route_startup_task
+from ..tokens import intake_token_hash
 from .leads import lead_route
 
 logger = logging.getLogger(__name__)
@@ -28,10 +31,6 @@ logger = logging.getLogger(__name__)
 INTAKE_LEASE = timedelta(minutes=5)
 # Claims before an intake goes to `failed` (the operators' attention) instead of another run.
 MAX_ATTEMPTS = 5
-
-
-def intake_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def intake_submit(
@@ -46,7 +45,6 @@ def intake_submit(
     Returns the intake, its access token for the API (shown once; only its hash is
     stored) and whether the founder's account was created now.
     """
-    from .. import tasks  # tasks import services; import here to keep the module graph simple
 
     User = get_user_model()
     email = User.objects.normalize_email(founder_email).lower()
@@ -74,8 +72,8 @@ def intake_submit(
             subject=intake,
             data={"startup": startup.pk, "workload": workload_row.pk, "new_account": created},
         )
-        transaction.on_commit(lambda: tasks.process_intake.delay(intake.pk), robust=True)
-        transaction.on_commit(lambda: tasks.email_signin_link.delay(intake.pk), robust=True)
+        transaction.on_commit(lambda: process_intake_task.delay(intake.pk), robust=True)
+        transaction.on_commit(lambda: email_signin_link_task.delay(intake.pk), robust=True)
     return intake, token, created
 
 
@@ -180,7 +178,6 @@ def intakes_stuck_requeue(*, older_than_seconds: int = 120, limit: int = 100) ->
     lease, which the task would then refuse to claim). Skips rows another transaction holds
     (skip_locked). Returns the ids it enqueued.
     """
-    from .. import tasks
 
     now = timezone.now()
     with transaction.atomic():
@@ -199,7 +196,7 @@ def intakes_stuck_requeue(*, older_than_seconds: int = 120, limit: int = 100) ->
         Intake.objects.filter(pk__in=ids).update(status=IntakeStatus.RECEIVED, updated_at=now)
         for intake_id in ids:
             transaction.on_commit(
-                lambda intake_id=intake_id: tasks.process_intake.delay(intake_id), robust=True
+                lambda intake_id=intake_id: process_intake_task.delay(intake_id), robust=True
             )
     return ids
 
@@ -228,7 +225,6 @@ def intakes_unrouted_requeue(*, older_than_seconds: int = 120, limit: int = 100)
     harmless: routing does nothing while a lead is live. Skips locked rows (skip_locked).
     Returns the intake ids it enqueued.
     """
-    from .. import tasks
 
     now = timezone.now()
     with transaction.atomic():
@@ -246,7 +242,7 @@ def intakes_unrouted_requeue(*, older_than_seconds: int = 120, limit: int = 100)
         for startup_id in dict.fromkeys(startup_id for _, startup_id in rows):
             trigger = _reroute_trigger(startup_id)
             transaction.on_commit(
-                lambda startup_id=startup_id, trigger=trigger: tasks.route_startup.delay(
+                lambda startup_id=startup_id, trigger=trigger: route_startup_task.delay(
                     startup_id, trigger
                 ),
                 robust=True,

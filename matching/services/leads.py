@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import ConflictError
 from workloads.audit import audit_log
 
 from .. import scoring, selectors
@@ -26,12 +27,18 @@ from ..models import (
     RoutingStatus,
     RoutingTrigger,
 )
+from ..tasks import email_lead_accepted as email_lead_accepted_task
+from ..tasks import email_lead_offered as email_lead_offered_task
+from ..tasks import email_operators_unrouted as email_operators_unrouted_task
+from ..tasks import route_startup as route_startup_task
 
 OTHER_NEEDS_NOTE = 'Add a note that explains the reason "other".'
 
 
-class LeadActionError(Exception):
-    """A move the lead's state does not allow (the API answers 409 with the message)."""
+class LeadActionError(ConflictError):
+    """A move the lead's state does not allow (409 with the message)."""
+
+    code = "lead_state"
 
 
 def _weights(settings_row: RoutingSettings) -> scoring.Weights:
@@ -58,7 +65,6 @@ def _locked_intake(startup_id: int) -> Intake | None:
 
 
 def _offer(*, intake: Intake, partner_id: int, accept_hours: int, actor, why: str) -> Lead:
-    from .. import tasks
 
     now = timezone.now()
     lead = Lead.objects.create(
@@ -77,7 +83,7 @@ def _offer(*, intake: Intake, partner_id: int, accept_hours: int, actor, why: st
         subject=lead,
         data={"partner": partner_id, "accept_by": lead.accept_by.isoformat(), "why": why},
     )
-    transaction.on_commit(lambda: tasks.email_lead_offered.delay(lead.pk), robust=True)
+    transaction.on_commit(lambda: email_lead_offered_task.delay(lead.pk), robust=True)
     return lead
 
 
@@ -90,7 +96,6 @@ def lead_route(
     (so a redelivered task is harmless). With no candidate left the intake goes to the
     operators' queue and operators are e-mailed. Enqueues the partner's e-mail on commit.
     """
-    from .. import tasks
 
     with transaction.atomic():
         intake = _locked_intake(startup_id)
@@ -135,7 +140,7 @@ def lead_route(
             intake.save(update_fields=["routing_status", "updated_at"])
             audit_log(actor=actor, action="lead.unrouted", subject=startup, data={})
             transaction.on_commit(
-                lambda: tasks.email_operators_unrouted.delay(startup_id), robust=True
+                lambda: email_operators_unrouted_task.delay(startup_id), robust=True
             )
         decision.save()
     return decision
@@ -185,7 +190,6 @@ def lead_accept(*, lead_id: int, partner: Partner, actor) -> Lead:
     """The partner takes the lead. Locks the startup's intake, then the lead; refused once it
     is not offered any more or its accept-by time has passed. Enqueues the founder's e-mail
     on commit."""
-    from .. import tasks
 
     with transaction.atomic():
         lead = _locked_intake_then_lead(lead_id=lead_id, partner=partner)
@@ -202,7 +206,7 @@ def lead_accept(*, lead_id: int, partner: Partner, actor) -> Lead:
             routing_status=RoutingStatus.ACCEPTED, updated_at=now
         )
         audit_log(actor=actor, action="lead.accepted", subject=lead, data={})
-        transaction.on_commit(lambda: tasks.email_lead_accepted.delay(lead.pk), robust=True)
+        transaction.on_commit(lambda: email_lead_accepted_task.delay(lead.pk), robust=True)
     return lead
 
 
@@ -212,7 +216,6 @@ def lead_decline(*, lead_id: int, partner: Partner, actor, reason: str, note: st
     Locks the startup's intake, then the lead (as accept does). Sets the intake's routing
     status to `not_routed` and enqueues routing to the next partner on commit; if that
     enqueue is lost, the beat sweeper (`intakes_unrouted_requeue`) routes it later."""
-    from .. import tasks
 
     if reason not in DeclineReason.values:
         raise LeadActionError(
@@ -232,7 +235,7 @@ def lead_decline(*, lead_id: int, partner: Partner, actor, reason: str, note: st
         _mark_not_routed(startup_id=startup_id, now=lead.responded_at)
         audit_log(actor=actor, action="lead.declined", subject=lead, data={"reason": reason})
         transaction.on_commit(
-            lambda: tasks.route_startup.delay(startup_id, RoutingTrigger.DECLINED), robust=True
+            lambda: route_startup_task.delay(startup_id, RoutingTrigger.DECLINED), robust=True
         )
     return lead
 
@@ -258,7 +261,6 @@ def leads_expire(*, limit: int = 500) -> list[int]:
     on commit; if that enqueue is lost, the beat sweeper (`intakes_unrouted_requeue`)
     routes the startup later.
     """
-    from .. import tasks
 
     now = timezone.now()
     overdue = list(
@@ -280,7 +282,7 @@ def leads_expire(*, limit: int = 500) -> list[int]:
             _mark_not_routed(startup_id=lead.startup_id, now=timezone.now())
             audit_log(actor=None, action="lead.expired", subject=lead, data={})
             transaction.on_commit(
-                lambda startup_id=lead.startup_id: tasks.route_startup.delay(
+                lambda startup_id=lead.startup_id: route_startup_task.delay(
                     startup_id, RoutingTrigger.EXPIRED
                 ),
                 robust=True,

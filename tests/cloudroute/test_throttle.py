@@ -6,11 +6,10 @@ import secrets
 from types import SimpleNamespace
 
 import pytest
+from core.throttling import LiveScopedRateThrottle
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from rest_framework.test import APIRequestFactory
-
-from cloudroute.api import LiveScopedRateThrottle
 
 ESTIMATE = SimpleNamespace(throttle_scope="estimate")
 START = 1_800_000_000.0  # a window boundary for every duration (divisible by 86,400)
@@ -112,7 +111,7 @@ def test_it_lets_requests_through_when_the_cache_is_down(rates, monkeypatch, cap
     monkeypatch.setattr(LiveScopedRateThrottle.cache, "add", down)
     request = a_request()
 
-    with caplog.at_level(logging.WARNING, logger="cloudroute.api"):
+    with caplog.at_level(logging.WARNING, logger="core.throttling"):
         results = [allowed(request)[0] for _ in range(3)]
 
     assert results == [True, True, True]

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.formatting import dollars, money_str
 from credits.eligibility import (
     COVERAGE_WARNING,
     NO_RULES_MESSAGE,
@@ -27,9 +28,7 @@ from credits.eligibility import (
     Evaluation,
     Program,
     ProgramVerdict,
-    dollars,
     evaluate,
-    money_str,
 )
 
 # Current amounts (aws-facts.md); the Accelerator's yearly window as an operator would enter it.

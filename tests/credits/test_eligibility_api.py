@@ -1,4 +1,5 @@
-"""POST /api/v1/eligibility/ (DESIGN §5): the shape, the verdicts against the shipped programs,
+"""POST /api/v1/eligibility/ (docs/architecture.md#the-eligibility-contract): the shape,
+ the verdicts against the shipped programs,
 a 400 naming the field for every bad input, the throttle and the programs' current terms.
 
 The engine's own cases are in test_eligibility.py; these go through HTTP and the database

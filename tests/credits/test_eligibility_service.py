@@ -202,7 +202,8 @@ def test_it_never_rewrites_a_stored_snapshot_when_rules_or_terms_change(monkeypa
         amount_max=Decimal("300000"),
         typical_amount=Decimal("150000"),
     )
-    monkeypatch.setattr(eligibility, "RULE_VERSION", "2099.1.1")
+    # evaluate() reads RULE_VERSION from the engine module's namespace, so patch it there.
+    monkeypatch.setattr(eligibility.engine, "RULE_VERSION", "2099.1.1")
     after = eligibility_evaluate(startup_id=startup.pk)
 
     before.refresh_from_db()

@@ -1,16 +1,17 @@
 """The founder connects their AWS bill on /my/: the ExternalId first, then the role ARN."""
 
 import pytest
+from founders.views import SESSION_INTAKES
 
 from credits.models import BillingAccess
 from credits.services import billing_access_get_or_create
-from matching.views import SESSION_INTAKES
 from tests.factories import IntakeFactory, StartupFactory, UserFactory, WorkloadFactory
 from workloads.models import AuditEvent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
 
 URL = "/my/billing-access/"
+START_URL = "/my/billing-access/start/"
 ROLE_ARN = "arn:aws:iam::210987654321:role/CloudRouteCosts"
 
 
@@ -24,13 +25,29 @@ def founder():
     return UserFactory(email="dana@example.com", full_name="Dana Founder")
 
 
-def test_the_dashboard_shows_the_external_id_before_the_role_exists(client, founder, settings):
-    settings.CLOUDROUTE_AWS_ACCOUNT_ID = "111122223333"
+def test_the_dashboard_offers_to_connect_and_writes_nothing(client, founder):
     intake = _intake_for(founder, "Dana Robotics")
     client.force_login(founder)
 
     html = client.get("/my/").content.decode()
 
+    # A GET never writes: the ExternalId is made when the founder asks for it.
+    assert not BillingAccess.objects.filter(startup=intake.startup).exists()
+    assert "Connect your AWS bill" in html
+    assert 'action="/my/billing-access/start/"' in html
+    assert 'data-testid="external-id"' not in html
+
+
+def test_the_dashboard_shows_the_external_id_once_the_founder_starts(client, founder, settings):
+    settings.CLOUDROUTE_AWS_ACCOUNT_ID = "111122223333"
+    intake = _intake_for(founder, "Dana Robotics")
+    client.force_login(founder)
+
+    response = client.post(START_URL)
+
+    assert response.status_code == 302
+    assert response.url == "/my/#billing-access"
+    html = client.get("/my/").content.decode()
     access = BillingAccess.objects.get(startup=intake.startup)
     assert access.role_arn == ""
     assert "Connect your AWS bill" in html
@@ -38,6 +55,25 @@ def test_the_dashboard_shows_the_external_id_before_the_role_exists(client, foun
     assert "arn:aws:iam::111122223333:root" in html
     assert "ce:GetCostAndUsage" in html
     assert 'action="/my/billing-access/"' in html
+
+
+def test_starting_twice_keeps_one_external_id(client, founder):
+    intake = _intake_for(founder, "Dana Robotics")
+    client.force_login(founder)
+
+    client.post(START_URL)
+    first = BillingAccess.objects.get(startup=intake.startup).external_id
+    client.post(START_URL)
+
+    assert list(BillingAccess.objects.values_list("external_id", flat=True)) == [first]
+
+
+def test_starting_needs_a_signed_in_founder_with_a_startup(client, founder):
+    assert client.post(START_URL).status_code == 302  # to the sign-in page
+    client.force_login(founder)
+    assert client.post(START_URL).status_code == 404  # no startup yet
+    assert client.get(START_URL).status_code == 405
+    assert not BillingAccess.objects.exists()
 
 
 def test_it_stores_the_role_and_keeps_the_external_id(client, founder):

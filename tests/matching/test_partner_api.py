@@ -6,11 +6,11 @@ import uuid
 
 import pytest
 from django.utils import timezone
+from api.partner.leads import LeadOutputSerializer
 from rest_framework.authtoken.models import Token
 
 from credits.services import startup_credits_refresh
 from matching.models import DeclineReason, Lead, LeadNote, LeadStatus
-from matching.partner_api import LeadOutputSerializer
 from tests.factories import PartnerFactory, PartnerMembershipFactory, UserFactory
 
 from .partner_helpers import PASSWORD, bulk_leads, make_lead

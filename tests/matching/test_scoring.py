@@ -1,4 +1,5 @@
-"""The scoring engine against DESIGN §6 and issue 5: hard filters, the score, fair rotation.
+"""The scoring engine against docs/architecture.md#matching-rules and issue 5:
+ hard filters, the score, fair rotation.
 
 A baseline partner passes every filter; each case changes one thing. Then the score's
 factors, the weights, the fairness margin, the stored decision, rotation fairness over 1,000

@@ -354,6 +354,7 @@ NOT_PAGES = {
     "intake": "the intake form; its choices are constants",
     "intake-estimate": "POST (htmx): one estimate from the cached price book",
     "founder-billing-access": "POST: saves one role",
+    "founder-billing-access-start": "POST: makes one billing-access row",
     "signin-link": "one token, then a redirect",
     "login": "sign-in form",
     "logout": "POST: signs out",

@@ -81,6 +81,11 @@ PAGES = [
         data={"role_arn": ROLE_ARN},
     ),
     Row(
+        "founder-billing-access-start",
+        expect(NOT_FOUND, anonymous=TO_LOGIN, founder_a=REDIRECT, founder_b=REDIRECT),
+        method="post",
+    ),
+    Row(
         "founder-projection-csv",
         expect(NOT_FOUND, anonymous=TO_LOGIN, founder_a=OK, founder_b=OK),
     ),

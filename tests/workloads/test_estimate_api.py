@@ -1,4 +1,5 @@
-"""POST /api/v1/estimates/ (DESIGN §4): hand-checked cases to the cent, the price books, every
+"""POST /api/v1/estimates/ (docs/architecture.md#the-spend-model-contract): hand-checked
+cases to the cent, the price books, every
 bad input as a 400 naming the field, throttling, operators' price edits and query counts.
 
 The engine's own arithmetic is covered by tests/workloads/test_spend.py; here each expected

@@ -1,4 +1,5 @@
-"""The spend engine against DESIGN §4, checked by an independent exact (Fraction) calculation.
+"""The spend engine against docs/architecture.md#the-spend-model-contract, checked by
+ an independent exact (Fraction) calculation.
 
 The reference below is written from the contract, not from workloads/spend.py: exact
 fractions, the grants re-sorted every month, requests as (1 + g)^(m - 1). The engine must
@@ -103,7 +104,8 @@ def ref_inline(given: dict) -> RefPrice:
 
 
 def reference(spec: SpendInput, prices: dict[str, RefPrice]) -> dict:
-    """DESIGN §4 with exact arithmetic. Returns Fractions (money in dollars)."""
+    """docs/architecture.md#the-spend-model-contract with exact arithmetic. Returns Fractions
+    (money in dollars)."""
     prompt, prefix, out_tokens = spec.input_tokens, spec.cached_prefix_tokens, spec.output_tokens
     hit, batch_share = exact(spec.cache_hit_rate), exact(spec.batch_share)
     sonnet, opus = exact(spec.escalation_sonnet), exact(spec.escalation_opus)

@@ -1,4 +1,5 @@
-"""Load demo data for a laptop run (DESIGN §8). Safe to run again: it updates in place."""
+"""Load demo data for a laptop run (docs/architecture.md#demo-data). Safe to run again: it
+updates in place."""
 
 import datetime as dt
 import secrets

@@ -1,0 +1,84 @@
+"""`/api/v1/intakes/`: a founder submits an intake and reads it back (one view per action)."""
+
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import error_responses
+from core.throttling import LiveScopedRateThrottle
+from matching import selectors, services
+
+from .idempotency import HEADER, idempotent
+from .serializers.intakes import (
+    IntakeCreatedSerializer,
+    IntakeDetailSerializer,
+    IntakeInputSerializer,
+)
+
+
+class IntakeCreateApi(APIView):
+    authentication_classes: list = []  # anonymous; the founder gets a token back
+    permission_classes = [AllowAny]
+    throttle_classes = [LiveScopedRateThrottle]
+    throttle_scope = "intake"
+
+    @extend_schema(
+        request=IntakeInputSerializer,
+        responses={201: IntakeCreatedSerializer, **error_responses(400, 422, 429)},
+        parameters=[OpenApiParameter(HEADER, str, OpenApiParameter.HEADER, required=False)],
+        summary="Submit a founder's intake",
+    )
+    def post(self, request):
+        return idempotent(request, scope="intake.create", handler=lambda: self._create(request))
+
+    def _create(self, request) -> Response:
+        serializer = IntakeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        intake, token, _ = services.intake_submit(
+            company=dict(data["company"]),
+            founder_name=data["founder"]["name"],
+            founder_email=data["founder"]["email"],
+            workload=dict(data["workload"]),
+        )
+        body = IntakeCreatedSerializer(
+            {
+                "id": intake.pk,
+                "status": intake.status,
+                "token": token,
+                "dashboard_url": settings.SITE_URL.rstrip("/") + reverse("founder-dashboard"),
+            }
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class IntakeDetailApi(APIView):
+    """The founder's own intake: by its token, or signed in as its founder. Else 404."""
+
+    # Session only: the intake token is checked by the selector, not by DRF's
+    # TokenAuthentication. (DRF replaces request._request.user with its own result, so the
+    # session must be read through an authentication class, or a signed-in founder looks
+    # anonymous.)
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={200: IntakeDetailSerializer, **error_responses(404)},
+        summary="Read one intake",
+        description="Send the token from the 201 response as `Authorization: Token <token>`, "
+        "or call it signed in as the founder. Anyone else's intake is a 404.",
+    )
+    def get(self, request: Request, intake_id: int) -> Response:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        intake = selectors.intake_for_reader_or_404(
+            intake_id=intake_id,
+            user=request.user,
+            token=token.strip() if scheme.lower() == "token" else "",
+        )
+        return Response(IntakeDetailSerializer(intake).data)

@@ -1,0 +1,157 @@
+"""Input shapes of the estimate API (docs/architecture.md#the-spend-model-contract). Bounds
+match the models and the engine."""
+
+from rest_framework import serializers
+
+from workloads import spend
+from workloads.choices import Tier
+from workloads.models import MAX_INPUT_TOKENS, MAX_OUTPUT_TOKENS, workload_cross_field_errors
+
+MAX_GRANT = 10**9
+MAX_GRANTS = 20
+MAX_PRICE = 100_000  # USD per 1M tokens; far above any real model
+
+
+def share(**kwargs) -> serializers.FloatField:
+    return serializers.FloatField(min_value=0, max_value=1, **kwargs)
+
+
+class EscalationSerializer(serializers.Serializer):
+    sonnet = share(default=0.0, help_text="Share of requests routed up to Sonnet.")
+    opus = share(default=0.0, help_text="Share of requests routed up to Opus.")
+
+
+def price(**kwargs) -> serializers.FloatField:
+    return serializers.FloatField(min_value=0, max_value=MAX_PRICE, **kwargs)
+
+
+class TierPriceSerializer(serializers.Serializer):
+    """USD per 1M tokens; keys left out derive from input and output
+    (docs/architecture.md#the-spend-model-contract)."""
+
+    input = serializers.FloatField(min_value=0.000001, max_value=MAX_PRICE)
+    output = price()
+    cache_write = price(required=False)
+    cache_read = price(required=False)
+    batch_input = price(required=False)
+    batch_output = price(required=False)
+
+
+class TierPricesSerializer(serializers.Serializer):
+    haiku = TierPriceSerializer(required=False)
+    sonnet = TierPriceSerializer(required=False)
+    opus = TierPriceSerializer(required=False)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    f"Unknown tier {', '.join(map(repr, unknown))}; use haiku, sonnet or opus."
+                )
+        return super().to_internal_value(data)
+
+
+class CreditGrantSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, max_value=MAX_GRANT
+    )
+    start_month = serializers.IntegerField(min_value=1, max_value=spend.MAX_MONTHS, default=1)
+    valid_months = serializers.IntegerField(min_value=1, max_value=120, default=12)
+
+
+class EstimateInputSerializer(serializers.Serializer):
+    monthly_requests = serializers.IntegerField(min_value=0, max_value=spend.MAX_MONTHLY_REQUESTS)
+    monthly_growth = serializers.FloatField(min_value=-0.5, max_value=5, default=0.0)
+    input_tokens = serializers.IntegerField(min_value=0, max_value=MAX_INPUT_TOKENS)
+    cached_prefix_tokens = serializers.IntegerField(
+        min_value=0, max_value=MAX_INPUT_TOKENS, default=0
+    )
+    output_tokens = serializers.IntegerField(min_value=0, max_value=MAX_OUTPUT_TOKENS)
+    cache_hit_rate = share(default=0.0)
+    batch_share = share(default=0.0)
+    escalation = EscalationSerializer(required=False)
+    cascade = serializers.BooleanField(default=False)
+    baseline_tier = serializers.ChoiceField(choices=Tier.choices, default=Tier.OPUS)
+    months = serializers.IntegerField(min_value=1, max_value=spend.MAX_MONTHS, default=12)
+    endpoint = serializers.ChoiceField(choices=spend.ENDPOINTS, default="global")
+    prices = TierPricesSerializer(required=False)
+    credits = CreditGrantSerializer(many=True, required=False, max_length=MAX_GRANTS)
+    price_book = serializers.SlugField(
+        required=False, help_text="A price book's slug; the default book when left out."
+    )
+
+    def validate(self, attrs):
+        escalation = attrs.pop("escalation", None) or {}
+        attrs["escalation_sonnet"] = escalation.get("sonnet", 0.0)
+        attrs["escalation_opus"] = escalation.get("opus", 0.0)
+        errors = workload_cross_field_errors(
+            input_tokens=attrs["input_tokens"],
+            cached_prefix_tokens=attrs["cached_prefix_tokens"],
+            escalation_sonnet=attrs["escalation_sonnet"],
+            escalation_opus=attrs["escalation_opus"],
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def spend_input(self) -> spend.SpendInput:
+        data = self.validated_data
+        return spend.SpendInput(
+            monthly_requests=data["monthly_requests"],
+            monthly_growth=data["monthly_growth"],
+            input_tokens=data["input_tokens"],
+            cached_prefix_tokens=data["cached_prefix_tokens"],
+            output_tokens=data["output_tokens"],
+            cache_hit_rate=data["cache_hit_rate"],
+            batch_share=data["batch_share"],
+            escalation_sonnet=data["escalation_sonnet"],
+            escalation_opus=data["escalation_opus"],
+            cascade=data["cascade"],
+            baseline_tier=data["baseline_tier"],
+            months=data["months"],
+            endpoint=data["endpoint"],
+            credits=tuple(spend.CreditGrant(**grant) for grant in data.get("credits", [])),
+        )
+
+    def inline_prices(self) -> dict[str, spend.TierPrice]:
+        return {
+            tier: spend.TierPrice.inline(**values)
+            for tier, values in (self.validated_data.get("prices") or {}).items()
+        }
+
+
+class EstimateMonthSerializer(serializers.Serializer):
+    month = serializers.IntegerField()
+    requests = serializers.IntegerField()
+    cost = serializers.CharField()
+    baseline_cost = serializers.CharField()
+    credits_applied = serializers.CharField()
+    credits_remaining = serializers.CharField()
+    out_of_pocket = serializers.CharField()
+
+
+class EstimateTotalsSerializer(serializers.Serializer):
+    cost = serializers.CharField()
+    baseline_cost = serializers.CharField()
+    credits_applied = serializers.CharField()
+    out_of_pocket = serializers.CharField()
+    credits_expired = serializers.CharField()
+
+
+class EstimateSavingsSerializer(serializers.Serializer):
+    tiering = serializers.CharField()
+    caching = serializers.CharField()
+    batch = serializers.CharField()
+
+
+class EstimateOutputSerializer(serializers.Serializer):
+    """Documents the response; the engine's `Projection.as_dict()` builds it."""
+
+    months = EstimateMonthSerializer(many=True)
+    totals = EstimateTotalsSerializer()
+    savings = EstimateSavingsSerializer()
+    per_request_cost = serializers.CharField()
+    first_out_of_pocket_month = serializers.IntegerField(allow_null=True)
+    models = serializers.DictField(child=serializers.CharField())
+    warnings = serializers.ListField(child=serializers.CharField())

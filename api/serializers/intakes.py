@@ -1,0 +1,144 @@
+"""Input and output shapes of the intake API. Field rules come from the models."""
+
+from django_countries.serializer_fields import CountryField
+from rest_framework import serializers
+
+from matching.models import Intake
+from workloads.choices import Industry, Stage, Tier, UseCase
+from workloads.models import Startup, Workload, workload_cross_field_errors
+
+from .estimates import EscalationSerializer
+
+
+def accepted(choices) -> dict[str, str]:
+    values = ", ".join(str(value) for value in choices.values)
+    return {"invalid_choice": f'"{{input}}" is not accepted; use one of: {values}.'}
+
+
+class CompanyInputSerializer(serializers.ModelSerializer):
+    country = CountryField(
+        error_messages={
+            "invalid_choice": '"{input}" is not an ISO 3166-1 alpha-2 country code (e.g. US, DE).'
+        }
+    )
+
+    class Meta:
+        model = Startup
+        fields = [
+            "name",
+            "website",
+            "country",
+            "state",
+            "postal_code",
+            "industry",
+            "founded_on",
+            "stage",
+            "activate_org_id",
+            "prior_activate_credits",
+            "aws_account_id",
+            "aws_paid_plan",
+            "uses_china_regions",
+        ]
+        extra_kwargs = {
+            "stage": {"error_messages": accepted(Stage)},
+            "industry": {"error_messages": accepted(Industry)},
+            "founded_on": {"error_messages": {"invalid": "Enter the founding date as YYYY-MM-DD."}},
+        }
+
+    def validate(self, attrs):
+        if attrs.get("country") == "US" and not attrs.get("state"):
+            raise serializers.ValidationError(
+                {"state": "Enter the state for a US address (e.g. WA)."}
+            )
+        return attrs
+
+
+class FounderInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    email = serializers.EmailField(max_length=254)
+
+
+class WorkloadInputSerializer(serializers.ModelSerializer):
+    escalation = EscalationSerializer(
+        required=False, help_text="Shares routed up from Haiku: sonnet + opus at most 1."
+    )
+
+    class Meta:
+        model = Workload
+        fields = [
+            "use_case",
+            "description",
+            "region",
+            "monthly_requests",
+            "monthly_growth",
+            "input_tokens",
+            "cached_prefix_tokens",
+            "output_tokens",
+            "cache_hit_rate",
+            "batch_share",
+            "escalation",
+            "baseline_tier",
+        ]
+        extra_kwargs = {
+            "use_case": {"error_messages": accepted(UseCase)},
+            "baseline_tier": {"error_messages": accepted(Tier)},
+        }
+
+    def validate(self, attrs):
+        escalation = attrs.pop("escalation", None) or {}
+        attrs["escalation_sonnet"] = escalation.get("sonnet", 0.0)
+        attrs["escalation_opus"] = escalation.get("opus", 0.0)
+        errors = workload_cross_field_errors(
+            input_tokens=attrs.get("input_tokens"),
+            cached_prefix_tokens=attrs.get("cached_prefix_tokens", 0),
+            escalation_sonnet=attrs["escalation_sonnet"],
+            escalation_opus=attrs["escalation_opus"],
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class IntakeInputSerializer(serializers.Serializer):
+    company = CompanyInputSerializer()
+    founder = FounderInputSerializer()
+    workload = WorkloadInputSerializer()
+
+
+class IntakeCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Intake._meta.get_field("status").choices)
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+    dashboard_url = serializers.URLField()
+
+
+class IntakeDetailSerializer(serializers.ModelSerializer):
+    company = serializers.SerializerMethodField()
+    workload = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Intake
+        fields = ["id", "status", "created_at", "processed_at", "company", "workload"]
+
+    def get_company(self, intake) -> dict:
+        startup = intake.startup
+        return {
+            "name": startup.name,
+            "country": str(startup.country),
+            "stage": startup.stage,
+            "industry": startup.industry,
+        }
+
+    def get_workload(self, intake) -> dict:
+        workload = intake.workload
+        return {
+            "use_case": workload.use_case,
+            "region": workload.region,
+            "monthly_requests": workload.monthly_requests,
+            "input_tokens": workload.input_tokens,
+            "cached_prefix_tokens": workload.cached_prefix_tokens,
+            "output_tokens": workload.output_tokens,
+            "escalation": workload.escalation,
+            "batch_share": workload.batch_share,
+            "baseline_tier": workload.baseline_tier,
+        }

@@ -1,0 +1,73 @@
+"""The API's one exception handler and its documented error responses.
+
+Every API view lets errors through: DRF's own (validation, auth, throttling), Django's model
+`ValidationError` and CloudRoute's `ApplicationError` become one JSON answer each here, in the
+two shapes clients know: `{"detail": "..."}` or a dict of fields to messages.
+"""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's EXCEPTION_HANDLER: an ApplicationError answers its own status and body; a model
+    ValidationError is a 400 naming its fields; the rest is DRF's."""
+    if isinstance(exc, ApplicationError):
+        logger.info("api error %s (%s): %s", exc.code, exc.status, exc.detail)
+        return Response(exc.body(), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        exc = serializers.ValidationError(detail)
+    return drf_exception_handler(exc, context)
+
+
+@extend_schema_serializer(component_name="Error")
+class ErrorSerializer(serializers.Serializer[Any]):
+    detail = serializers.CharField()
+
+
+def _detail(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description="Invalid input: each field (or `non_field_errors`) with what would be "
+        "accepted.",
+    ),
+    401: _detail("No token, or an unknown one."),
+    403: _detail("Signed in, but not allowed to use this operation."),
+    404: _detail("No such object, or not yours: the two look alike."),
+    409: _detail("The object's current state does not allow this."),
+    422: _detail("This Idempotency-Key was already used with a different body."),
+    429: _detail("Too many requests; retry after the Retry-After header's seconds."),
+    502: _detail("An upstream AWS service failed; nothing changed, retry."),
+    503: _detail("Not configured yet; an operator must finish the setup."),
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """The documented error answers of an operation, for `extend_schema(responses=...)`."""
+    return {code: ERROR_RESPONSES[code] for code in codes}
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 404 for a URL no route matches (`/api/v1/partner/leads/abc/`): JSON under /api/
+    like every other API error, the site's HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -1,0 +1,77 @@
+"""Per-client rate limits, shared by the API and the pages (settings THROTTLE_*)."""
+
+import logging
+from types import SimpleNamespace
+from typing import Any
+
+from django.http import HttpRequest
+from rest_framework.settings import api_settings
+from rest_framework.throttling import ScopedRateThrottle
+
+logger = logging.getLogger(__name__)
+
+
+class LiveScopedRateThrottle(ScopedRateThrottle):
+    """Per-client rate limit of a view's `throttle_scope`, with the rate read at request time
+    (settings THROTTLE_*), so settings changes apply.
+
+    A fixed-window counter: one `cache.add`, or one `cache.incr`, of a small integer per
+    request. DRF's own throttle keeps the timestamp of every request in the window in one
+    cache entry and reads and rewrites it whole each time, which cost about a quarter of an
+    estimate request at high rates (docs/performance.md). The price of the fixed window: a
+    client can fit up to twice its rate across the boundary of two windows.
+    """
+
+    num_requests: int
+    duration: int  # seconds
+    window_ends: float
+
+    def get_rate(self) -> str | None:
+        if self.scope is None:  # no scope, no rate (the settings have no None key)
+            return None
+        # The stub types the rates as numbers; DRF's are "100/min" strings (or None).
+        rates: dict[str, str | None] = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
+        return rates.get(self.scope)
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        # Rate limits live in the cache (Redis). If it cannot be reached, let the request
+        # through rather than fail it: a founder's intake matters more than a rate limit, and
+        # the database, not Redis, is where the intake is kept.
+        try:
+            return self._count(request, view)
+        except Exception:  # redis.ConnectionError, TimeoutError, ... from the cache backend
+            logger.warning("throttle %s: cache unavailable, request allowed", self.scope)
+            return True
+
+    def _count(self, request: Any, view: Any) -> bool:
+        self.scope = getattr(view, self.scope_attr, None)
+        self.rate = self.get_rate() if self.scope else None
+        if self.rate is None:
+            return True
+        num_requests, duration = self.parse_rate(self.rate)
+        if num_requests is None or duration is None:  # parse_rate gives None only for no rate
+            return True
+        self.num_requests, self.duration = num_requests, duration
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        self.window_ends = (window + 1) * self.duration
+        key = f"{key}_{window}"
+        # The window's first request creates its counter, which outlives the window a little.
+        created = self.cache.add(key, 1, timeout=self.duration + 1)
+        count = 1 if created else self.cache.incr(key)
+        return bool(count <= self.num_requests)
+
+    def wait(self) -> float:
+        """Seconds until this client's window closes (the Retry-After of a 429)."""
+        return max(0.0, self.window_ends - self.now)
+
+
+def page_rate_limited(request: HttpRequest, scope: str) -> bool:
+    """The API's per-client rate for `scope`, applied to a page, so a form cannot be used to
+    get around the API's limits."""
+    return not LiveScopedRateThrottle().allow_request(
+        request, SimpleNamespace(throttle_scope=scope)
+    )

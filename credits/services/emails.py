@@ -1,0 +1,51 @@
+"""The credits app's e-mails, composed here and sent by the thin tasks."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+from ..models import CreditOutcome
+
+
+def outcome_changed_email_send(*, outcome_id: int) -> None:
+    """Tell the founder, and operators, that the $0 outcome moved (and warn about credits
+    that would expire unused). Nothing when the outcome is gone."""
+    outcome = CreditOutcome.objects.select_related("startup__founder").filter(pk=outcome_id).first()
+    if outcome is None:
+        return
+    startup = outcome.startup
+    context = {
+        "outcome": outcome,
+        "startup": startup,
+        "first_out_of_pocket_on": _date(outcome.result.get("first_out_of_pocket_on")),
+        "covered_until": _date(outcome.result.get("covered_until")),
+        "url": settings.SITE_URL.rstrip("/") + "/my/",
+    }
+    message = render_to_string("credits/email/outcome_changed.txt", context)
+    subject = f"{startup.name}: {outcome.get_status_display()}"
+    if startup.founder.email:
+        send_mail(
+            subject=subject,
+            message=message,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[startup.founder.email],
+        )
+    operators = list(
+        get_user_model()
+        .objects.filter(is_staff=True, is_active=True)
+        .values_list("email", flat=True)
+    )
+    if operators:
+        send_mail(
+            subject=f"[ops] {subject}",
+            message=message,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=operators,
+        )
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None

@@ -1,0 +1,283 @@
+"""The founder's pages: the intake form, the sign-in link, the dashboard, billing access.
+
+Views stay thin: a form, one service call or a few selector reads, a template. Which intakes a
+request may see is `matching.selectors.intakes_visible`, the founder's access rule."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from core.throttling import page_rate_limited
+from credits import selectors as credit_selectors
+from credits import services as credit_services
+from credits.models import BillingAccess
+from credits.timeline import event_in_words, outcome_badge
+from matching import selectors, services
+from matching.signin import signin_token_user
+from workloads import services as workload_services
+from workloads.choices import USE_CASE_PRESETS
+from workloads.reports import projection_csv, projection_report
+from workloads.selectors import PriceBookMissingError
+from workloads.spend import to_cents
+
+from .forms import (
+    BillingAccessForm,
+    CompanyForm,
+    FounderForm,
+    WorkloadEstimateForm,
+    WorkloadForm,
+)
+
+# Intakes this browser submitted before its founder signed in (see `intake`).
+SESSION_INTAKES = "founder_intake_ids"
+MAX_SESSION_INTAKES = 20
+
+
+def _founder_intakes(request: HttpRequest):
+    """The intakes this request may see (None: none)."""
+    return selectors.intakes_visible(
+        user=request.user, session_intake_ids=request.session.get(SESSION_INTAKES)
+    )
+
+
+def _too_many_requests(request: HttpRequest) -> HttpResponse:
+    return render(request, "founders/too_many_requests.html", status=429)
+
+
+@require_http_methods(["GET", "POST"])
+def intake(request):
+    if request.method == "POST" and page_rate_limited(request, "intake"):
+        return _too_many_requests(request)
+    data = request.POST if request.method == "POST" else None
+    company = CompanyForm(data, initial={"country": "US", "aws_paid_plan": True})
+    founder = FounderForm(data)
+    workload = WorkloadForm(data, initial=WorkloadForm.INITIAL)
+    if data is not None and all([company.is_valid(), founder.is_valid(), workload.is_valid()]):
+        intake_row, _, created = services.intake_submit(
+            company=company.cleaned_data,
+            founder_name=founder.cleaned_data["name"],
+            founder_email=founder.cleaned_data["email"],
+            workload=workload.cleaned_data,
+        )
+        if request.user.is_authenticated and request.user.pk == intake_row.founder_id:
+            return redirect("founder-dashboard")
+        if created:
+            # Not signed in: nothing proves this browser owns the e-mail address. It may see
+            # the intakes it submitted (kept in its session) until the e-mailed link signs
+            # the founder in; anything else the account gathers stays behind that link.
+            request.session[SESSION_INTAKES] = [
+                *request.session.get(SESSION_INTAKES, []),
+                intake_row.pk,
+            ][-MAX_SESSION_INTAKES:]
+            return redirect("founder-dashboard")
+        # An existing account: only its owner may open it, through the e-mailed link.
+        return render(request, "founders/check_email.html", {"email": intake_row.founder.email})
+    return render(
+        request,
+        "founders/intake.html",
+        {
+            "company_form": company,
+            "founder_form": founder,
+            "workload_form": workload,
+            "presets": USE_CASE_PRESETS,
+        },
+        status=400 if data is not None else 200,
+    )
+
+
+@require_POST
+def intake_estimate(request):
+    """htmx: the live estimate under the intake form, from the workload fields typed so far."""
+    if page_rate_limited(request, "estimate"):
+        return _too_many_requests(request)
+    form = WorkloadEstimateForm(request.POST)
+    context = {"form": form, "estimate": None}
+    if form.is_valid():
+        try:
+            estimate = workload_services.workload_estimate(workload=form.instance)
+        except PriceBookMissingError:
+            estimate = None
+        if estimate is not None:
+            first = estimate.months[0] if estimate.months else None
+            # Cents as the API rounds them (floatformat on a float such as 0.7949999999999999
+            # would show 0.79 where the API says 0.80); the saving is the difference shown.
+            monthly_cost = to_cents(first.cost) if first else Decimal("0.00")
+            baseline_cost = to_cents(first.baseline_cost) if first else Decimal("0.00")
+            context["estimate"] = {
+                "monthly_cost": monthly_cost,
+                "baseline_cost": baseline_cost,
+                "saving": baseline_cost - monthly_cost,
+                "saving_share": (1 - first.cost / first.baseline_cost)
+                if first and first.baseline_cost
+                else 0.0,
+                "per_request_cost": estimate.per_request_cost,
+                "warnings": estimate.warnings,
+            }
+    return render(request, "founders/_live_estimate.html", context)
+
+
+@require_GET
+def signin_link(request, token: str):
+    user = signin_token_user(token)
+    if user is None:
+        messages.error(request, "That sign-in link has expired or was already used.")
+        return render(request, "founders/signin_invalid.html", status=400)
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    return redirect("founder-dashboard")
+
+
+@require_GET
+def founder_dashboard(request):
+    visible = _founder_intakes(request)
+    if visible is None:
+        return redirect_to_login(request.get_full_path())
+    intakes = list(visible[:20])
+    latest = intakes[0] if intakes else None
+    context = {
+        "intakes": intakes,
+        "latest": latest,
+        "founder_name": request.user.get_short_name()
+        if request.user.is_authenticated
+        else (latest.founder.get_short_name() if latest else ""),
+        "signed_in": request.user.is_authenticated,
+    }
+    if request.htmx:
+        # Only a pending intake polls. Once it is done, reload the whole page so the founder
+        # sees the projection (and later the programs), not just a new status badge.
+        if latest is not None and not latest.is_pending:
+            return HttpResponseClientRefresh()
+        return render(request, "founders/_intake_status.html", context)
+    projection = selectors.projection_for_intake(intake=latest) if latest else None
+    if projection is not None:
+        # What AWS actually billed, next to the projection (month 1 = the projection's month).
+        actuals = credit_selectors.spend_actuals_by_month_number(
+            startup_id=latest.startup_id, first_month=timezone.localdate(projection.created_at)
+        )
+        context["report"] = projection_report(projection=projection, actuals=actuals)
+    else:
+        context["report"] = None
+    snapshot = credit_selectors.snapshot_latest(startup_id=latest.startup_id) if latest else None
+    # Offered: "a vetted partner" and the accept-by time; accepted: the firm and its contact.
+    context["partner_lead"] = (
+        selectors.lead_live_for_startup(startup_id=latest.startup_id) if latest else None
+    )
+    if latest is not None:
+        # Each application's timeline and grant, and the $0 outcome
+        # (docs/architecture.md#applications-and-the-0-outcome).
+        context["applications"] = [
+            (app, [(event, event_in_words(event, app)) for event in app.events.all()])
+            for app in credit_selectors.applications_for_startup(startup_id=latest.startup_id)
+        ]
+        context["outcome_badge"] = outcome_badge(
+            credit_selectors.outcome_for_startup(startup_id=latest.startup_id)
+        )
+    if latest is not None and request.user.is_authenticated:
+        # Only a signed-in founder connects their bill: the ExternalId is theirs alone.
+        access = credit_selectors.billing_access_for_startup(startup_id=latest.startup_id)
+        context.update(_billing_context(access=access))
+    if snapshot is not None:
+        context["eligibility"] = snapshot.result
+        context["checked_at"] = snapshot.created_at
+        context["has_competitive"] = any(
+            p["verdict"] == "competitive" for p in snapshot.result["programs"]
+        )
+    return render(request, "founders/dashboard.html", context)
+
+
+def _billing_context(*, access: BillingAccess | None, form=None) -> dict:
+    """The "connect your AWS bill" card: before the founder starts, a button that makes the
+    ExternalId (`founder_billing_access_start`); then the trust policy and the role form."""
+    return {
+        "billing_card": True,
+        "billing_access": access,
+        "billing_form": form
+        or BillingAccessForm(initial={"role_arn": access.role_arn if access else ""}),
+        "cloudroute_aws_account_id": settings.CLOUDROUTE_AWS_ACCOUNT_ID,
+    }
+
+
+def _latest_intake_or_404(request: HttpRequest):
+    latest = selectors.intakes_for_founder(founder=request.user).first()
+    if latest is None:
+        raise Http404("No startup yet.")
+    return latest
+
+
+@require_POST
+@login_required
+def founder_billing_access_start(request: HttpRequest) -> HttpResponse:
+    """The founder asks to connect the bill: make the billing access of their latest startup
+    (its ExternalId, for the role's trust policy). Safe to repeat: the same ExternalId."""
+    latest = _latest_intake_or_404(request)
+    credit_services.billing_access_get_or_create(startup_id=latest.startup_id)
+    return redirect(f"{reverse('founder-dashboard')}#billing-access")
+
+
+@require_POST
+@login_required
+def founder_billing_access(request):
+    """The role ARN for the signed-in founder's latest startup (never one named in the
+    request). A browser that only submitted an intake must sign in first."""
+    latest = _latest_intake_or_404(request)
+    form = BillingAccessForm(request.POST)
+    if form.is_valid():
+        try:
+            credit_services.billing_access_set(
+                startup_id=latest.startup_id,
+                role_arn=form.cleaned_data["role_arn"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            for message in error.message_dict.get("role_arn", error.messages):
+                form.add_error("role_arn", message)
+        else:
+            messages.success(
+                request,
+                "Role saved. Your actual Bedrock spend appears here after the next daily sync.",
+            )
+            return redirect("founder-dashboard")
+    context = {
+        "latest": latest,
+        **_billing_context(
+            access=credit_services.billing_access_get_or_create(startup_id=latest.startup_id),
+            form=form,
+        ),
+    }
+    return render(request, "founders/billing_access.html", context, status=400)
+
+
+@require_GET
+def founder_projection_csv(request, projection_id: int | None = None):
+    """The month-by-month projection as CSV: the founder's latest, or one of theirs by id."""
+    visible = _founder_intakes(request)
+    if visible is None:
+        return redirect_to_login(request.get_full_path())
+    if projection_id is None:
+        latest = visible.first()
+        projection = selectors.projection_for_intake(intake=latest) if latest else None
+        startup = latest.startup if latest else None
+    else:
+        projection = selectors.projection_get_for_intakes(
+            intakes=visible, projection_id=projection_id
+        )
+        startup = projection.workload.startup if projection else None
+    if projection is None:
+        raise Http404("No projection yet.")
+    filename = f"cloudroute-projection-{slugify(startup.name) or projection.pk}.csv"
+    return HttpResponse(
+        projection_csv(projection=projection),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

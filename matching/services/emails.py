@@ -1,0 +1,130 @@
+"""The e-mails of the matching app: composed and sent here, enqueued by the services through
+the thin tasks in `matching.tasks`. Each reads fresh rows by id and sends nothing when the row
+is gone or has moved on (so a retried task never e-mails twice about a stale state)."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+from credits.models import CreditOutcome
+
+from ..models import Intake, Lead, LeadStatus, Partner, PartnerMembership
+from ..signin import signin_url
+
+
+def _site(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _partner_recipients(partner: Partner) -> list[str]:
+    """The firm's members' addresses, else its contact address, else nobody."""
+    members = list(
+        PartnerMembership.objects.filter(partner=partner)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    return members or ([partner.contact_email] if partner.contact_email else [])
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def signin_link_email_send(*, intake_id: int) -> None:
+    """The founder's sign-in link for the dashboard of the intake's startup."""
+    intake = Intake.objects.select_related("founder", "startup").filter(pk=intake_id).first()
+    if intake is None:
+        return
+    context = {"intake": intake, "url": signin_url(user=intake.founder)}
+    send_mail(
+        subject=f"Your CloudRoute dashboard for {intake.startup.name}",
+        message=render_to_string("matching/email/signin_link.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[intake.founder.email],
+    )
+
+
+def lead_offered_email_send(*, lead_id: int) -> None:
+    """Tell the firm a lead waits for its answer (while it is still offered)."""
+    lead = Lead.objects.select_related("partner", "startup", "workload").filter(pk=lead_id).first()
+    if lead is None or lead.status != LeadStatus.OFFERED:
+        return
+    recipients = _partner_recipients(lead.partner)
+    if not recipients:
+        return
+    send_mail(
+        subject=f"New CloudRoute lead: {lead.startup.name} (accept by {lead.accept_by:%H:%M} UTC)",
+        message=render_to_string(
+            "matching/email/lead_offered.txt",
+            {"lead": lead, "url": _site(f"/partner/leads/{lead.pk}/")},
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=recipients,
+    )
+
+
+def lead_accepted_email_send(*, lead_id: int) -> None:
+    """Tell the founder which firm accepted (while the lead is still accepted)."""
+    lead = Lead.objects.select_related("partner", "startup__founder").filter(pk=lead_id).first()
+    if lead is None or lead.status != LeadStatus.ACCEPTED:
+        return
+    send_mail(
+        subject=f"{lead.partner.name} will file your AWS credit applications",
+        message=render_to_string(
+            "matching/email/lead_accepted.txt", {"lead": lead, "url": _site("/my/")}
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[lead.startup.founder.email],
+    )
+
+
+def operators_unrouted_email_send(*, startup_id: int) -> None:
+    """Tell the operators that routing found no partner left for the startup."""
+    operators = list(
+        get_user_model()
+        .objects.filter(is_staff=True, is_active=True)
+        .values_list("email", flat=True)
+    )
+    if not operators:
+        return
+    send_mail(
+        subject=f"No partner left for startup #{startup_id}",
+        message=f"Routing found no partner for startup #{startup_id}. Assign one in the "
+        f"admin: {_site('/admin/matching/intake/?routing_status=unrouted')}",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=operators,
+    )
+
+
+def outcome_partner_email_send(*, startup_id: int) -> None:
+    """Tell the members of the firm whose lead for the startup is accepted (or its contact
+    address) that the startup's $0 outcome changed."""
+    outcome = CreditOutcome.objects.select_related("startup").filter(startup_id=startup_id).first()
+    lead = (
+        Lead.objects.select_related("partner")
+        .filter(startup_id=startup_id, status=LeadStatus.ACCEPTED)
+        .order_by("pk")
+        .first()
+    )
+    if outcome is None or lead is None:
+        return
+    recipients = _partner_recipients(lead.partner)
+    if not recipients:
+        return
+    result = outcome.result or {}
+    context = {
+        "outcome": outcome,
+        "startup": outcome.startup,
+        "first_out_of_pocket_on": _date(result.get("first_out_of_pocket_on")),
+        "covered_until": _date(result.get("covered_until")),
+        "url": _site(f"/partner/leads/{lead.pk}/"),
+    }
+    send_mail(
+        subject=f"{outcome.startup.name}: credit outcome now {outcome.get_status_display()}",
+        message=render_to_string("matching/email/outcome_partner.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=recipients,
+    )

@@ -1,0 +1,109 @@
+"""The portal's forms. They check what a person typed; the rules stay in the services."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from credits import selectors as credit_selectors
+from credits.models import ApplicationStatus, FiledBy
+from credits.services import TRANSITIONS
+from matching import selectors
+from matching.models import DeclineReason
+from matching.services import OTHER_NEEDS_NOTE
+
+
+class PartnerAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "not_partner": "This account does not belong to a partner firm. Founders sign in "
+        "with the link in their e-mail.",
+    }
+
+    def clean_username(self) -> str:
+        # Addresses are stored lower-cased (UserManager); accept "Ana@Firm.test" too.
+        return self.cleaned_data["username"].strip().lower()
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if selectors.partner_for_user(user) is None:
+            raise ValidationError(self.error_messages["not_partner"], code="not_partner")
+
+
+class DeclineForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=[("", "Choose a reason…"), *DeclineReason.choices],
+        error_messages={
+            "required": "Choose a reason for declining.",
+            "invalid_choice": "Choose one of the reasons in the list.",
+        },
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text='Required for "Other"; shared with CloudRoute\'s operators, not the founder.',
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        # The service refuses it too; checked here so the error sits under the note field.
+        if cleaned.get("reason") == DeclineReason.OTHER and not cleaned.get("note", "").strip():
+            self.add_error("note", OTHER_NEEDS_NOTE)
+        return cleaned
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Note",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Write something in the note."},
+        help_text="Visible to your firm and to CloudRoute's operators, never to the founder.",
+    )
+
+
+class ApplicationCreateForm(forms.Form):
+    program = forms.ChoiceField(error_messages={"required": "Choose a credit program."})
+    requested_amount = forms.DecimalField(
+        label="Requested amount (USD)", max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
+    target_close_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Partner-filed programs first: those are the ones a firm files itself.
+        programs = sorted(
+            credit_selectors.programs_current(), key=lambda p: p.filed_by != FiledBy.PARTNER
+        )
+        self.fields["program"].choices = [("", "Choose a program…")] + [
+            (program.code, f"{program.name} (up to ${program.amount_max:,.0f})")
+            for program in programs
+        ]
+
+
+class ApplicationTransitionForm(forms.Form):
+    to = forms.ChoiceField(label="Move to", error_messages={"required": "Choose the next state."})
+    ace_opportunity_id = forms.CharField(
+        label="ACE opportunity id", required=False, max_length=40, help_text="To submit: O1234567"
+    )
+    approved_amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2)
+    issued_amount = forms.DecimalField(required=False, max_digits=12, decimal_places=2)
+    expires_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, application, **kwargs):
+        kwargs.setdefault("prefix", f"application-{application.pk}")
+        super().__init__(*args, **kwargs)
+        self.application = application
+        labels = dict(ApplicationStatus.choices)
+        self.fields["to"].choices = [
+            (state, labels[state])
+            for state in ApplicationStatus.values
+            if state in TRANSITIONS.get(application.status, ())
+        ]

@@ -1,0 +1,36 @@
+from django.urls import path
+
+from .views import applications, auth, leads, scorecard
+
+urlpatterns = [
+    path("partner/", leads.partner_inbox, name="partner-inbox"),
+    path("partner/login/", auth.PartnerLoginView.as_view(), name="partner-login"),
+    path("partner/scorecard/", scorecard.partner_scorecard, name="partner-scorecard"),
+    path("partner/leads/<int:lead_id>/", leads.partner_lead, name="partner-lead"),
+    path(
+        "partner/leads/<int:lead_id>/accept/",
+        leads.partner_lead_accept,
+        name="partner-lead-accept",
+    ),
+    path(
+        "partner/leads/<int:lead_id>/decline/",
+        leads.partner_lead_decline,
+        name="partner-lead-decline",
+    ),
+    path("partner/leads/<int:lead_id>/notes/", leads.partner_lead_note, name="partner-lead-note"),
+    path(
+        "partner/leads/<int:lead_id>/applications/",
+        applications.partner_application_create,
+        name="partner-application-create",
+    ),
+    path(
+        "partner/applications/<int:application_id>/transition/",
+        applications.partner_application_transition,
+        name="partner-application-transition",
+    ),
+    path(
+        "partner/applications/<int:application_id>/file-with-ace/",
+        applications.partner_application_file_with_ace,
+        name="partner-application-file-with-ace",
+    ),
+]
