@@ -1,4 +1,5 @@
-"""The scoring engine: which partner firm a startup's lead goes to, and why (DESIGN §6).
+"""The scoring engine: which partner firm a startup's lead goes to, and why
+(docs/architecture.md#matching-rules).
 
 Plain Python (no Django), so routing, the operators' "assign to a chosen partner" and the
 benchmark all call the same function. `rank` runs in three steps:

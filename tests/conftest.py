@@ -5,13 +5,13 @@ import uuid
 
 import pytest
 import redis
-from core.throttling import LiveScopedRateThrottle
 from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 from zeal.constants import initialize_app_registry
 from zeal.patch import patch as zeal_patch
 
 from cloudroute.celery import app as celery_app
+from core.throttling import LiveScopedRateThrottle
 from credits.models import CreditProgram
 from credits.programs_data import load_programs
 from workloads.models import ModelPrice, PriceBook, TierDefault

@@ -1,6 +1,7 @@
 """The spend engine: a workload's Bedrock cost month by month, its savings and its credits.
 
-This is the contract of DESIGN §4 in plain Python (no Django), so the API, the intake form,
+This is the contract of docs/architecture.md#the-spend-model-contract in plain Python (no
+Django), so the API, the intake form,
 the Celery projection and the benchmark all call the same function. Money is a float in
 dollars inside the engine; `Projection.as_dict` rounds it to cents (ROUND_HALF_UP) at the edge.
 
@@ -194,7 +195,7 @@ _FRACTION_FIELDS = (
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SpendInput:
-    """One estimate's inputs (DESIGN §4 table). Raises ValueError naming the field."""
+    """One estimate's inputs (the contract's table). Raises ValueError naming the field."""
 
     monthly_requests: float
     monthly_growth: float = 0.0
@@ -234,7 +235,7 @@ class SpendInput:
         )
         for name, ok in checks:
             if not ok:
-                raise ValueError(f"{name} is out of bounds (see DESIGN §4)")
+                raise ValueError(f"{name} is out of bounds (see /api/docs/)")
         object.__setattr__(self, "credits", tuple(self.credits))
 
 
@@ -278,7 +279,7 @@ class Projection:
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON shape of DESIGN §4: money as cent strings, requests as whole numbers."""
+        """The JSON shape of the contract: money as cent strings, requests as whole numbers."""
         totals, savings = self.totals, self.savings
         return {
             "months": [

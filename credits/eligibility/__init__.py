@@ -1,5 +1,5 @@
-"""The eligibility engine (DESIGN §5), pure Python: which AWS credit programs a startup
-qualifies for, and why.
+"""The eligibility engine (docs/architecture.md#the-eligibility-contract), pure Python:
+which AWS credit programs a startup qualifies for, and why.
 
 - `types`: the constants (`STAGES`, `RULE_VERSION`, ...) and the inputs and outputs.
 - `terms`: per program code, how the expected award is sized (`TERMS`).

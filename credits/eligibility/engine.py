@@ -1,6 +1,7 @@
 """The eligibility engine: which AWS credit programs a startup qualifies for, and why.
 
-This is the contract of DESIGN §5 in plain Python (no Django), so the API, the intake task,
+This is the contract of docs/architecture.md#the-eligibility-contract in plain Python (no
+Django), so the API, the intake task,
 the admin re-evaluation and the snapshots all call the same function. The rules are a table
 (`rules.RULES`): each row has a stable reason code, the program codes it applies to, a check
 and the sentences a founder reads. Adding a rule is adding a row; changing what a rule decides

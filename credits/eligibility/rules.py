@@ -1,5 +1,5 @@
 """The rule table: each rule's reason code, the programs it applies to, its check and the
-sentences a founder reads either way (DESIGN §5).
+sentences a founder reads either way (docs/architecture.md#the-eligibility-contract).
 
 Adding a rule is adding a row to `RULES`; changing what a rule decides means bumping
 `RULE_VERSION` (types.py), which snapshots store next to their verdicts.

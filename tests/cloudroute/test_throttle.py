@@ -6,10 +6,11 @@ import secrets
 from types import SimpleNamespace
 
 import pytest
-from core.throttling import LiveScopedRateThrottle
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from rest_framework.test import APIRequestFactory
+
+from core.throttling import LiveScopedRateThrottle
 
 ESTIMATE = SimpleNamespace(throttle_scope="estimate")
 START = 1_800_000_000.0  # a window boundary for every duration (divisible by 86,400)

@@ -1,4 +1,5 @@
-"""The eligibility engine against DESIGN §5 and the facts in shared/reference/aws-facts.md.
+"""The eligibility engine against docs/architecture.md#the-eligibility-contract and the facts
+in shared/reference/aws-facts.md.
 
 One table of cases: a change to a baseline applicant (who qualifies for everything) and the
 verdict each of the four programs should get, with the codes of the reasons that fail, in

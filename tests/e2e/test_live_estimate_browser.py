@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
-from founders.forms import WorkloadForm
 from playwright.sync_api import Page, expect
 
+from founders.forms import WorkloadForm
 from workloads import services as workload_services
 from workloads.models import Workload
 from workloads.selectors import price_cache_clear

@@ -1,10 +1,10 @@
 """The founder connects their AWS bill on /my/: the ExternalId first, then the role ARN."""
 
 import pytest
-from founders.views import SESSION_INTAKES
 
 from credits.models import BillingAccess
 from credits.services import billing_access_get_or_create
+from founders.views import SESSION_INTAKES
 from tests.factories import IntakeFactory, StartupFactory, UserFactory, WorkloadFactory
 from workloads.models import AuditEvent
 

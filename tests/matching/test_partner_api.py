@@ -6,9 +6,9 @@ import uuid
 
 import pytest
 from django.utils import timezone
-from api.partner.leads import LeadOutputSerializer
 from rest_framework.authtoken.models import Token
 
+from api.partner.leads import LeadOutputSerializer
 from credits.services import startup_credits_refresh
 from matching.models import DeclineReason, Lead, LeadNote, LeadStatus
 from tests.factories import PartnerFactory, PartnerMembershipFactory, UserFactory
