@@ -2,6 +2,7 @@
 and the `workloads` data migration. Operators edit them in the admin afterwards."""
 
 import datetime as dt
+from typing import TypedDict
 
 CURRENT_SOURCE = (
     "aws/agent-toolkit-for-aws aws-startup-advisor bedrock-pricing-cache.md (2026-09-03); "
@@ -58,7 +59,18 @@ def _pick(name: str) -> tuple:
     return next(values for values in _CURRENT if values[0] == name)
 
 
-PRICE_BOOKS = [
+class PriceBookData(TypedDict):
+    """One shipped book: its own fields, its price rows (see _row) and its tier defaults."""
+
+    slug: str
+    name: str
+    description: str
+    is_default: bool
+    rows: list[dict]
+    defaults: dict[str, str]
+
+
+PRICE_BOOKS: list[PriceBookData] = [
     {
         "slug": "bedrock-current",
         "name": "Amazon Bedrock list prices (global endpoint)",
