@@ -44,7 +44,8 @@ class EligibilitySnapshotInline(admin.TabularInline):
     extra = 0
     max_num = 0
     can_delete = False
-    fields = ["created_at", "rule_version", "total_expected", "recommended_programs"]
+    # A tuple, so readonly_fields can share it (a list of str would not type as both).
+    fields = ("created_at", "rule_version", "total_expected", "recommended_programs")
     readonly_fields = fields
     show_change_link = True
 

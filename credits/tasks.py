@@ -1,11 +1,22 @@
 """Celery tasks of the credits app: thin, take ids, safe to run twice. Each imports the
 service it calls inside its body (the services import these tasks as `<name>_task`)."""
 
+from typing import TypedDict
+
 from celery import shared_task
 
 from .models import BillingAccess, CreditGrant
 
-RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
+
+class RetryOptions(TypedDict):
+    """The shared_task options of a task that retries (typed so the overloads match)."""
+
+    autoretry_for: tuple[type[Exception], ...]
+    retry_backoff: bool
+    max_retries: int
+
+
+RETRY: RetryOptions = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
 
 
 @shared_task(name="credits.reevaluate_startup", **RETRY)

@@ -2,6 +2,7 @@
 
 import hmac
 from statistics import median
+from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
@@ -91,7 +92,7 @@ def partner_profiles(*, partner_id: int | None = None) -> list[PartnerProfile]:
         filter=Q(status__in=[LeadStatus.ACCEPTED, LeadStatus.DECLINED])
         & Q(responded_at__lte=F("accept_by")),
     )
-    lead_stats = {
+    lead_stats: dict[int, dict[str, Any]] = {
         row["partner_id"]: row
         for row in leads.values("partner_id").annotate(
             live=live, answered=answered, accepted=accepted, in_time=in_time
@@ -139,7 +140,7 @@ def application_stats_by_partner(*, partner_id: int | None = None) -> dict[int, 
     }
     approved = {ApplicationStatus.APPROVED, ApplicationStatus.CREDITS_ISSUED}
     # One filter() call, so both conditions apply to the same lead (the accepted one).
-    accepted_lead = {"startup__leads__status": LeadStatus.ACCEPTED}
+    accepted_lead: dict[str, object] = {"startup__leads__status": LeadStatus.ACCEPTED}
     if partner_id is not None:
         accepted_lead["startup__leads__partner_id"] = partner_id
     rows = CreditApplication.objects.filter(status__in=decided, **accepted_lead).values_list(
@@ -171,6 +172,7 @@ def partner_scorecard(*, partner: Partner) -> dict:
         for offered, responded in Lead.objects.filter(
             partner=partner, status=LeadStatus.ACCEPTED, responded_at__isnull=False
         ).values_list("offered_at", "responded_at")
+        if responded is not None  # always, by the query; narrows the nullable column's type
     ]
     counts = dict(
         Lead.objects.filter(partner=partner)

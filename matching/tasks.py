@@ -4,13 +4,24 @@ Each imports the service it calls inside its body; the services import these tas
 level (as `<name>_task`), so the two modules never import each other at load time."""
 
 import logging
+from typing import TypedDict
 
 from celery import shared_task
 
 from .models import PartnerAceAccount
 
 logger = logging.getLogger(__name__)
-RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
+
+
+class RetryOptions(TypedDict):
+    """The shared_task options of a task that retries (typed so the overloads match)."""
+
+    autoretry_for: tuple[type[Exception], ...]
+    retry_backoff: bool
+    max_retries: int
+
+
+RETRY: RetryOptions = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
 
 
 @shared_task(name="matching.process_intake", **RETRY)

@@ -282,13 +282,18 @@ def workload_cross_field_errors(
 ) -> dict[str, str]:
     """Rules that span fields; shared by the model, the form and the API serializer."""
     errors: dict[str, str] = {}
-    if None not in (input_tokens, cached_prefix_tokens) and cached_prefix_tokens > input_tokens:
+    if (
+        input_tokens is not None
+        and cached_prefix_tokens is not None
+        and cached_prefix_tokens > input_tokens
+    ):
         errors["cached_prefix_tokens"] = (
             f"The cached prefix ({cached_prefix_tokens} tokens) is part of the prompt, so it "
             f"cannot be larger than the input tokens ({input_tokens})."
         )
     if (
-        None not in (escalation_sonnet, escalation_opus)
+        escalation_sonnet is not None
+        and escalation_opus is not None
         and escalation_sonnet + escalation_opus > 1 + SHARE_TOLERANCE
     ):
         errors["escalation"] = (

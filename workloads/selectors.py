@@ -73,10 +73,10 @@ def tier_prices(*, book: PriceBook, on: dt.date | None = None) -> dict[str, Tier
         latest.setdefault(row.model_id, row)
     prices = {}
     for tier in TIERS:
-        row = latest.get(model_ids.get(tier, ""))
-        if row is None:
+        tier_row = latest.get(model_ids.get(tier, ""))
+        if tier_row is None:
             raise PriceBookMissingError(f"{book.slug}: no price for the {tier} tier's model")
-        prices[tier] = tier_price_from_row(row)
+        prices[tier] = tier_price_from_row(tier_row)
     return prices
 
 

@@ -348,6 +348,7 @@ def _price_sync(
     values.update({name: price for name, price in quoted.items() if not name.startswith("batch")})
     if "batch_input" in quoted and "batch_output" in quoted:
         values.update(batch_input=quoted["batch_input"], batch_output=quoted["batch_output"])
+    assert quote is not None  # no quote gave no prices: returned above
     regional_premium = quote.regional_premium
     if regional_premium is None:
         regional_premium = row.regional_premium

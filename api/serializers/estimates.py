@@ -76,7 +76,9 @@ class EstimateInputSerializer(serializers.Serializer):
     months = serializers.IntegerField(min_value=1, max_value=spend.MAX_MONTHS, default=12)
     endpoint = serializers.ChoiceField(choices=spend.ENDPOINTS, default="global")
     prices = TierPricesSerializer(required=False)
-    credits = CreditGrantSerializer(many=True, required=False, max_length=MAX_GRANTS)
+    # many=True hands max_length to the ListSerializer (DRF's LIST_SERIALIZER_KWARGS); the
+    # stub's BaseSerializer.__init__ leaves it out.
+    credits = CreditGrantSerializer(many=True, required=False, max_length=MAX_GRANTS)  # type: ignore[call-arg]
     price_book = serializers.SlugField(
         required=False, help_text="A price book's slug; the default book when left out."
     )

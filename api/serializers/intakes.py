@@ -3,7 +3,7 @@
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
-from matching.models import Intake
+from matching.models import Intake, IntakeStatus
 from workloads.choices import Industry, Stage, Tier, UseCase
 from workloads.models import Startup, Workload, workload_cross_field_errors
 
@@ -107,7 +107,7 @@ class IntakeInputSerializer(serializers.Serializer):
 
 class IntakeCreatedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=Intake._meta.get_field("status").choices)
+    status = serializers.ChoiceField(choices=IntakeStatus.choices)
     token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
     dashboard_url = serializers.URLField()
 

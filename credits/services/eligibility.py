@@ -105,7 +105,11 @@ def startup_credits_refresh(
         workload_id = (
             Workload.objects.filter(startup_id=startup_id).values_list("pk", flat=True).first()
         )
-    workload = Workload.objects.filter(pk=workload_id, startup_id=startup_id).first()
+    workload = (
+        Workload.objects.filter(pk=workload_id, startup_id=startup_id).first()
+        if workload_id is not None
+        else None
+    )
     estimate = None
     if workload is not None:
         try:
@@ -119,6 +123,7 @@ def startup_credits_refresh(
         startup_id=startup_id, projected_monthly_spend=monthly_spend, actor=actor
     )
     if snapshot is not None and estimate is not None:
+        assert workload is not None  # an estimate is made of a workload
         workload_project(workload_id=workload.pk, credits=expected_grants(snapshot))
     return snapshot
 
@@ -133,7 +138,7 @@ def expected_grants(snapshot: EligibilitySnapshot) -> list[CreditGrant]:
     recommended = set(snapshot.recommended)
     return [
         CreditGrant(
-            amount=Decimal(program["expected_amount"]),
+            amount=float(Decimal(program["expected_amount"])),
             start_month=1,
             valid_months=validity.get(program["code"], DEFAULT_VALIDITY_MONTHS),
         )

@@ -154,7 +154,8 @@ class CommissionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     search_fields = ["partner__name", "application__startup__name"]
     list_select_related = ["partner", "application__startup", "application__program"]
-    fields = [
+    # A tuple, so readonly_fields can share it (a list of str would not type as both).
+    fields = (
         "application",
         "partner",
         "credits_issued",
@@ -164,7 +165,7 @@ class CommissionAdmin(admin.ModelAdmin):
         "invoiced_on",
         "paid_on",
         "created_at",
-    ]
+    )
     readonly_fields = fields
     actions = ["mark_invoiced", "mark_paid"]
 

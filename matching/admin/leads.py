@@ -12,7 +12,8 @@ class LeadNoteInline(admin.TabularInline):
 
     model = LeadNote
     extra = 0
-    fields = ["created_at", "author", "body"]
+    # A tuple, so readonly_fields can share it (a list of str would not type as both).
+    fields = ("created_at", "author", "body")
     readonly_fields = fields
     can_delete = False
 

@@ -119,7 +119,8 @@ class RoutingDecisionAdmin(admin.ModelAdmin):
     search_fields = ["startup__name", "chosen__name", "why"]
     list_select_related = ["startup", "chosen", "lead", "actor"]
     date_hierarchy = "created_at"
-    fields = ["startup", "trigger", "chosen", "lead", "actor", "created_at", "why"]
+    # A tuple, so readonly_fields can share it (a list of str would not type as both).
+    fields = ("startup", "trigger", "chosen", "lead", "actor", "created_at", "why")
     readonly_fields = fields
     change_form_template = "matching/admin/routingdecision_change_form.html"
 
