@@ -5,10 +5,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 
 COPY pyproject.toml README.md ./
-COPY cloudroute ./cloudroute
+COPY core ./core
 COPY workloads ./workloads
 COPY credits ./credits
 COPY matching ./matching
+COPY api ./api
+COPY portal ./portal
+COPY founders ./founders
+COPY cloudroute ./cloudroute
 RUN pip install .
 
 COPY . .

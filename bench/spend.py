@@ -56,10 +56,11 @@ BOOK = "bedrock-current"  # the default book the migration loads
 # What the figures depend on; their hashes go into the results, as the tree may be dirty.
 SOURCES = (
     "workloads/spend.py",
-    "workloads/api.py",
-    "workloads/serializers.py",
+    "api/estimates.py",
+    "api/serializers/estimates.py",
     "workloads/selectors.py",
-    "cloudroute/api.py",
+    "core/api.py",
+    "core/throttling.py",
     "cloudroute/views.py",
     "cloudroute/settings.py",
 )

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import admin, messages
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -83,10 +85,7 @@ class StartupAdmin(WorkloadsStartupAdmin):
     def reevaluate(self, request, queryset) -> None:
         ids = list(queryset.values_list("pk", flat=True))
         for startup_id in ids:
-            transaction.on_commit(
-                lambda startup_id=startup_id: tasks.reevaluate_startup.delay(startup_id),
-                robust=True,
-            )
+            transaction.on_commit(partial(tasks.reevaluate_startup.delay, startup_id), robust=True)
         self.message_user(
             request,
             format_html(

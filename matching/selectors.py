@@ -1,6 +1,7 @@
 """Reads shared by the founder's pages and the API, scoped by their owner."""
 
 import hmac
+from collections.abc import Mapping
 from statistics import median
 from typing import Any
 
@@ -92,7 +93,7 @@ def partner_profiles(*, partner_id: int | None = None) -> list[PartnerProfile]:
         filter=Q(status__in=[LeadStatus.ACCEPTED, LeadStatus.DECLINED])
         & Q(responded_at__lte=F("accept_by")),
     )
-    lead_stats: dict[int, dict[str, Any]] = {
+    lead_stats: dict[int, Mapping[str, Any]] = {
         row["partner_id"]: row
         for row in leads.values("partner_id").annotate(
             live=live, answered=answered, accepted=accepted, in_time=in_time

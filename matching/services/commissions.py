@@ -3,6 +3,7 @@ application it filed: recorded once per application, then marked invoiced and pa
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -131,8 +132,7 @@ def commissions_missing_requeue(*, older_than_seconds: int = 600, limit: int = 1
         CreditApplication.objects.filter(pk__in=ids).update(updated_at=now)
         for application_id in ids:
             transaction.on_commit(
-                lambda application_id=application_id: record_commission_task.delay(application_id),
-                robust=True,
+                partial(record_commission_task.delay, application_id), robust=True
             )
     return ids
 

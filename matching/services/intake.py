@@ -3,6 +3,7 @@
 import logging
 import secrets
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -195,9 +196,7 @@ def intakes_stuck_requeue(*, older_than_seconds: int = 120, limit: int = 100) ->
         )
         Intake.objects.filter(pk__in=ids).update(status=IntakeStatus.RECEIVED, updated_at=now)
         for intake_id in ids:
-            transaction.on_commit(
-                lambda intake_id=intake_id: process_intake_task.delay(intake_id), robust=True
-            )
+            transaction.on_commit(partial(process_intake_task.delay, intake_id), robust=True)
     return ids
 
 
@@ -242,9 +241,6 @@ def intakes_unrouted_requeue(*, older_than_seconds: int = 120, limit: int = 100)
         for startup_id in dict.fromkeys(startup_id for _, startup_id in rows):
             trigger = _reroute_trigger(startup_id)
             transaction.on_commit(
-                lambda startup_id=startup_id, trigger=trigger: route_startup_task.delay(
-                    startup_id, trigger
-                ),
-                robust=True,
+                partial(route_startup_task.delay, startup_id, trigger), robust=True
             )
     return [pk for pk, _ in rows]

@@ -7,6 +7,7 @@ lock first wins, the others find the lead no longer offered and are refused (or 
 
 from dataclasses import asdict
 from datetime import timedelta
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -282,9 +283,7 @@ def leads_expire(*, limit: int = 500) -> list[int]:
             _mark_not_routed(startup_id=lead.startup_id, now=timezone.now())
             audit_log(actor=None, action="lead.expired", subject=lead, data={})
             transaction.on_commit(
-                lambda startup_id=lead.startup_id: route_startup_task.delay(
-                    startup_id, RoutingTrigger.EXPIRED
-                ),
+                partial(route_startup_task.delay, lead.startup_id, RoutingTrigger.EXPIRED),
                 robust=True,
             )
             expired.append(lead.pk)

@@ -3,6 +3,7 @@
 import json
 import re
 import shlex
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,27 @@ def test_dockerfile_cmd_runs_gunicorn():
     cmd = json.loads(cmd) if cmd.startswith("[") else shlex.split(cmd)
     assert cmd[0] == "gunicorn"
     assert "cloudroute.wsgi:application" in cmd
+
+
+def test_the_image_installs_every_package_the_project_ships():
+    """`pip install .` runs before `COPY . .`: each package pyproject.toml ships must be
+    copied in first, or the installed project lacks it."""
+    pyproject = tomllib.loads((BASE_DIR / "pyproject.toml").read_text())
+    shipped = {
+        pattern.rstrip("*")
+        for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    }
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    before_install = dockerfile.split("RUN pip install .")[0]
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", before_install, flags=re.MULTILINE))
+    assert shipped == copied
+    assert shipped == {
+        "core",
+        "workloads",
+        "credits",
+        "matching",
+        "api",
+        "portal",
+        "founders",
+        "cloudroute",
+    }
