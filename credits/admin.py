@@ -1,5 +1,3 @@
-from functools import partial
-
 from django.contrib import admin, messages
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -85,7 +83,11 @@ class StartupAdmin(WorkloadsStartupAdmin):
     def reevaluate(self, request, queryset) -> None:
         ids = list(queryset.values_list("pk", flat=True))
         for startup_id in ids:
-            transaction.on_commit(partial(tasks.reevaluate_startup.delay, startup_id), robust=True)
+            # The id is bound now (a default argument) and enqueued on commit.
+            def enqueue(startup_id: int = startup_id) -> None:
+                tasks.reevaluate_startup.delay(startup_id)
+
+            transaction.on_commit(enqueue, robust=True)
         self.message_user(
             request,
             format_html(

@@ -273,7 +273,7 @@ def founder_projection_csv(request, projection_id: int | None = None):
             intakes=visible, projection_id=projection_id
         )
         startup = projection.workload.startup if projection else None
-    if projection is None:
+    if projection is None or startup is None:  # (no projection, no startup)
         raise Http404("No projection yet.")
     filename = f"cloudroute-projection-{slugify(startup.name) or projection.pk}.csv"
     return HttpResponse(

@@ -391,10 +391,25 @@ def rank(
 def _rank(
     lead: LeadProfile, partners: Iterable[PartnerProfile], weights: Weights, today: date
 ) -> Ranking:
-    """One pass over the partners: a partner passing every filter (one chained test) is
-    scored in place; only a failing one goes through `failed_filters` for its codes and
-    sentences. Sorting uses scalar keys (scores, ids), not tuples: half the time, and half
+    """One pass over the partners (`_filter_and_score`), then the order and the pick
+    (`_choose`). Sorting uses scalar keys (scores, ids), not tuples: half the time, and half
     the objects the garbage collector would have to look at."""
+    candidates, rotation, by_failed_count = _filter_and_score(lead, partners, weights, today)
+    for group in by_failed_count:
+        group.sort(key=_PARTNER_ID)
+    rejections = tuple(chain.from_iterable(by_failed_count))
+    if not candidates:
+        return Ranking((), rejections, None, _why_nobody(rejections), weights)
+    return _choose(candidates, rotation, rejections, weights)
+
+
+def _filter_and_score(
+    lead: LeadProfile, partners: Iterable[PartnerProfile], weights: Weights, today: date
+) -> tuple[list[Candidate], dict[int, float], list[list[Rejection]]]:
+    """The hot loop: a partner passing every filter (one chained test) is scored in place;
+    only a failing one goes through `failed_filters` for its codes and sentences. Returns the
+    candidates in input order, each candidate's rotation key by id, and the rejections
+    grouped by how many filters they failed (index 0: one)."""
     country, region, stage, industry = lead.country, lead.region, lead.stage, lead.industry
     needed, excluded = lead.competencies, lead.excluded_partner_ids
     wanted = needed | NICE_TO_HAVE
@@ -458,11 +473,16 @@ def _rank(
         set_breakdown(candidate, breakdown)
         candidates.append(candidate)
         rotation[partner_id] = partner.rotation_key
-    for group in by_failed_count:
-        group.sort(key=_PARTNER_ID)
-    rejections = tuple(chain.from_iterable(by_failed_count))
-    if not candidates:
-        return Ranking((), rejections, None, _why_nobody(rejections), weights)
+    return candidates, rotation, by_failed_count
+
+
+def _choose(
+    candidates: list[Candidate],
+    rotation: dict[int, float],
+    rejections: tuple[Rejection, ...],
+    weights: Weights,
+) -> Ranking:
+    """Order the (non-empty) candidates by score and pick by fair rotation among the tied."""
 
     def rotation_order(candidate: Candidate) -> tuple[float, int]:
         return rotation[candidate.partner_id], candidate.partner_id

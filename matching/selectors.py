@@ -3,7 +3,7 @@
 import hmac
 from collections.abc import Mapping
 from statistics import median
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
@@ -15,6 +15,17 @@ from workloads.selectors import workload_projection_latest
 from .models import Intake, Lead, LeadStatus, Partner, PartnerAceAccount, PartnerMembership
 from .scoring import PartnerProfile
 from .tokens import intake_token_hash
+
+if TYPE_CHECKING:  # django_stubs_ext comes with django-stubs, a development dependency
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _AcceptedLeadId(TypedDict):
+        lead_id: int
+
+    # A CreditApplication read through applications_for_partner, with its `lead_id`.
+    PartnerApplication = WithAnnotations[CreditApplication, _AcceptedLeadId]
 
 
 def intakes_for_founder(*, founder) -> QuerySet[Intake]:
@@ -272,7 +283,7 @@ def lead_live_for_startup(*, startup_id: int) -> Lead | None:
 # --- A firm's credit applications ------------------------------------------------------
 
 
-def applications_for_partner(*, partner: Partner) -> QuerySet[CreditApplication]:
+def applications_for_partner(*, partner: Partner) -> "QuerySet[PartnerApplication]":
     """The applications of the startups whose lead this firm accepted, newest first, each
     with `lead_id` (that accepted lead) and its events (with their actors) prefetched."""
     # One filter() call, so both conditions apply to the same lead; the annotation reuses
@@ -292,14 +303,14 @@ def applications_for_partner(*, partner: Partner) -> QuerySet[CreditApplication]
 
 def application_get_for_partner(
     *, partner: Partner, application_id: int
-) -> CreditApplication | None:
+) -> "PartnerApplication | None":
     """One application, only if it is this firm's (another firm's looks like a missing one)."""
     return applications_for_partner(partner=partner).filter(pk=application_id).first()
 
 
 def application_for_partner_or_404(
     *, partner: Partner | None, application_id: int
-) -> CreditApplication:
+) -> "PartnerApplication":
     """The firm's application (see `applications_for_partner`), for its pages and its API;
     else NotFoundError, alike for a missing one, another firm's and a caller without a firm."""
     application = (

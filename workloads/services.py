@@ -338,7 +338,7 @@ def _price_sync(
     # as a US-only one) is priced in-region.
     prefer_global = model is None or not model.profile_ids or model.has_global_profile
     quoted = quote.prices(prefer_global=prefer_global) if quote else {}
-    if "input" not in quoted or "output" not in quoted:
+    if quote is None or "input" not in quoted or "output" not in quoted:
         result.unpriced.append(row.model_id)
         return
     if any(price >= PRICE_CEILING for price in quoted.values()):
@@ -348,7 +348,6 @@ def _price_sync(
     values.update({name: price for name, price in quoted.items() if not name.startswith("batch")})
     if "batch_input" in quoted and "batch_output" in quoted:
         values.update(batch_input=quoted["batch_input"], batch_output=quoted["batch_output"])
-    assert quote is not None  # no quote gave no prices: returned above
     regional_premium = quote.regional_premium
     if regional_premium is None:
         regional_premium = row.regional_premium

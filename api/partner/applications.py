@@ -77,7 +77,8 @@ class ApplicationDetailOutputSerializer(ApplicationOutputSerializer):
     @extend_schema_field(_PrecheckProblemSerializer(many=True))
     def get_precheck(self, application: CreditApplication) -> list[dict]:
         problems = application_precheck(application=application)
-        return _PrecheckProblemSerializer(problems, many=True).data
+        # many=True builds a ListSerializer (its data a list); the stub types it as the class.
+        return _PrecheckProblemSerializer(problems, many=True).data  # type: ignore[return-value]
 
 
 class PartnerApplicationListApi(APIView):

@@ -12,14 +12,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import error_responses
+from core.errors import NotFoundError
 from credits import selectors as credit_selectors
 from matching import selectors
-from matching.models import DeclineReason, Lead, LeadStatus
+from matching.models import DeclineReason, Lead, LeadStatus, Partner
 from matching.services import OTHER_NEEDS_NOTE, lead_accept, lead_decline
 from workloads.selectors import workload_projection_latest
 
 from ..serializers.estimates import EscalationSerializer
-from .permissions import FindsPartner, IsPartnerMember, PartnerPagination, PartnerRequest
+from .permissions import (
+    FindsPartner,
+    FindsPartnerRequest,
+    IsPartnerMember,
+    PartnerPagination,
+    PartnerRequest,
+)
 
 # --- Output shapes shared by the lead views ----------------------------------------
 
@@ -164,7 +171,8 @@ class PartnerLeadListApi(APIView):
         leads = selectors.lead_inbox_for_partner(partner=request.partner, status=lead_status)
         paginator = PartnerPagination()
         page = paginator.paginate_queryset(leads, request, view=self)
-        return paginator.get_paginated_response([lead_summary(lead) for lead in page])
+        # `page` is None only for a paginator without a page size.
+        return paginator.get_paginated_response([lead_summary(lead) for lead in page or ()])
 
 
 class _NoteSerializer(serializers.Serializer):
@@ -218,7 +226,8 @@ class PartnerLeadDetailApi(APIView):
 
         @extend_schema_field(_NoteSerializer(many=True))
         def get_notes(self, lead: Lead) -> list[dict]:
-            return _NoteSerializer(self.context["notes"], many=True).data
+            # many=True builds a ListSerializer (its data a list); the stub types it as the class.
+            return _NoteSerializer(self.context["notes"], many=True).data  # type: ignore[return-value]
 
         @extend_schema_field(_EligibilitySerializer(allow_null=True))
         def get_eligibility(self, lead: Lead) -> dict | None:
@@ -238,7 +247,7 @@ class PartnerLeadDetailApi(APIView):
         "programs, total expected) and the spend projection's totals, each null until "
         "computed. Another firm's lead is a 404.",
     )
-    def get(self, request: PartnerRequest, lead_id: int) -> Response:
+    def get(self, request: FindsPartnerRequest, lead_id: int) -> Response:
         lead = selectors.lead_for_partner_or_404(partner=request.partner, lead_id=lead_id)
         context = {
             "notes": lead.notes.select_related("author"),
@@ -246,6 +255,14 @@ class PartnerLeadDetailApi(APIView):
             "projection": workload_projection_latest(workload_id=lead.workload_id),
         }
         return Response(self.OutputSerializer(lead, context=context).data)
+
+
+def _caller_firm(request: FindsPartnerRequest) -> Partner:
+    """The caller's firm, once `selectors.lead_for_partner_or_404` found its lead (that lookup
+    answers 404 to a caller without a firm, so the check below never fires)."""
+    if request.partner is None:
+        raise NotFoundError("No lead with this id.")
+    return request.partner
 
 
 class PartnerLeadAcceptApi(APIView):
@@ -259,9 +276,9 @@ class PartnerLeadAcceptApi(APIView):
         description="409 when the lead is no longer offered or its accept-by time has passed. "
         "The answer includes the founder's contact details.",
     )
-    def post(self, request: PartnerRequest, lead_id: int) -> Response:
+    def post(self, request: FindsPartnerRequest, lead_id: int) -> Response:
         lead = selectors.lead_for_partner_or_404(partner=request.partner, lead_id=lead_id)
-        lead_accept(lead_id=lead.pk, partner=request.partner, actor=request.user)
+        lead_accept(lead_id=lead.pk, partner=_caller_firm(request), actor=request.user)
         lead = selectors.lead_for_partner_or_404(partner=request.partner, lead_id=lead_id)
         return Response(LeadOutputSerializer(lead).data)
 
@@ -295,13 +312,13 @@ class PartnerLeadDeclineApi(APIView):
         summary="Decline a lead",
         description="The lead moves on to the next partner. 409 when it is no longer offered.",
     )
-    def post(self, request: PartnerRequest, lead_id: int) -> Response:
+    def post(self, request: FindsPartnerRequest, lead_id: int) -> Response:
         lead = selectors.lead_for_partner_or_404(partner=request.partner, lead_id=lead_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         lead_decline(
             lead_id=lead.pk,
-            partner=request.partner,
+            partner=_caller_firm(request),
             actor=request.user,
             reason=serializer.validated_data["reason"],
             note=serializer.validated_data.get("note", ""),

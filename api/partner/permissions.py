@@ -9,9 +9,15 @@ from matching.models import Partner
 
 
 class PartnerRequest(Request):
-    """A request past `IsPartnerMember` (`partner` is the caller's firm) or `FindsPartner`
-    (`partner` may be None; the object lookup then answers 404). For type checkers only:
-    the permission sets the attribute on DRF's request (as healthchecks' ApiRequest)."""
+    """A request past `IsPartnerMember`: `partner` is the caller's firm. For type checkers
+    only: the permission sets the attribute on DRF's request (as healthchecks' ApiRequest)."""
+
+    partner: Partner
+
+
+class FindsPartnerRequest(Request):
+    """A request past `FindsPartner`: `partner` may be None (the object lookup then answers
+    404). For type checkers only, like PartnerRequest."""
 
     partner: Partner | None
 

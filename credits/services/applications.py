@@ -69,6 +69,15 @@ class PrecheckProblem:
     message: str
 
 
+@dataclass(frozen=True)
+class _CreditsIssue:
+    """The checked values of a `credits_issued` move."""
+
+    amount: Decimal
+    issued_on: dt.date
+    expires_on: dt.date
+
+
 def application_create(
     *,
     startup_id: int,
@@ -231,66 +240,27 @@ def application_transition(
             .get(pk=application_id)
         )
         from_status = application.status
-        allowed = TRANSITIONS[from_status]
-        if to not in allowed:
-            raise ApplicationTransitionError(
-                f"Cannot move from {from_status} to {to}; allowed: "
-                f"{', '.join(sorted(allowed)) or 'nothing (the application is closed)'}."
-            )
+        _check_move_allowed(from_status, to)
 
+        # The step's checks collect every problem in `errors` and stage the valid values on
+        # the locked row (their columns in `changed`); any problem and nothing is saved.
         errors: dict[str, list[str]] = {}
         changed = ["status", "updated_at"]
-        if ace_opportunity_id is not None and ace_opportunity_id.strip():
-            ace_id = ace_opportunity_id.strip()
-            if len(ace_id) > ACE_OPPORTUNITY_ID_MAX or not ACE_OPPORTUNITY_ID_RE.match(ace_id):
-                errors["ace_opportunity_id"] = [
-                    f"An ACE opportunity id is O followed by digits (e.g. O1234567); "
-                    f"got {ace_id[:50]!r}."
-                ]
-            else:
-                application.ace_opportunity_id = ace_id
-                changed.append("ace_opportunity_id")
-
+        _stage_ace_opportunity_id(application, ace_opportunity_id, errors, changed)
+        issue: _CreditsIssue | None = None
         if to == S.SUBMITTED:
-            if not application.ace_opportunity_id and "ace_opportunity_id" not in errors:
-                errors["ace_opportunity_id"] = [
-                    "Enter the ACE opportunity id (O followed by digits, e.g. O1234567) to submit."
-                ]
-            problems = application_precheck(application=application)
-            if problems:
-                errors["precheck"] = [problem.message for problem in problems]
+            _check_submission(application, errors)
         elif to == S.APPROVED:
-            amount = _required_money("approved_amount", approved_amount, errors)
-            program = application.program
-            if amount is not None:
-                if amount <= 0 or not program.amount_min <= amount <= program.amount_max:
-                    errors["approved_amount"] = [_range_message("approved amount", program)]
-                else:
-                    application.approved_amount = amount
-                    changed.append("approved_amount")
+            _stage_approved_amount(application, approved_amount, errors, changed)
         elif to == S.CREDITS_ISSUED:
-            amount = _required_money("issued_amount", issued_amount, errors)
-            if amount is not None:
-                if amount <= 0:
-                    errors["issued_amount"] = ["Enter the issued amount, above 0."]
-                elif application.approved_amount is not None and (
-                    amount > application.approved_amount
-                ):
-                    errors["issued_amount"] = [
-                        f"The issued amount cannot exceed the approved "
-                        f"{application.approved_amount}."
-                    ]
-            issued_on = issued_on or timezone.localdate()
-            if expires_on is None:
-                errors["expires_on"] = ["Enter the date the credits expire."]
-            elif expires_on <= issued_on:
-                errors["expires_on"] = [
-                    f"The expiry date must be after the issue date ({issued_on:%Y-%m-%d})."
-                ]
-            if not errors:
-                application.issued_amount = amount
-                changed.append("issued_amount")
-
+            issue = _stage_credits_issue(
+                application,
+                issued_amount=issued_amount,
+                issued_on=issued_on,
+                expires_on=expires_on,
+                errors=errors,
+                changed=changed,
+            )
         if errors:
             raise ApplicationInputError(fields=errors)
 
@@ -304,36 +274,131 @@ def application_transition(
             note=note.strip(),
         )
         data: dict[str, str] = {"from": from_status, "to": to}
-        if to == S.CREDITS_ISSUED:
-            grant = CreditGrant.objects.create(
-                application=application,
-                startup=application.startup,
-                program=application.program,
-                amount=application.issued_amount,
-                issued_on=issued_on,
-                expires_on=expires_on,
-                covers_bedrock_third_party=application.program.covers_bedrock_third_party,
-            )
-            # Announced on commit: matching records the partner's commission.
-            send_on_commit(
-                credits_issued,
-                sender=CreditApplication,
-                application_id=application.pk,
-                startup_id=grant.startup_id,
-            )
-            # The $0 outcome re-runs against the new grant.
-            transaction.on_commit(lambda: refresh_outcome_task.delay(grant.startup_id), robust=True)
-            data |= {
-                "grant": str(grant.pk),
-                "issued_amount": str(grant.amount),
-                "expires_on": expires_on.isoformat(),
-            }
+        if issue is not None:  # to == credits_issued, its checks passed
+            data |= _grant_create(application, issue)
         elif to == S.APPROVED:
             data["approved_amount"] = str(application.approved_amount)
         elif to == S.SUBMITTED:
             data["ace_opportunity_id"] = application.ace_opportunity_id
         audit_log(actor=actor, action=f"application.{to}", subject=application, data=data)
     return application
+
+
+def _check_move_allowed(from_status: str, to: str) -> None:
+    allowed = TRANSITIONS[from_status]
+    if to not in allowed:
+        raise ApplicationTransitionError(
+            f"Cannot move from {from_status} to {to}; allowed: "
+            f"{', '.join(sorted(allowed)) or 'nothing (the application is closed)'}."
+        )
+
+
+def _stage_ace_opportunity_id(
+    application: CreditApplication,
+    ace_opportunity_id: str | None,
+    errors: dict[str, list[str]],
+    changed: list[str],
+) -> None:
+    """Any move may carry the ACE opportunity id; a blank one is ignored."""
+    if ace_opportunity_id is not None and ace_opportunity_id.strip():
+        ace_id = ace_opportunity_id.strip()
+        if len(ace_id) > ACE_OPPORTUNITY_ID_MAX or not ACE_OPPORTUNITY_ID_RE.match(ace_id):
+            errors["ace_opportunity_id"] = [
+                f"An ACE opportunity id is O followed by digits (e.g. O1234567); "
+                f"got {ace_id[:50]!r}."
+            ]
+        else:
+            application.ace_opportunity_id = ace_id
+            changed.append("ace_opportunity_id")
+
+
+def _check_submission(application: CreditApplication, errors: dict[str, list[str]]) -> None:
+    """`submitted` needs an ACE opportunity id and a clean precheck."""
+    if not application.ace_opportunity_id and "ace_opportunity_id" not in errors:
+        errors["ace_opportunity_id"] = [
+            "Enter the ACE opportunity id (O followed by digits, e.g. O1234567) to submit."
+        ]
+    problems = application_precheck(application=application)
+    if problems:
+        errors["precheck"] = [problem.message for problem in problems]
+
+
+def _stage_approved_amount(
+    application: CreditApplication,
+    approved_amount: Decimal | None,
+    errors: dict[str, list[str]],
+    changed: list[str],
+) -> None:
+    """`approved` needs an amount above 0 within the program's range."""
+    amount = _required_money("approved_amount", approved_amount, errors)
+    program = application.program
+    if amount is not None:
+        if amount <= 0 or not program.amount_min <= amount <= program.amount_max:
+            errors["approved_amount"] = [_range_message("approved amount", program)]
+        else:
+            application.approved_amount = amount
+            changed.append("approved_amount")
+
+
+def _stage_credits_issue(
+    application: CreditApplication,
+    *,
+    issued_amount: Decimal | None,
+    issued_on: dt.date | None,
+    expires_on: dt.date | None,
+    errors: dict[str, list[str]],
+    changed: list[str],
+) -> _CreditsIssue | None:
+    """`credits_issued` needs an amount above 0 and at most the approved one, and an expiry
+    after the issue date (today by default). None when the move has any error."""
+    amount = _required_money("issued_amount", issued_amount, errors)
+    if amount is not None:
+        if amount <= 0:
+            errors["issued_amount"] = ["Enter the issued amount, above 0."]
+        elif application.approved_amount is not None and (amount > application.approved_amount):
+            errors["issued_amount"] = [
+                f"The issued amount cannot exceed the approved {application.approved_amount}."
+            ]
+    issued_on = issued_on or timezone.localdate()
+    if expires_on is None:
+        errors["expires_on"] = ["Enter the date the credits expire."]
+    elif expires_on <= issued_on:
+        errors["expires_on"] = [
+            f"The expiry date must be after the issue date ({issued_on:%Y-%m-%d})."
+        ]
+    if errors or amount is None or expires_on is None:  # (no errors implies both are set)
+        return None
+    application.issued_amount = amount
+    changed.append("issued_amount")
+    return _CreditsIssue(amount=amount, issued_on=issued_on, expires_on=expires_on)
+
+
+def _grant_create(application: CreditApplication, issue: _CreditsIssue) -> dict[str, str]:
+    """The CreditGrant of a `credits_issued` move, its on-commit announcements, and what the
+    audit entry records of it."""
+    grant = CreditGrant.objects.create(
+        application=application,
+        startup=application.startup,
+        program=application.program,
+        amount=issue.amount,
+        issued_on=issue.issued_on,
+        expires_on=issue.expires_on,
+        covers_bedrock_third_party=application.program.covers_bedrock_third_party,
+    )
+    # Announced on commit: matching records the partner's commission.
+    send_on_commit(
+        credits_issued,
+        sender=CreditApplication,
+        application_id=application.pk,
+        startup_id=grant.startup_id,
+    )
+    # The $0 outcome re-runs against the new grant.
+    transaction.on_commit(lambda: refresh_outcome_task.delay(grant.startup_id), robust=True)
+    return {
+        "grant": str(grant.pk),
+        "issued_amount": str(grant.amount),
+        "expires_on": issue.expires_on.isoformat(),
+    }
 
 
 def _user(actor):

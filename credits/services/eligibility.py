@@ -122,8 +122,7 @@ def startup_credits_refresh(
     snapshot = eligibility_evaluate(
         startup_id=startup_id, projected_monthly_spend=monthly_spend, actor=actor
     )
-    if snapshot is not None and estimate is not None:
-        assert workload is not None  # an estimate is made of a workload
+    if snapshot is not None and workload is not None and estimate is not None:
         workload_project(workload_id=workload.pk, credits=expected_grants(snapshot))
     return snapshot
 

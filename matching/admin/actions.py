@@ -10,11 +10,11 @@ from ..models import Lead, Partner
 ACTION_ERRORS = (services.LeadActionError, Lead.DoesNotExist, Partner.DoesNotExist)
 
 
-def call_each(
+def call_each[Row](
     modeladmin: admin.ModelAdmin,
     request,
-    rows: Iterable,
-    call: Callable[[object], str | None],
+    rows: Iterable[Row],
+    call: Callable[[Row], str | None],
     *,
     done: str,
 ) -> None:

@@ -82,7 +82,7 @@ class IntakeAdmin(admin.ModelAdmin):
     @staticmethod
     def _one_per_startup(queryset: QuerySet[Intake]) -> list[Intake]:
         """Routing works per startup: two selected intakes of one startup route it once."""
-        by_startup = {}
+        by_startup: dict[int, Intake] = {}
         for intake in queryset.select_related("startup").order_by("-created_at"):
             by_startup.setdefault(intake.startup_id, intake)
         return list(by_startup.values())

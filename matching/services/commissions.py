@@ -3,7 +3,6 @@ application it filed: recorded once per application, then marked invoiced and pa
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
-from functools import partial
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -131,9 +130,11 @@ def commissions_missing_requeue(*, older_than_seconds: int = 600, limit: int = 1
         )
         CreditApplication.objects.filter(pk__in=ids).update(updated_at=now)
         for application_id in ids:
-            transaction.on_commit(
-                partial(record_commission_task.delay, application_id), robust=True
-            )
+            # The id is bound now (a default argument) and enqueued on commit.
+            def record(application_id: int = application_id) -> None:
+                record_commission_task.delay(application_id)
+
+            transaction.on_commit(record, robust=True)
     return ids
 
 

@@ -3,7 +3,6 @@
 import logging
 import secrets
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -196,7 +195,11 @@ def intakes_stuck_requeue(*, older_than_seconds: int = 120, limit: int = 100) ->
         )
         Intake.objects.filter(pk__in=ids).update(status=IntakeStatus.RECEIVED, updated_at=now)
         for intake_id in ids:
-            transaction.on_commit(partial(process_intake_task.delay, intake_id), robust=True)
+            # The id is bound now (a default argument) and enqueued on commit.
+            def process(intake_id: int = intake_id) -> None:
+                process_intake_task.delay(intake_id)
+
+            transaction.on_commit(process, robust=True)
     return ids
 
 
@@ -208,10 +211,11 @@ def _reroute_trigger(startup_id: int) -> str:
         .values_list("status", flat=True)
         .first()
     )
-    return {
+    triggers: dict[str | None, str] = {
         LeadStatus.DECLINED: RoutingTrigger.DECLINED,
         LeadStatus.EXPIRED: RoutingTrigger.EXPIRED,
-    }.get(last, RoutingTrigger.INTAKE)
+    }
+    return triggers.get(last, RoutingTrigger.INTAKE)
 
 
 def intakes_unrouted_requeue(*, older_than_seconds: int = 120, limit: int = 100) -> list[int]:
@@ -240,7 +244,10 @@ def intakes_unrouted_requeue(*, older_than_seconds: int = 120, limit: int = 100)
         Intake.objects.filter(pk__in=[pk for pk, _ in rows]).update(updated_at=now)
         for startup_id in dict.fromkeys(startup_id for _, startup_id in rows):
             trigger = _reroute_trigger(startup_id)
-            transaction.on_commit(
-                partial(route_startup_task.delay, startup_id, trigger), robust=True
-            )
+
+            # Both are bound now (default arguments) and enqueued on commit.
+            def route(startup_id: int = startup_id, trigger: str = trigger) -> None:
+                route_startup_task.delay(startup_id, trigger)
+
+            transaction.on_commit(route, robust=True)
     return [pk for pk, _ in rows]

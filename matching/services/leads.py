@@ -7,7 +7,6 @@ lock first wins, the others find the lead no longer offered and are refused (or 
 
 from dataclasses import asdict
 from datetime import timedelta
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -282,10 +281,12 @@ def leads_expire(*, limit: int = 500) -> list[int]:
             lead.save(update_fields=["status"])
             _mark_not_routed(startup_id=lead.startup_id, now=timezone.now())
             audit_log(actor=None, action="lead.expired", subject=lead, data={})
-            transaction.on_commit(
-                partial(route_startup_task.delay, lead.startup_id, RoutingTrigger.EXPIRED),
-                robust=True,
-            )
+
+            # The id is bound now (a default argument) and enqueued on commit.
+            def route_again(startup_id: int = lead.startup_id) -> None:
+                route_startup_task.delay(startup_id, RoutingTrigger.EXPIRED)
+
+            transaction.on_commit(route_again, robust=True)
             expired.append(lead.pk)
     return expired
 

@@ -61,7 +61,7 @@ def partner_application_transition(
         return render_lead(request, lead, transition_form=form, status=400)
     data = form.cleaned_data
     try:
-        application = application_transition(
+        moved = application_transition(
             application_id=application.pk,
             to=data["to"],
             actor=request.user,
@@ -73,9 +73,7 @@ def partner_application_transition(
         )
     except ApplicationError as exc:
         return render_lead_error(request, lead, exc, form_name="transition_form", form=form)
-    messages.success(
-        request, f"{application.program.name}: now {application.get_status_display().lower()}."
-    )
+    messages.success(request, f"{moved.program.name}: now {moved.get_status_display().lower()}.")
     return redirect(_applications_anchor(lead.pk))
 
 
@@ -89,7 +87,7 @@ def partner_application_file_with_ace(
     )
     lead = lead_for_request(request, application.lead_id)
     try:
-        application = application_file_with_ace(
+        filed = application_file_with_ace(
             application_id=application.pk, partner=request.partner, actor=request.user
         )
     except ApplicationError as exc:
@@ -98,7 +96,6 @@ def partner_application_file_with_ace(
         return render_lead(request, lead, error=f"{prefix}{exc.detail}", status=exc.status)
     messages.success(
         request,
-        f"{application.program.name}: filed with ACE as {application.ace_opportunity_id} "
-        "and submitted.",
+        f"{filed.program.name}: filed with ACE as {filed.ace_opportunity_id} and submitted.",
     )
     return redirect(_applications_anchor(lead.pk))
