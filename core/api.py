@@ -16,6 +16,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from .errors import ApplicationError
 
@@ -26,7 +27,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF's EXCEPTION_HANDLER: an ApplicationError answers its own status and body; a model
     ValidationError is a 400 naming its fields; the rest is DRF's."""
     if isinstance(exc, ApplicationError):
-        logger.info("api error %s (%s): %s", exc.code, exc.status, exc.detail)
+        logger.debug("api error %s (%s): %s", exc.code, exc.status, exc.detail)
+        set_rollback()  # as DRF's own handler does (matters with ATOMIC_REQUESTS)
         return Response(exc.body(), status=exc.status)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}

@@ -29,6 +29,9 @@ class PriceBookMissingError(NotConfiguredError, LookupError):
         super().__init__("No price book is configured yet; an operator must add one.")
         self.what = what
 
+    def __str__(self) -> str:  # the logs and task retries say which book or tier
+        return f"{self.detail} ({self.what})"
+
 
 def price_book_get(*, slug: str | None = None) -> PriceBook:
     """The named book, or the default one. Raises PriceBookMissingError."""

@@ -23,6 +23,7 @@ from matching.services import application_file_with_ace, application_start
 from .permissions import IsPartnerMember, PartnerPagination, PartnerRequest
 
 
+@extend_schema_serializer(component_name="PartnerApplicationEvent")
 class _ApplicationEventSerializer(serializers.Serializer):
     # "from" is a Python keyword: declared as from_status, renamed in get_fields().
     from_status = serializers.SerializerMethodField(method_name="get_from_status")
@@ -133,9 +134,10 @@ class PartnerApplicationCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        lead = selectors.lead_for_partner_or_404(partner=request.partner, lead_id=data["lead"])
         application = application_start(
             partner=request.partner,
-            lead_id=data["lead"],
+            lead=lead,
             program_code=data["program"],
             requested_amount=data["requested_amount"],
             target_close_date=data.get("target_close_date"),

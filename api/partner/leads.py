@@ -175,6 +175,7 @@ class PartnerLeadListApi(APIView):
         return paginator.get_paginated_response([lead_summary(lead) for lead in page or ()])
 
 
+@extend_schema_serializer(component_name="PartnerLeadNote")
 class _NoteSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     author = serializers.EmailField(source="author.email", default=None, allow_null=True)

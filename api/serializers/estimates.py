@@ -26,8 +26,8 @@ def price(**kwargs) -> serializers.FloatField:
 
 
 class TierPriceSerializer(serializers.Serializer):
-    """USD per 1M tokens; keys left out derive from input and output
-    (docs/architecture.md#the-spend-model-contract)."""
+    """USD per 1M tokens; keys left out derive from input and output (cache write 1.25x and
+    cache read 0.1x the input price, batch half of each)."""
 
     input = serializers.FloatField(min_value=0.000001, max_value=MAX_PRICE)
     output = price()

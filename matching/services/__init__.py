@@ -9,7 +9,7 @@ from .ace import (
     benefits_client_for,
     benefits_sync_partner,
 )
-from .applications import LEAD_NOT_ACCEPTED, application_start
+from .applications import LEAD_NOT_ACCEPTED, application_start, lead_require_accepted
 from .commissions import (
     CommissionError,
     commission_amount,
@@ -74,6 +74,7 @@ __all__ = [
     "lead_assign",
     "lead_decline",
     "lead_note_add",
+    "lead_require_accepted",
     "lead_reroute",
     "lead_route",
     "leads_expire",

@@ -3,20 +3,27 @@
 import datetime as dt
 from decimal import Decimal
 
+from core.errors import NotFoundError
 from credits.models import CreditApplication
 from credits.services import application_create
 
-from .. import selectors
-from ..models import LeadStatus, Partner
+from ..models import Lead, LeadStatus, Partner
 from .leads import LeadActionError
 
 LEAD_NOT_ACCEPTED = "Accept the lead before filing a credit application for it."
 
 
+def lead_require_accepted(*, lead: Lead) -> None:
+    """The partner side's rule for filing: a firm files only for a founder who chose it, so
+    the lead must be accepted (else LeadActionError, 409). Reads nothing."""
+    if lead.status != LeadStatus.ACCEPTED:
+        raise LeadActionError(LEAD_NOT_ACCEPTED)
+
+
 def application_start(
     *,
     partner: Partner | None,
-    lead_id: int,
+    lead: Lead,
     program_code: str,
     requested_amount: Decimal,
     actor,
@@ -24,16 +31,17 @@ def application_start(
 ) -> CreditApplication:
     """Open a draft application for the startup of one of the firm's leads.
 
-    The rule of the partner side: a firm files only for a founder who is its customer, so the
-    lead must be the firm's (else NotFoundError, as for a missing lead) and accepted (else
-    LeadActionError, 409). Reads the lead (one query), then `credits.services.
-    application_create` (which locks nothing, writes the draft, its event and an audit entry
-    in one transaction, and raises ApplicationInputError / ApplicationTransitionError).
-    Enqueues nothing.
+    `lead` comes from `selectors.lead_for_partner_or_404`; a lead of another firm (or a
+    caller without one) is refused here too, as NotFoundError. The lead must be accepted
+    (`lead_require_accepted`). Then `credits.services.application_create`, which locks
+    nothing, writes the draft, its event and an audit entry in one transaction and raises
+    ApplicationInputError / ApplicationTransitionError. Reads no row itself; enqueues nothing.
+    The lead is not locked (as before this moved here): a lead withdrawn in the same instant
+    can still get a draft, which cannot be submitted without the founder.
     """
-    lead = selectors.lead_for_partner_or_404(partner=partner, lead_id=lead_id)
-    if lead.status != LeadStatus.ACCEPTED:
-        raise LeadActionError(LEAD_NOT_ACCEPTED)
+    if partner is None or lead.partner_id != partner.pk:
+        raise NotFoundError("No lead with this id.")
+    lead_require_accepted(lead=lead)
     return application_create(
         startup_id=lead.startup_id,
         program_code=program_code,

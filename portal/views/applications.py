@@ -14,7 +14,11 @@ from django.views.decorators.http import require_POST
 from core.errors import ApplicationError, InvalidInputError
 from credits.services import application_transition
 from matching import selectors
-from matching.services import application_file_with_ace, application_start
+from matching.services import (
+    application_file_with_ace,
+    application_start,
+    lead_require_accepted,
+)
 
 from ..decorators import PartnerHttpRequest, partner_required
 from ..forms import ApplicationCreateForm, ApplicationTransitionForm
@@ -29,13 +33,17 @@ def _applications_anchor(lead_id: int) -> str:
 @partner_required
 def partner_application_create(request: PartnerHttpRequest, lead_id: int) -> HttpResponse:
     lead = lead_for_request(request, lead_id)
+    try:
+        lead_require_accepted(lead=lead)  # before the form: it is drawn for accepted leads only
+    except ApplicationError as exc:
+        return render_lead_error(request, lead, exc)
     form = ApplicationCreateForm(request.POST)
     if not form.is_valid():
         return render_lead(request, lead, create_form=form, status=400)
     try:
         application = application_start(
             partner=request.partner,
-            lead_id=lead.pk,
+            lead=lead,
             program_code=form.cleaned_data["program"],
             requested_amount=form.cleaned_data["requested_amount"],
             target_close_date=form.cleaned_data["target_close_date"],

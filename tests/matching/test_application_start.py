@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def _start(partner, lead, **overrides):
     arguments = {
         "partner": partner,
-        "lead_id": lead.pk,
+        "lead": lead,
         "program_code": "bedrock_poc",
         "requested_amount": Decimal("25000.00"),
         "actor": UserFactory(),

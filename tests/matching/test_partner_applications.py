@@ -447,3 +447,15 @@ def test_creating_on_a_lead_not_accepted_is_a_409(x_client, firm_x):
 
     assert response.status_code == 409
     assert not CreditApplication.objects.exists()
+
+
+def test_a_lead_not_accepted_is_refused_before_the_form_is_read(x_client, firm_x):
+    # The create form is drawn for accepted leads only: an empty POST on an offered lead
+    # must say why (409), not fail the form's validation out of sight.
+    offered = make_lead(firm_x, name="Offered Co")
+
+    response = x_client.post(f"{lead_page(offered)}applications/", {})
+
+    assert response.status_code == 409
+    assert "Accept the lead before filing a credit application for it." in response.content.decode()
+    assert not CreditApplication.objects.exists()
