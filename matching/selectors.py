@@ -243,8 +243,12 @@ def partner_files_with_ace(*, partner: Partner) -> bool:
 
 
 def lead_get_for_partner(*, partner: Partner, lead_id: int) -> Lead | None:
-    """One lead, only if it is this firm's (another firm's lead looks like a missing one)."""
-    return leads_for_partner(partner=partner).filter(pk=lead_id).first()
+    """One lead, only if it is this firm's (another firm's lead looks like a missing one),
+    with `lead.partner` set to `partner` (it is the lead's firm: no query to read it)."""
+    lead = leads_for_partner(partner=partner).filter(pk=lead_id).first()
+    if lead is not None:
+        lead.partner = partner
+    return lead
 
 
 def lead_for_partner_or_404(*, partner: Partner | None, lead_id: int) -> Lead:

@@ -12,10 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import error_responses
-from core.errors import NotFoundError
 from credits import selectors as credit_selectors
 from matching import selectors
-from matching.models import DeclineReason, Lead, LeadStatus, Partner
+from matching.models import DeclineReason, Lead, LeadStatus
 from matching.services import OTHER_NEEDS_NOTE, lead_accept, lead_decline
 from workloads.selectors import workload_projection_latest
 
@@ -258,14 +257,6 @@ class PartnerLeadDetailApi(APIView):
         return Response(self.OutputSerializer(lead, context=context).data)
 
 
-def _caller_firm(request: FindsPartnerRequest) -> Partner:
-    """The caller's firm, once `selectors.lead_for_partner_or_404` found its lead (that lookup
-    answers 404 to a caller without a firm, so the check below never fires)."""
-    if request.partner is None:
-        raise NotFoundError("No lead with this id.")
-    return request.partner
-
-
 class PartnerLeadAcceptApi(APIView):
     authentication_classes = [TokenAuthentication]
     permission_classes = [FindsPartner]
@@ -279,7 +270,7 @@ class PartnerLeadAcceptApi(APIView):
     )
     def post(self, request: FindsPartnerRequest, lead_id: int) -> Response:
         lead = selectors.lead_for_partner_or_404(partner=request.partner, lead_id=lead_id)
-        lead_accept(lead_id=lead.pk, partner=_caller_firm(request), actor=request.user)
+        lead_accept(lead_id=lead.pk, partner=lead.partner, actor=request.user)
         lead = selectors.lead_for_partner_or_404(partner=request.partner, lead_id=lead_id)
         return Response(LeadOutputSerializer(lead).data)
 
@@ -319,7 +310,7 @@ class PartnerLeadDeclineApi(APIView):
         serializer.is_valid(raise_exception=True)
         lead_decline(
             lead_id=lead.pk,
-            partner=_caller_firm(request),
+            partner=lead.partner,
             actor=request.user,
             reason=serializer.validated_data["reason"],
             note=serializer.validated_data.get("note", ""),
