@@ -67,6 +67,13 @@ class Tier(models.TextChoices):
     OPUS = "opus", "Opus (frontier)"
 
 
+class Endpoint(models.TextChoices):
+    """How Bedrock is called (the spend engine's `endpoint`)."""
+
+    GLOBAL = "global", "Global cross-Region inference"
+    REGIONAL = "regional", "In-Region (regional) endpoint"
+
+
 class AwsRegion(models.TextChoices):
     """Regions where Amazon Bedrock serves Anthropic models."""
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-from .choices import AwsRegion, Industry, Stage, Tier, UseCase
+from .choices import AwsRegion, Endpoint, Industry, Stage, Tier, UseCase
 
 AWS_ACCOUNT_ID_RE = r"^[0-9]{12}$"
 MAX_MONTHLY_REQUESTS = 10**12
@@ -49,8 +49,14 @@ def validate_not_future(value: dt.date) -> None:
 
 
 class Startup(models.Model):
+    # Empty until the founder confirms the e-mailed link (docs/architecture.md#the-founders-
+    # confirmation), and again once a founder deletes their account (the history stays).
     founder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="startups"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="startups",
+        null=True,
+        blank=True,
     )
     name = models.CharField(
         "company name", max_length=120, help_text="Your legal or trading name, as AWS will see it."
@@ -213,6 +219,19 @@ class Workload(models.Model):
         choices=Tier.choices,
         default=Tier.OPUS,
         help_text="What you would run everything on today; savings are measured against it.",
+    )
+    endpoint = models.CharField(
+        "Bedrock endpoint",
+        max_length=10,
+        choices=Endpoint.choices,
+        default=Endpoint.GLOBAL,
+        help_text="Global cross-Region inference, or in-Region endpoints (newer models cost "
+        "more there).",
+    )
+    cascade = models.BooleanField(
+        "try Haiku first on hard requests",
+        default=False,
+        help_text="Escalated requests are first tried on Haiku and pay for that attempt too.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -55,6 +55,8 @@ def spend_input_for_workload(
         escalation_sonnet=workload.escalation_sonnet,
         escalation_opus=workload.escalation_opus,
         baseline_tier=workload.baseline_tier,
+        endpoint=workload.endpoint,
+        cascade=workload.cascade,
         months=months,
         credits=tuple(credits),
     )

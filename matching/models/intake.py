@@ -24,10 +24,24 @@ class RoutingStatus(models.TextChoices):
 
 
 class Intake(models.Model):
-    """One submission of the intake form; the system of record for its background work."""
+    """One submission of the intake form; the system of record for its background work.
+
+    An intake is checked and estimated at once, but it has no founder (account) and is not
+    routed to any partner until the e-mailed confirmation link is used: `email` and
+    `founder_name` hold what was typed until then (docs/architecture.md#the-founders-
+    confirmation)."""
 
     founder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="intakes"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="intakes",
+        null=True,
+        blank=True,
+    )
+    email = models.EmailField(max_length=254, help_text="The address the intake was sent from.")
+    founder_name = models.CharField(max_length=150)
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the founder used the e-mailed link."
     )
     startup = models.ForeignKey(Startup, on_delete=models.CASCADE, related_name="intakes")
     workload = models.OneToOneField(Workload, on_delete=models.CASCADE, related_name="intake")
@@ -58,6 +72,10 @@ class Intake(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("founder-dashboard")
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
 
     @property
     def is_pending(self) -> bool:
