@@ -32,6 +32,9 @@ $(STAMP): pyproject.toml | check-python
 
 install: $(STAMP)
 
+# PORT reaches manage.py too: settings' SITE_URL (the links in e-mails) follows it unless
+# SITE_URL is set.
+run: export PORT := $(PORT)
 run: $(STAMP) .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

@@ -33,6 +33,10 @@ class IntakeCreateApi(APIView):
         responses={201: IntakeCreatedSerializer, **error_responses(400, 422, 429)},
         parameters=[OpenApiParameter(HEADER, str, OpenApiParameter.HEADER, required=False)],
         summary="Submit a founder's intake",
+        description="The intake is saved, checked against every credit program and estimated "
+        "at once (read it back with the token). It reaches no partner and joins no account "
+        "until the founder uses the link e-mailed to `founder.email`; the answer is the same "
+        "whether or not that address has an account.",
     )
     def post(self, request):
         return idempotent(request, scope="intake.create", handler=lambda: self._create(request))
@@ -41,7 +45,7 @@ class IntakeCreateApi(APIView):
         serializer = IntakeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        intake, token, _ = services.intake_submit(
+        intake, token = services.intake_submit(
             company=dict(data["company"]),
             founder_name=data["founder"]["name"],
             founder_email=data["founder"]["email"],

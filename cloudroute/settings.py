@@ -27,7 +27,9 @@ SECRET_KEY = env.str("SECRET_KEY", default="") or (
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The base of the links in e-mails. Unset (or empty), it follows PORT, which `make run PORT=N`
+# passes on, so a laptop's links point at the port runserver listens on.
+SITE_URL = env.str("SITE_URL", default="") or f"http://127.0.0.1:{env.int('PORT', default=8000)}"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -121,6 +123,12 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 # Sign-in links e-mailed to founders: signed, single use, valid this long.
 SIGNIN_LINK_MAX_AGE = env.int("SIGNIN_LINK_MAX_AGE", default=int(timedelta(days=2).total_seconds()))
+# How long the e-mailed "confirm your intake" link works, and how many founder e-mails
+# (confirmations, sign-in links) one address gets per hour, whoever asks.
+INTAKE_CONFIRM_MAX_AGE = env.int(
+    "INTAKE_CONFIRM_MAX_AGE", default=int(timedelta(days=7).total_seconds())
+)
+FOUNDER_EMAILS_PER_HOUR = env.int("FOUNDER_EMAILS_PER_HOUR", default=5)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from founders.forms import LinkRequestForm
+
 from . import views
 
 urlpatterns = [
@@ -14,7 +16,11 @@ urlpatterns = [
     path("", include("portal.urls")),
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html",
+            # Founders have no password: the page offers them a link by e-mail.
+            extra_context={"link_form": LinkRequestForm()},
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -38,3 +38,19 @@ def dollars(value: Decimal | None) -> str:
 def long_date(value: dt.date) -> str:
     """ "1 December 2026": the day, the month's English name, the year."""
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def months_from(today: dt.date, day: dt.date) -> int:
+    """Whole calendar months from `today`'s month to `day`'s month (0 = the same month)."""
+    return (day.year - today.year) * 12 + day.month - today.month
+
+
+def month_start(today: dt.date, month: int) -> dt.date:
+    """The first day of month `month` (1-based, month 1 = `today`'s month)."""
+    index = today.year * 12 + today.month - 1 + month - 1
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_label(day: dt.date) -> str:
+    """A calendar month as a founder reads it: "February 2027"."""
+    return f"{_MONTHS[day.month - 1]} {day.year}"

@@ -68,7 +68,8 @@ def org_id_used_elsewhere(*, org_id: str, startup: Startup | None = None) -> boo
         return False
     others = Startup.objects.filter(activate_org_id__iexact=org_id)
     if startup is not None:
-        others = others.exclude(founder_id=startup.founder_id)
+        if startup.founder_id is not None:  # none yet: an intake not confirmed
+            others = others.exclude(founder_id=startup.founder_id)
         if startup.pk is not None:
             others = others.filter(pk__lt=startup.pk)
     return others.exists()

@@ -13,6 +13,7 @@ from .models import (
     CreditOutcome,
     OutcomeStatus,
 )
+from .services.outcome import outcome_status_of
 
 S = ApplicationStatus
 
@@ -62,3 +63,25 @@ def outcome_badge(outcome: CreditOutcome | None) -> Badge:
         month = f"{dt.date.fromisoformat(on):%B %Y}" if on else "the first month"
         text = f"At risk: you start paying in {month}"
     return Badge(outcome.status, text, outcome.credits_expiring_unused)
+
+
+def projection_badge(report) -> Badge:
+    """The $0 outcome as the dashboard shows it, read off the projection it shows (a
+    `workloads.reports.ProjectionReport`, or None): the badge, the chart and the sentence
+    under it are then one computation. Before AWS issues credits there is no outcome yet."""
+    if report is None or report.credits_basis != "issued":
+        return Badge(OutcomeStatus.NO_CREDITS, "No credits issued yet", Decimal("0"))
+    inputs, result = report.projection.inputs, report.projection.result
+    status, _ = outcome_status_of(result=result, inputs=inputs)
+    paid_from = report.first_out_of_pocket_on
+    if status == OutcomeStatus.AT_RISK:
+        month = f"{paid_from:%B %Y}" if paid_from else "the first month"
+        text = f"At risk: you start paying in {month}"
+    elif paid_from:
+        last_free = paid_from - dt.timedelta(days=1)
+        text = (
+            f"$0 out of pocket until {last_free:%-d %B %Y}; you start paying in {paid_from:%B %Y}"
+        )
+    else:
+        text = f"$0 out of pocket through {report.last_month_label}"
+    return Badge(status, text, report.credits_expired)

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import account, links, views
 
 urlpatterns = [
     path("intake/", views.intake, name="intake"),
     path("intake/estimate/", views.intake_estimate, name="intake-estimate"),
     path("my/", views.founder_dashboard, name="founder-dashboard"),
+    path("my/edit/", views.founder_edit, name="founder-edit"),
     path("my/billing-access/", views.founder_billing_access, name="founder-billing-access"),
     path(
         "my/billing-access/start/",
@@ -18,5 +19,15 @@ urlpatterns = [
         views.founder_projection_csv,
         name="founder-projection-csv-by-id",
     ),
-    path("signin/<str:token>/", views.signin_link, name="signin-link"),
+    path("confirm/<str:token>/", links.intake_confirm, name="intake-confirm"),
+    path("signin/", links.link_request, name="founder-link-request"),
+    path("signin/<str:token>/", links.signin_link, name="signin-link"),
+]
+
+# The founder's account: what we hold, its export, deleting it (founders/account.py).
+urlpatterns += [
+    path("my/account/", account.founder_account, name="founder-account"),
+    path("my/account/export.json", account.founder_account_export, name="founder-account-export"),
+    path("my/account/delete/", account.founder_account_delete, name="founder-account-delete"),
+    path("account-deleted/", account.founder_account_deleted, name="founder-account-deleted"),
 ]

@@ -7,14 +7,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
@@ -23,19 +21,20 @@ from core.throttling import page_rate_limited
 from credits import selectors as credit_selectors
 from credits import services as credit_services
 from credits.models import BillingAccess
-from credits.timeline import event_in_words, outcome_badge
 from matching import selectors, services
-from matching.signin import signin_token_user
+from matching.signin import confirm_token_make
 from workloads import services as workload_services
 from workloads.choices import USE_CASE_PRESETS
-from workloads.reports import projection_csv, projection_report
+from workloads.reports import projection_csv
 from workloads.selectors import PriceBookMissingError
 from workloads.spend import to_cents
 
+from .dashboard import dashboard_context, progress
 from .forms import (
     BillingAccessForm,
     CompanyForm,
     FounderForm,
+    LinkRequestForm,
     WorkloadEstimateForm,
     WorkloadForm,
 )
@@ -52,38 +51,37 @@ def _founder_intakes(request: HttpRequest):
     )
 
 
-def _too_many_requests(request: HttpRequest) -> HttpResponse:
+def too_many_requests(request: HttpRequest) -> HttpResponse:
     return render(request, "founders/too_many_requests.html", status=429)
 
 
 @require_http_methods(["GET", "POST"])
 def intake(request):
     if request.method == "POST" and page_rate_limited(request, "intake"):
-        return _too_many_requests(request)
+        return too_many_requests(request)
     data = request.POST if request.method == "POST" else None
     company = CompanyForm(data, initial={"country": "US", "aws_paid_plan": True})
     founder = FounderForm(data)
     workload = WorkloadForm(data, initial=WorkloadForm.INITIAL)
     if data is not None and all([company.is_valid(), founder.is_valid(), workload.is_valid()]):
-        intake_row, _, created = services.intake_submit(
+        intake_row, _ = services.intake_submit(
             company=company.cleaned_data,
             founder_name=founder.cleaned_data["name"],
             founder_email=founder.cleaned_data["email"],
             workload=workload.cleaned_data,
         )
-        if request.user.is_authenticated and request.user.pk == intake_row.founder_id:
-            return redirect("founder-dashboard")
-        if created:
-            # Not signed in: nothing proves this browser owns the e-mail address. It may see
-            # the intakes it submitted (kept in its session) until the e-mailed link signs
-            # the founder in; anything else the account gathers stays behind that link.
-            request.session[SESSION_INTAKES] = [
-                *request.session.get(SESSION_INTAKES, []),
-                intake_row.pk,
-            ][-MAX_SESSION_INTAKES:]
-            return redirect("founder-dashboard")
-        # An existing account: only its owner may open it, through the e-mailed link.
-        return render(request, "founders/check_email.html", {"email": intake_row.founder.email})
+        # Nothing proves this browser owns the address: it may see the intake it submitted
+        # (kept in its session) until the e-mailed link confirms it; after that, only the
+        # address's founder, signed in, sees it.
+        request.session[SESSION_INTAKES] = [
+            *request.session.get(SESSION_INTAKES, []),
+            intake_row.pk,
+        ][-MAX_SESSION_INTAKES:]
+        user = request.user
+        if user.is_authenticated and user.email.lower() == intake_row.email:
+            # Signed in as the address's owner: confirm here, without the e-mail round trip.
+            return redirect("intake-confirm", token=confirm_token_make(intake=intake_row))
+        return redirect("founder-dashboard")
     return render(
         request,
         "founders/intake.html",
@@ -101,7 +99,7 @@ def intake(request):
 def intake_estimate(request):
     """htmx: the live estimate under the intake form, from the workload fields typed so far."""
     if page_rate_limited(request, "estimate"):
-        return _too_many_requests(request)
+        return too_many_requests(request)
     form = WorkloadEstimateForm(request.POST)
     context = {"form": form, "estimate": None}
     if form.is_valid():
@@ -129,16 +127,6 @@ def intake_estimate(request):
 
 
 @require_GET
-def signin_link(request, token: str):
-    user = signin_token_user(token)
-    if user is None:
-        messages.error(request, "That sign-in link has expired or was already used.")
-        return render(request, "founders/signin_invalid.html", status=400)
-    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-    return redirect("founder-dashboard")
-
-
-@require_GET
 def founder_dashboard(request):
     visible = _founder_intakes(request)
     if visible is None:
@@ -150,7 +138,7 @@ def founder_dashboard(request):
         "latest": latest,
         "founder_name": request.user.get_short_name()
         if request.user.is_authenticated
-        else (latest.founder.get_short_name() if latest else ""),
+        else (latest.founder_name.split(" ")[0] if latest else ""),
         "signed_in": request.user.is_authenticated,
     }
     if request.htmx:
@@ -158,41 +146,17 @@ def founder_dashboard(request):
         # sees the projection (and later the programs), not just a new status badge.
         if latest is not None and not latest.is_pending:
             return HttpResponseClientRefresh()
+        if latest is not None:  # pending: no lead or application yet
+            context["steps"], context["what_next"] = progress(latest, None, [])
         return render(request, "founders/_intake_status.html", context)
-    projection = selectors.projection_for_intake(intake=latest) if latest else None
-    if projection is not None:
-        # What AWS actually billed, next to the projection (month 1 = the projection's month).
-        actuals = credit_selectors.spend_actuals_by_month_number(
-            startup_id=latest.startup_id, first_month=timezone.localdate(projection.created_at)
-        )
-        context["report"] = projection_report(projection=projection, actuals=actuals)
-    else:
-        context["report"] = None
-    snapshot = credit_selectors.snapshot_latest(startup_id=latest.startup_id) if latest else None
-    # Offered: "a vetted partner" and the accept-by time; accepted: the firm and its contact.
-    context["partner_lead"] = (
-        selectors.lead_live_for_startup(startup_id=latest.startup_id) if latest else None
-    )
     if latest is not None:
-        # Each application's timeline and grant, and the $0 outcome
-        # (docs/architecture.md#applications-and-the-0-outcome).
-        context["applications"] = [
-            (app, [(event, event_in_words(event, app)) for event in app.events.all()])
-            for app in credit_selectors.applications_for_startup(startup_id=latest.startup_id)
-        ]
-        context["outcome_badge"] = outcome_badge(
-            credit_selectors.outcome_for_startup(startup_id=latest.startup_id)
-        )
-    if latest is not None and request.user.is_authenticated:
-        # Only a signed-in founder connects their bill: the ExternalId is theirs alone.
-        access = credit_selectors.billing_access_for_startup(startup_id=latest.startup_id)
-        context.update(_billing_context(access=access))
-    if snapshot is not None:
-        context["eligibility"] = snapshot.result
-        context["checked_at"] = snapshot.created_at
-        context["has_competitive"] = any(
-            p["verdict"] == "competitive" for p in snapshot.result["programs"]
-        )
+        context.update(dashboard_context(latest))
+        if latest.is_confirmed and request.user.is_authenticated:
+            # Only the signed-in founder connects their bill: the ExternalId is theirs alone.
+            access = credit_selectors.billing_access_for_startup(startup_id=latest.startup_id)
+            context.update(_billing_context(access=access))
+        if not latest.is_confirmed:
+            context["link_form"] = LinkRequestForm(initial={"email": latest.email})
     return render(request, "founders/dashboard.html", context)
 
 
@@ -209,6 +173,7 @@ def _billing_context(*, access: BillingAccess | None, form=None) -> dict:
 
 
 def _latest_intake_or_404(request: HttpRequest):
+    """The signed-in founder's newest confirmed intake (only those are theirs)."""
     latest = selectors.intakes_for_founder(founder=request.user).first()
     if latest is None:
         raise Http404("No startup yet.")
@@ -281,3 +246,34 @@ def founder_projection_csv(request, projection_id: int | None = None):
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def founder_edit(request: HttpRequest) -> HttpResponse:
+    """Change the company facts and the workload of the founder's newest startup: a new
+    version, checked, estimated and projected again; the partner sees the new workload."""
+    latest = _latest_intake_or_404(request)
+    data = request.POST if request.method == "POST" else None
+    company = CompanyForm(data, instance=latest.startup)
+    workload = WorkloadForm(data, instance=latest.workload)
+    if data is not None and company.is_valid() and workload.is_valid():
+        services.intake_revise(
+            founder=request.user,
+            startup_id=latest.startup_id,
+            company=company.cleaned_data,
+            workload=workload.cleaned_data,
+        )
+        messages.success(
+            request,
+            "Saved. We are checking your credit programs and projecting your spend again; "
+            "this page shows the new figures in a few seconds.",
+        )
+        return redirect("founder-dashboard")
+    context = {
+        "latest": latest,
+        "company_form": company,
+        "workload_form": workload,
+        "presets": USE_CASE_PRESETS,
+    }
+    return render(request, "founders/edit.html", context, status=400 if data else 200)

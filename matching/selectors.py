@@ -29,16 +29,32 @@ if TYPE_CHECKING:  # django_stubs_ext comes with django-stubs, a development dep
 
 
 def intakes_for_founder(*, founder) -> QuerySet[Intake]:
-    return Intake.objects.filter(founder=founder).select_related("startup", "workload")
+    """The founder's confirmed intakes, newest first."""
+    return (
+        Intake.objects.filter(founder=founder)
+        .select_related("startup", "workload")
+        .order_by("-created_at", "-id")
+    )
 
 
 def intakes_visible(*, user, session_intake_ids: list[int] | None) -> QuerySet[Intake] | None:
-    """The intakes a founder's page may show: the signed-in founder's, or those this browser
-    submitted before signing in (their ids kept in its session). None when it may see none."""
+    """The intakes a founder's page may show: the signed-in founder's, and the unconfirmed
+    ones this browser submitted (their ids kept in its session). Once confirmed, an intake is
+    its account's alone: the browser that typed it sees it only signed in as that account.
+    None when it may see none."""
+    unconfirmed = Q(pk__in=session_intake_ids or [], founder__isnull=True)
     if user.is_authenticated:
-        return intakes_for_founder(founder=user)
+        return (
+            Intake.objects.filter(Q(founder=user) | unconfirmed)
+            .select_related("startup", "workload", "founder")
+            .order_by("-created_at", "-id")
+        )
     if session_intake_ids:
-        return intakes_by_ids(intake_ids=session_intake_ids)
+        return (
+            Intake.objects.filter(unconfirmed)
+            .select_related("startup", "workload")
+            .order_by("-created_at", "-id")
+        )
     return None
 
 
@@ -59,14 +75,6 @@ def intake_for_reader_or_404(*, intake_id: int, user, token: str) -> Intake:
 def projection_for_intake(*, intake: Intake) -> WorkloadProjection | None:
     """The newest projection of the intake's workload (the one the dashboard shows)."""
     return workload_projection_latest(workload_id=intake.workload_id)
-
-
-def intakes_by_ids(*, intake_ids: list[int]) -> QuerySet[Intake]:
-    return (
-        Intake.objects.filter(pk__in=intake_ids)
-        .select_related("startup", "workload", "founder")
-        .order_by("-created_at")
-    )
 
 
 def projection_get_for_intakes(

@@ -32,13 +32,6 @@ def process_intake(intake_id: int) -> str | None:
     return intake.status if intake else None
 
 
-@shared_task(name="matching.email_signin_link", **RETRY)
-def email_signin_link(intake_id: int) -> None:
-    from .services import signin_link_email_send
-
-    signin_link_email_send(intake_id=intake_id)
-
-
 @shared_task(name="matching.sweep_pending_intakes")
 def sweep_pending_intakes() -> int:
     """Beat, every minute: re-enqueue intakes whose processing never ran or whose worker
@@ -147,3 +140,19 @@ def email_outcome_partner(startup_id: int) -> None:
     from .services import outcome_partner_email_send
 
     outcome_partner_email_send(startup_id=startup_id)
+
+
+@shared_task(name="matching.email_intake_confirmation", **RETRY)
+def email_intake_confirmation(intake_id: int) -> None:
+    from .services import intake_confirmation_email_send
+
+    intake_confirmation_email_send(intake_id=intake_id)
+
+
+@shared_task(name="matching.email_signin_request", **RETRY)
+def email_signin_request(email: str) -> None:
+    """Takes the typed address, not an id: the request must not look it up (same answer and
+    timing whether or not it has an account). Safe to run twice: the cap bounds repeats."""
+    from .services import signin_link_request_email_send
+
+    signin_link_request_email_send(email=email)

@@ -72,7 +72,7 @@ class StartupFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Startup {n}")
     website = "https://startup.example"
     country = "US"
-    state = "WA"
+    state = "Washington"
     industry = "Software and Internet"
     founded_on = dt.date(2023, 5, 10)
     stage = Stage.SEED
@@ -106,6 +106,10 @@ class IntakeFactory(factory.django.DjangoModelFactory):
     workload = factory.SubFactory(WorkloadFactory)
     startup = factory.SelfAttribute("workload.startup")
     founder = factory.SelfAttribute("workload.startup.founder")
+    # A factory intake is confirmed, as every intake with a founder is.
+    email = factory.LazyAttribute(lambda o: o.founder.email if o.founder else "new@founder.example")
+    founder_name = factory.LazyAttribute(lambda o: o.founder.full_name if o.founder else "New")
+    confirmed_at = factory.LazyFunction(timezone.now)
     access_token_hash = factory.Sequence(
         lambda n: hashlib.sha256(f"token-{n}".encode()).hexdigest()
     )

@@ -109,3 +109,96 @@ USE_CASE_PRESETS: dict[str, dict[str, float]] = {
     UseCase.MULTI_STEP_REASONING: {"sonnet": 0.45, "opus": 0.25},
     UseCase.OTHER: {"sonnet": 0.20, "opus": 0.05},
 }
+
+
+# The US states and territories of ACE's address (botocore's partnercentral-selling model,
+# Address.StateOrRegion, "Valid values"), by USPS code. Startup.state stores the name, as
+# ACE takes it. ACE's military post entries (APO/AE, AFO/FPO, "FPO, AP") are left out: they
+# are not where a company is registered.
+US_STATES: dict[str, str] = {
+    "AL": "Alabama",
+    "AK": "Alaska",
+    "AS": "American Samoa",
+    "AZ": "Arizona",
+    "AR": "Arkansas",
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "DE": "Delaware",
+    "DC": "Dist. of Columbia",
+    "FM": "Federated States of Micronesia",
+    "FL": "Florida",
+    "GA": "Georgia",
+    "GU": "Guam",
+    "HI": "Hawaii",
+    "ID": "Idaho",
+    "IL": "Illinois",
+    "IN": "Indiana",
+    "IA": "Iowa",
+    "KS": "Kansas",
+    "KY": "Kentucky",
+    "LA": "Louisiana",
+    "ME": "Maine",
+    "MH": "Marshall Islands",
+    "MD": "Maryland",
+    "MA": "Massachusetts",
+    "MI": "Michigan",
+    "MN": "Minnesota",
+    "MS": "Mississippi",
+    "MO": "Missouri",
+    "MT": "Montana",
+    "NE": "Nebraska",
+    "NV": "Nevada",
+    "NH": "New Hampshire",
+    "NJ": "New Jersey",
+    "NM": "New Mexico",
+    "NY": "New York",
+    "NC": "North Carolina",
+    "ND": "North Dakota",
+    "MP": "Northern Mariana Islands",
+    "OH": "Ohio",
+    "OK": "Oklahoma",
+    "OR": "Oregon",
+    "PW": "Palau",
+    "PA": "Pennsylvania",
+    "PR": "Puerto Rico",
+    "RI": "Rhode Island",
+    "SC": "South Carolina",
+    "SD": "South Dakota",
+    "TN": "Tennessee",
+    "TX": "Texas",
+    "UT": "Utah",
+    "VT": "Vermont",
+    "VA": "Virginia",
+    "VI": "Virgin Islands",
+    "WA": "Washington",
+    "WV": "West Virginia",
+    "WI": "Wisconsin",
+    "WY": "Wyoming",
+}
+
+# Other spellings founders type for the same place.
+US_STATE_ALIASES: dict[str, str] = {
+    "district of columbia": "DC",
+    "washington dc": "DC",
+    "washington d.c.": "DC",
+    "washington, dc": "DC",
+    "washington, d.c.": "DC",
+    "us virgin islands": "VI",
+    "u.s. virgin islands": "VI",
+    "micronesia": "FM",
+}
+
+_US_STATE_LOOKUP: dict[str, str] = {
+    **{code.casefold(): name for code, name in US_STATES.items()},
+    **{name.casefold(): name for name in US_STATES.values()},
+    **{alias: US_STATES[code] for alias, code in US_STATE_ALIASES.items()},
+}
+
+
+def us_state_name(value: object) -> str | None:
+    """The name Startup.state stores for a US state or territory given as its two-letter
+    code or its name, in any case ("wa", "Washington"); None for anything else."""
+    if not isinstance(value, str):
+        return None
+    return _US_STATE_LOOKUP.get(" ".join(value.split()).casefold())

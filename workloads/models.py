@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
 
+from core.validators import NoControlCharactersValidator
+
 from .choices import AwsRegion, Endpoint, Industry, Stage, Tier, UseCase
 
 AWS_ACCOUNT_ID_RE = r"^[0-9]{12}$"
@@ -59,7 +61,10 @@ class Startup(models.Model):
         blank=True,
     )
     name = models.CharField(
-        "company name", max_length=120, help_text="Your legal or trading name, as AWS will see it."
+        "company name",
+        max_length=120,
+        validators=[NoControlCharactersValidator("The company name")],
+        help_text="Your legal or trading name, as AWS will see it.",
     )
     website = models.URLField(
         blank=True,
@@ -71,7 +76,10 @@ class Startup(models.Model):
         "state or region",
         max_length=64,
         blank=True,
-        help_text="Required for US addresses (e.g. WA).",
+        validators=[NoControlCharactersValidator("The state or region")],
+        # US: a name of workloads.choices.US_STATES, as ACE takes it (the forms normalise).
+        help_text="Required for US addresses: the state or territory's full name "
+        "(e.g. Washington).",
     )
     postal_code = models.CharField(max_length=20, blank=True)
     industry = models.CharField(

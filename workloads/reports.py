@@ -7,10 +7,13 @@ docs/architecture.md#the-spend-model-contract in `result`, the what-ifs in
 """
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+
+from core.formatting import month_label, month_start
 
 from .models import WorkloadProjection
 from .services import SCENARIOS
@@ -24,6 +27,7 @@ CSV_COLUMNS = (
     "credits_applied",
     "credits_remaining",
     "out_of_pocket",
+    "credits_expired",
 )
 MONEY_COLUMNS = CSV_COLUMNS[2:]
 SAVING_LABELS = {
@@ -53,6 +57,22 @@ class ProjectionReport:
     warnings: list[str]
     chart: dict
     has_actuals: bool = False  # some month has an imported actual (billing) cost
+    start: dt.date | None = None  # month 1's first day
+    credits_basis: str = "expected"  # "expected" (eligibility) or "issued" (AWS's grants)
+    credits_expired: Decimal = Decimal("0")
+    first_expiry: dict | None = None  # the first month credits expire unused, and how much
+    prices: list[dict] = field(default_factory=list)
+
+    @property
+    def first_out_of_pocket_on(self) -> dt.date | None:
+        """The first day of the month the founder starts paying (None: not in the horizon)."""
+        if self.start is None or not self.has_credits or not self.first_out_of_pocket_month:
+            return None
+        return month_start(self.start, self.first_out_of_pocket_month)
+
+    @property
+    def last_month_label(self) -> str:
+        return self.months[-1]["label"] if self.months else ""
 
     @property
     def horizon(self) -> int:
@@ -83,15 +103,19 @@ def projection_report(
     know where they come from)."""
     result = projection.result
     actuals = actuals or {}
+    start = _start(projection)
     months = [
         {
             "month": row["month"],
+            "label": month_label(month_start(start, row["month"])),
             "requests": row["requests"],
-            **{column: _money(row[column]) for column in MONEY_COLUMNS},
+            # (Projections stored before expiry was counted per month have no such column.)
+            **{column: _money(row.get(column)) for column in MONEY_COLUMNS},
             "actual": actuals.get(row["month"]),
         }
         for row in result["months"]
     ]
+    first_expiry = _first_expiry(months)
     has_actuals = any(row["actual"] is not None for row in months)
     totals = {name: _money(value) for name, value in result["totals"].items()}
     first = months[0] if months else {"cost": Decimal(0), "baseline_cost": Decimal(0)}
@@ -137,7 +161,47 @@ def projection_report(
             months, first_out_of_pocket, has_credits=bool(grants), has_actuals=has_actuals
         ),
         has_actuals=has_actuals,
+        start=start,
+        credits_basis=projection.inputs.get("credits_basis", "expected"),
+        credits_expired=_money(result["totals"].get("credits_expired")),
+        first_expiry=first_expiry,
+        prices=_prices(projection),
     )
+
+
+def _first_expiry(months: list[dict]) -> dict | None:
+    """The first month in which credits expire unused: its number, label and amount."""
+    for row in months:
+        if row["credits_expired"] > 0:
+            return {"month": row["month"], "label": row["label"], "amount": row["credits_expired"]}
+    return None
+
+
+def _start(projection: WorkloadProjection) -> dt.date:
+    """Month 1 of the projection: stored since projections record it, else its own month."""
+    stored = projection.inputs.get("start")
+    if stored:
+        return dt.date.fromisoformat(stored)
+    return projection.created_at.date().replace(day=1)
+
+
+def _prices(projection: WorkloadProjection) -> list[dict]:
+    """The unit prices the projection used, per tier, with their date and source."""
+    rows = []
+    for row in projection.inputs.get("price_details", []):
+        rows.append(
+            {
+                **row,
+                "label": TIER_LABELS.get(row["tier"], row["tier"]),
+                "effective_from": dt.date.fromisoformat(row["effective_from"]),
+                "source_is_link": row["source"].startswith("https://"),
+                **{
+                    key: None if row.get(key) is None else Decimal(row[key])
+                    for key in ("input", "output", "cache_read", "cache_write", "batch_input")
+                },
+            }
+        )
+    return rows
 
 
 def _scenarios(stored: dict) -> list[dict]:
@@ -179,7 +243,7 @@ def _chart_data(
         return [float(row[column]) for row in months]
 
     return {
-        "labels": [f"Month {row['month']}" for row in months],
+        "labels": [row["label"] for row in months],
         "cost": series("cost"),
         "baseline": series("baseline_cost"),
         "creditsApplied": series("credits_applied"),
@@ -206,5 +270,5 @@ def projection_csv(*, projection: WorkloadProjection) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in projection.result["months"]:
-        writer.writerow([row[column] for column in CSV_COLUMNS])
+        writer.writerow([row.get(column, "0.00") for column in CSV_COLUMNS])
     return buffer.getvalue()

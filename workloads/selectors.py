@@ -61,8 +61,9 @@ def tier_price_from_row(row: ModelPrice) -> TierPrice:
     )
 
 
-def tier_prices(*, book: PriceBook, on: dt.date | None = None) -> dict[str, TierPrice]:
-    """Each tier's default model in `book`, at its latest price effective on `on` (today).
+def tier_price_rows(*, book: PriceBook, on: dt.date | None = None) -> dict[str, ModelPrice]:
+    """Each tier's default model in `book`, as its latest price row effective on `on`
+    (today): the prices with their date and source.
 
     Raises PriceBookMissingError when a tier has no default model or no price yet.
     """
@@ -74,13 +75,23 @@ def tier_prices(*, book: PriceBook, on: dt.date | None = None) -> dict[str, Tier
     latest: dict[str, ModelPrice] = {}
     for row in rows:
         latest.setdefault(row.model_id, row)
-    prices = {}
+    by_tier = {}
     for tier in TIERS:
         tier_row = latest.get(model_ids.get(tier, ""))
         if tier_row is None:
             raise PriceBookMissingError(f"{book.slug}: no price for the {tier} tier's model")
-        prices[tier] = tier_price_from_row(tier_row)
-    return prices
+        by_tier[tier] = tier_row
+    return by_tier
+
+
+def tier_prices(*, book: PriceBook, on: dt.date | None = None) -> dict[str, TierPrice]:
+    """Each tier's default model in `book`, at its latest price effective on `on` (today).
+
+    Raises PriceBookMissingError when a tier has no default model or no price yet.
+    """
+    return {
+        tier: tier_price_from_row(row) for tier, row in tier_price_rows(book=book, on=on).items()
+    }
 
 
 def tier_prices_for(*, slug: str | None = None, on: dt.date | None = None) -> dict[str, TierPrice]:

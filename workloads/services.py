@@ -4,11 +4,14 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+
+from core.formatting import months_from
 
 from . import selectors
 from .audit import audit_log
@@ -39,6 +42,8 @@ SCENARIOS = {
     "all_baseline": "Everything on the baseline tier",
 }
 PROJECTION_MONTHS = 24
+# What a projection's credits are (its inputs' `credits_basis`).
+CREDITS_EXPECTED, CREDITS_ISSUED = "expected", "issued"
 
 
 def spend_input_for_workload(
@@ -105,20 +110,54 @@ def _scenario_summary(inputs: SpendInput, prices: dict[str, TierPrice]) -> dict[
     return summary
 
 
+def _price_details(rows: dict[str, ModelPrice]) -> list[dict[str, Any]]:
+    """What the founder is shown of the prices used: each tier's model, its unit prices in
+    dollars per 1M tokens, and the price's own date and source."""
+
+    def money(value: Decimal | None) -> str | None:
+        return None if value is None else f"{value:f}"
+
+    return [
+        {
+            "tier": tier,
+            "model_id": row.model_id,
+            "name": row.name,
+            "input": money(row.input),
+            "output": money(row.output),
+            "cache_read": money(row.cache_read),
+            "cache_write": money(row.cache_write_5m),
+            "batch_input": money(row.batch_input),
+            "batch_output": money(row.batch_output),
+            "effective_from": row.effective_from.isoformat(),
+            "source": row.source,
+        }
+        for tier, row in rows.items()
+    ]
+
+
 def _projection_for(
     workload: Workload,
     *,
     book: PriceBook,
-    prices: dict[str, TierPrice],
+    rows: dict[str, ModelPrice],
     credits: Iterable[CreditGrant],
+    credits_basis: str,
+    months: int,
 ) -> WorkloadProjection:
-    """An unsaved projection of the workload: the engine's result and the what-ifs."""
-    inputs = spend_input_for_workload(workload, credits=credits)
+    """An unsaved projection of the workload: the engine's result and the what-ifs.
+
+    `inputs` records month 1 (`start`, the current month), whether the credits are the
+    ones expected from eligibility or the ones AWS issued (`credits_basis`), and the prices
+    used (`price_details`): the dashboard reads all of it from here."""
+    prices = {tier: selectors.tier_price_from_row(row) for tier, row in rows.items()}
+    inputs = spend_input_for_workload(workload, months=months, credits=credits)
     return WorkloadProjection(
         workload=workload,
         price_book=book,
         inputs={
             "months": inputs.months,
+            "start": timezone.localdate().replace(day=1).isoformat(),
+            "credits_basis": credits_basis,
             "credits": [
                 {
                     "amount": f"{g.amount:.2f}",
@@ -128,6 +167,9 @@ def _projection_for(
                 for g in inputs.credits
             ],
             "prices": {tier: price.model_id for tier, price in prices.items()},
+            "price_details": _price_details(rows),
+            "endpoint": inputs.endpoint,
+            "cascade": inputs.cascade,
         },
         result=project(inputs, prices).as_dict(),
         scenarios=_scenario_summary(inputs, prices),
@@ -135,19 +177,31 @@ def _projection_for(
 
 
 def workload_project(
-    *, workload_id: int, credits: Iterable[CreditGrant] = (), book_slug: str | None = None
+    *,
+    workload_id: int,
+    credits: Iterable[CreditGrant] = (),
+    book_slug: str | None = None,
+    credits_basis: str = CREDITS_EXPECTED,
+    months: int = PROJECTION_MONTHS,
 ) -> WorkloadProjection | None:
     """Store a new projection of the workload against `credits` with the price book's prices.
 
-    Pure computation plus one insert; safe to run twice (it adds another dated row, the
-    dashboard shows the newest). Returns None when the workload no longer exists.
+    `credits_basis` says what the credits are: CREDITS_EXPECTED (from eligibility) or
+    CREDITS_ISSUED (the grants AWS issued; credits.services.outcome). Pure computation plus
+    one insert; safe to run twice (it adds another dated row, the dashboard shows the
+    newest). Returns None when the workload no longer exists.
     """
     workload = Workload.objects.filter(pk=workload_id).first()
     if workload is None:
         return None
     book = selectors.price_book_get(slug=book_slug)
     projection = _projection_for(
-        workload, book=book, prices=selectors.tier_prices(book=book), credits=credits
+        workload,
+        book=book,
+        rows=selectors.tier_price_rows(book=book),
+        credits=credits,
+        credits_basis=credits_basis,
+        months=months,
     )
     with transaction.atomic():
         projection.save()
@@ -155,16 +209,24 @@ def workload_project(
             actor=None,
             action="workload.projected",
             subject=workload,
-            data={"projection": projection.pk, "book": book.slug},
+            data={"projection": projection.pk, "book": book.slug, "credits": credits_basis},
         )
     return projection
 
 
-def _stored_credits(inputs: dict | None) -> tuple[CreditGrant, ...]:
-    return tuple(
-        CreditGrant(float(g["amount"]), g["start_month"], g["valid_months"])
-        for g in (inputs or {}).get("credits", ())
-    )
+def _stored_credits(inputs: dict | None, *, today: dt.date) -> tuple[CreditGrant, ...]:
+    """The credits of a stored projection, moved to a month 1 of `today`'s month: a grant
+    keeps its calendar months (one that has run out by now is dropped)."""
+    inputs = inputs or {}
+    start = inputs.get("start")
+    shift = months_from(dt.date.fromisoformat(start), today) if start else 0
+    grants = []
+    for g in inputs.get("credits", ()):
+        first, last = g["start_month"] - shift, g["start_month"] + g["valid_months"] - 1 - shift
+        if last >= 1:
+            first = max(first, 1)
+            grants.append(CreditGrant(float(g["amount"]), first, last - first + 1))
+    return tuple(grants)
 
 
 def workloads_reproject(*, workload_ids: Iterable[int], since: dt.datetime) -> int:
@@ -187,13 +249,16 @@ def workloads_reproject(*, workload_ids: Iterable[int], since: dt.datetime) -> i
         .order_by("pk")
     )
     book = selectors.price_book_get()
-    prices = selectors.tier_prices(book=book)
+    rows = selectors.tier_price_rows(book=book)
+    today = timezone.localdate()
     projections = [
         _projection_for(
             workload,
             book=book,
-            prices=prices,
-            credits=_stored_credits(workload.projected_inputs),
+            rows=rows,
+            credits=_stored_credits(workload.projected_inputs, today=today),
+            credits_basis=(workload.projected_inputs or {}).get("credits_basis", CREDITS_EXPECTED),
+            months=(workload.projected_inputs or {}).get("months", PROJECTION_MONTHS),
         )
         for workload in workloads
     ]

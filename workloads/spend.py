@@ -248,6 +248,7 @@ class MonthRow:
     credits_applied: float
     credits_remaining: float
     out_of_pocket: float
+    credits_expired: float = 0.0  # what was left of grants whose last month this is
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +292,7 @@ class Projection:
                     "credits_applied": _cents(row.credits_applied),
                     "credits_remaining": _cents(row.credits_remaining),
                     "out_of_pocket": _cents(row.out_of_pocket),
+                    "credits_expired": _cents(row.credits_expired),
                 }
                 for row in self.months
             ],
@@ -413,7 +415,7 @@ def _burn_down(
         cost = month_requests * per_request
         baseline = month_requests * baseline_per_request
         unpaid = cost
-        remaining = 0.0
+        remaining = expired = 0.0
         if month in starting:
             usable = sorted(usable + starting[month])
         for rank in usable:
@@ -428,11 +430,16 @@ def _burn_down(
                 balances[rank] = balance
             remaining += balance
             if lasts[rank] == month:  # what is left now expires
-                credits_expired += balance
+                expired += balance
         # Grants are paid and expire in list order, so the drained and expired ones lead it.
         while usable and (balances[usable[0]] == 0.0 or lasts[usable[0]] == month):
             del usable[0]
-        append(MonthRow(month, month_requests, cost, baseline, cost - unpaid, remaining, unpaid))
+        append(
+            MonthRow(
+                month, month_requests, cost, baseline, cost - unpaid, remaining, unpaid, expired
+            )
+        )
+        credits_expired += expired
         total_cost += cost
         total_baseline += baseline
         total_unpaid += unpaid

@@ -12,13 +12,25 @@ MAX_GRANTS = 20
 MAX_PRICE = 100_000  # USD per 1M tokens; far above any real model
 
 
+# The API takes shares as fractions (the intake page takes percents); say so on each field.
+FRACTION = "A fraction from 0 to 1, not a percent: 0.25 means 25%."
+CACHE_HIT_RATE_HELP = (
+    f"Share of requests that read the cached prefix (the rest write it). {FRACTION}"
+)
+BATCH_SHARE_HELP = f"Share of requests that can run as Batch, at half price. {FRACTION}"
+GROWTH_HELP = (
+    "Growth in requests per month, as a fraction from -0.5 to 5, not a percent: "
+    "0.05 means +5% a month."
+)
+
+
 def share(**kwargs) -> serializers.FloatField:
     return serializers.FloatField(min_value=0, max_value=1, **kwargs)
 
 
 class EscalationSerializer(serializers.Serializer):
-    sonnet = share(default=0.0, help_text="Share of requests routed up to Sonnet.")
-    opus = share(default=0.0, help_text="Share of requests routed up to Opus.")
+    sonnet = share(default=0.0, help_text=f"Share of requests routed up to Sonnet. {FRACTION}")
+    opus = share(default=0.0, help_text=f"Share of requests routed up to Opus. {FRACTION}")
 
 
 def price(**kwargs) -> serializers.FloatField:
@@ -62,14 +74,16 @@ class CreditGrantSerializer(serializers.Serializer):
 
 class EstimateInputSerializer(serializers.Serializer):
     monthly_requests = serializers.IntegerField(min_value=0, max_value=spend.MAX_MONTHLY_REQUESTS)
-    monthly_growth = serializers.FloatField(min_value=-0.5, max_value=5, default=0.0)
+    monthly_growth = serializers.FloatField(
+        min_value=-0.5, max_value=5, default=0.0, help_text=GROWTH_HELP
+    )
     input_tokens = serializers.IntegerField(min_value=0, max_value=MAX_INPUT_TOKENS)
     cached_prefix_tokens = serializers.IntegerField(
         min_value=0, max_value=MAX_INPUT_TOKENS, default=0
     )
     output_tokens = serializers.IntegerField(min_value=0, max_value=MAX_OUTPUT_TOKENS)
-    cache_hit_rate = share(default=0.0)
-    batch_share = share(default=0.0)
+    cache_hit_rate = share(default=0.0, help_text=CACHE_HIT_RATE_HELP)
+    batch_share = share(default=0.0, help_text=BATCH_SHARE_HELP)
     escalation = EscalationSerializer(required=False)
     cascade = serializers.BooleanField(default=False)
     baseline_tier = serializers.ChoiceField(choices=Tier.choices, default=Tier.OPUS)

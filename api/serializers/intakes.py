@@ -3,11 +3,22 @@
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
+from core.validators import NoControlCharactersValidator, aws_account_id_normalize
 from matching.models import Intake, IntakeStatus
-from workloads.choices import Industry, Stage, Tier, UseCase
+from workloads.choices import Endpoint, Industry, Stage, Tier, UseCase, us_state_name
 from workloads.models import Startup, Workload, workload_cross_field_errors
 
-from .estimates import EscalationSerializer
+from .estimates import (
+    BATCH_SHARE_HELP,
+    CACHE_HIT_RATE_HELP,
+    GROWTH_HELP,
+    EscalationSerializer,
+)
+
+US_STATE_ACCEPTED = (
+    "For a US company, send the state or territory as its two-letter code (e.g. WA) or its "
+    "full name (e.g. Washington)"
+)
 
 
 def accepted(choices) -> dict[str, str]:
@@ -20,6 +31,12 @@ class CompanyInputSerializer(serializers.ModelSerializer):
         error_messages={
             "invalid_choice": '"{input}" is not an ISO 3166-1 alpha-2 country code (e.g. US, DE).'
         }
+    )
+    aws_account_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="The 12-digit AWS account id; dashes or spaces between the digits are "
+        "accepted and dropped (2109-8765-4321 is stored as 210987654321). Empty if none yet.",
     )
 
     class Meta:
@@ -43,24 +60,38 @@ class CompanyInputSerializer(serializers.ModelSerializer):
             "stage": {"error_messages": accepted(Stage)},
             "industry": {"error_messages": accepted(Industry)},
             "founded_on": {"error_messages": {"invalid": "Enter the founding date as YYYY-MM-DD."}},
+            "state": {
+                "help_text": f"{US_STATE_ACCEPTED}; it is stored as the full name ACE uses. "
+                "Other countries: the state or region as written, or empty."
+            },
         }
 
+    def validate_aws_account_id(self, value: str) -> str:
+        return aws_account_id_normalize(value)
+
     def validate(self, attrs):
-        if attrs.get("country") == "US" and not attrs.get("state"):
-            raise serializers.ValidationError(
-                {"state": "Enter the state for a US address (e.g. WA)."}
-            )
+        if attrs.get("country") == "US":
+            state = attrs.get("state", "")
+            name = us_state_name(state)
+            if name is None:
+                given = f'; "{state[:40]}" is neither' if state else ""
+                raise serializers.ValidationError({"state": f"{US_STATE_ACCEPTED}{given}."})
+            attrs["state"] = name
         return attrs
 
 
 class FounderInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=150)
+    name = serializers.CharField(
+        max_length=150, validators=[NoControlCharactersValidator("The founder's name")]
+    )
     email = serializers.EmailField(max_length=254)
 
 
 class WorkloadInputSerializer(serializers.ModelSerializer):
     escalation = EscalationSerializer(
-        required=False, help_text="Shares routed up from Haiku: sonnet + opus at most 1."
+        required=False,
+        help_text="Shares routed up from Haiku, each a fraction from 0 to 1 (not a percent): "
+        "sonnet + opus at most 1.",
     )
 
     class Meta:
@@ -77,11 +108,17 @@ class WorkloadInputSerializer(serializers.ModelSerializer):
             "cache_hit_rate",
             "batch_share",
             "escalation",
+            "cascade",
             "baseline_tier",
+            "endpoint",
         ]
         extra_kwargs = {
             "use_case": {"error_messages": accepted(UseCase)},
             "baseline_tier": {"error_messages": accepted(Tier)},
+            "endpoint": {"error_messages": accepted(Endpoint)},
+            "monthly_growth": {"help_text": GROWTH_HELP},
+            "cache_hit_rate": {"help_text": CACHE_HIT_RATE_HELP},
+            "batch_share": {"help_text": BATCH_SHARE_HELP},
         }
 
     def validate(self, attrs):
@@ -141,4 +178,6 @@ class IntakeDetailSerializer(serializers.ModelSerializer):
             "escalation": workload.escalation,
             "batch_share": workload.batch_share,
             "baseline_tier": workload.baseline_tier,
+            "endpoint": workload.endpoint,
+            "cascade": workload.cascade,
         }

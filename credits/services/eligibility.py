@@ -13,7 +13,9 @@ from workloads.services import workload_estimate, workload_project
 from workloads.spend import CreditGrant, to_cents
 
 from .. import eligibility, selectors
+from ..models import CreditGrant as GrantRow
 from ..models import EligibilitySnapshot
+from .outcome import startup_outcome_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +99,8 @@ def startup_credits_refresh(
 ) -> EligibilitySnapshot | None:
     """Evaluate eligibility, then re-project the workload against the credits it expects.
 
-    Eligibility comes first because the proof-of-concept pool is sized to the projected
+    Once AWS has issued credits the projection is the outcome's, against the grants
+    (`startup_outcome_refresh`). Eligibility comes first because the proof-of-concept pool is sized to the projected
     Bedrock spend (month 1 of the estimate without credits). `workload_id` defaults to the
     startup's newest workload. Each step stores a new row, so running it twice is harmless.
     """
@@ -123,7 +126,12 @@ def startup_credits_refresh(
         startup_id=startup_id, projected_monthly_spend=monthly_spend, actor=actor
     )
     if snapshot is not None and workload is not None and estimate is not None:
-        workload_project(workload_id=workload.pk, credits=expected_grants(snapshot))
+        if GrantRow.objects.filter(startup_id=startup_id).exists():
+            # Credits issued: the projection runs against them, never against expectations
+            # again (the outcome stores it, so the dashboard's figures are the outcome's).
+            startup_outcome_refresh(startup_id=startup_id)
+        else:
+            workload_project(workload_id=workload.pk, credits=expected_grants(snapshot))
     return snapshot
 
 

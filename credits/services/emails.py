@@ -4,8 +4,8 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
+
+from core.mail import send_email
 
 from ..models import CreditOutcome
 
@@ -24,27 +24,17 @@ def outcome_changed_email_send(*, outcome_id: int) -> None:
         "covered_until": _date(outcome.result.get("covered_until")),
         "url": settings.SITE_URL.rstrip("/") + "/my/",
     }
-    message = render_to_string("credits/email/outcome_changed.txt", context)
+    template = "credits/email/outcome_changed"
     subject = f"{startup.name}: {outcome.get_status_display()}"
-    if startup.founder.email:
-        send_mail(
-            subject=subject,
-            message=message,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[startup.founder.email],
-        )
+    if startup.founder is not None and startup.founder.email:
+        send_email(subject=subject, template=template, context=context, to=[startup.founder.email])
     operators = list(
         get_user_model()
         .objects.filter(is_staff=True, is_active=True)
         .values_list("email", flat=True)
     )
     if operators:
-        send_mail(
-            subject=f"[ops] {subject}",
-            message=message,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=operators,
-        )
+        send_email(subject=f"[ops] {subject}", template=template, context=context, to=operators)
 
 
 def _date(value: str | None) -> dt.date | None:

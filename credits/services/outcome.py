@@ -1,7 +1,9 @@
 """The startup's $0 outcome: its newest workload's spend burned down against its real grants.
 
 Month 1 is the current month. A grant is usable from the month it was issued (at least month
-1) through the month it expires; the horizon runs to the last grant's expiry (1..60 months).
+1) through the month it expires; the horizon runs to the last grant's expiry, at least the
+dashboard's 24 months and at most 60. The projection is stored (credits_basis "issued"):
+from then on the dashboard shows it instead of one against the credits merely expected.
 Only grants whose program covers third-party models on Bedrock (Claude is billed through AWS
 Marketplace) pay the Bedrock spend; the others are listed in the result but pay nothing.
 """
@@ -13,10 +15,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from core.formatting import month_start, months_from
 from workloads.models import Startup, Workload
-from workloads.selectors import tier_prices_for, workload_latest_for_startup
-from workloads.services import spend_input_for_workload
-from workloads.spend import MAX_MONTHS, CreditGrant, project, to_cents
+from workloads.selectors import workload_latest_for_startup
+from workloads.services import CREDITS_ISSUED, PROJECTION_MONTHS, workload_project
+from workloads.spend import MAX_MONTHS, CreditGrant, to_cents
 
 from ..models import CreditGrant as GrantRow
 from ..models import CreditOutcome, OutcomeStatus
@@ -24,17 +27,6 @@ from ..signals import outcome_changed, send_on_commit
 from ..tasks import email_outcome_changed as email_outcome_changed_task
 
 logger = logging.getLogger(__name__)
-
-
-def months_from(today: dt.date, day: dt.date) -> int:
-    """Whole calendar months from `today`'s month to `day`'s month (0 = the same month)."""
-    return (day.year - today.year) * 12 + day.month - today.month
-
-
-def month_start(today: dt.date, month: int) -> dt.date:
-    """The first day of month `month` (1-based, month 1 = `today`'s month)."""
-    index = today.year * 12 + today.month - 1 + month - 1
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def _spend_grant(row: GrantRow, today: dt.date) -> CreditGrant:
@@ -99,27 +91,47 @@ def startup_outcome_refresh(*, startup_id: int) -> CreditOutcome | None:
     return outcome
 
 
+def outcome_status_of(*, result: dict, inputs: dict) -> tuple[str, int | None]:
+    """The $0 outcome a projection against issued grants gives: (status, first month paid).
+
+    $0 out of pocket while the grants last: no month up to the last one a grant pays for
+    has a cost left over. The one rule for the stored outcome and the dashboard's badge."""
+    credits = inputs.get("credits", [])
+    first = result.get("first_out_of_pocket_month")
+    if not credits:  # grants, but none that pays for Claude on Bedrock
+        return OutcomeStatus.AT_RISK, first or 1
+    last = max(g["start_month"] + g["valid_months"] - 1 for g in credits)
+    if first is not None and first <= last:
+        return OutcomeStatus.AT_RISK, first
+    return OutcomeStatus.ZERO_OUT_OF_POCKET, None
+
+
 def _burn_down(workload: Workload, rows: list[GrantRow], today: dt.date) -> dict:
+    """Project the workload against the live grants that pay Claude on Bedrock, and store
+    that projection: the dashboard shows it, so its chart and this outcome are one
+    computation (docs/architecture.md#applications-and-the-0-outcome)."""
     live = [row for row in rows if row.expires_on >= today]
     paying = [row for row in live if row.covers_bedrock_third_party]
     grants = [_spend_grant(row, today) for row in paying]
     last = max((months_from(today, row.expires_on) + 1 for row in live), default=1)
-    months = min(MAX_MONTHS, max(1, last))
-    inputs = spend_input_for_workload(workload, months=months, credits=grants)
-    projection = project(inputs, tier_prices_for()).as_dict()
-
-    out_of_pocket = to_cents(Decimal(projection["totals"]["out_of_pocket"]))
+    stored = workload_project(
+        workload_id=workload.pk,
+        credits=grants,
+        credits_basis=CREDITS_ISSUED,
+        months=min(MAX_MONTHS, max(PROJECTION_MONTHS, last)),
+    )
+    if stored is None:
+        raise Workload.DoesNotExist(workload.pk)
+    projection = dict(stored.result)
+    status, first_month = outcome_status_of(result=projection, inputs=stored.inputs)
+    months = [row for row in projection["months"] if row["month"] <= last]
+    out_of_pocket = sum((Decimal(row["out_of_pocket"]) for row in months), Decimal("0.00"))
     expiring_unused = to_cents(Decimal(projection["totals"]["credits_expired"]))
-    first_month = projection["first_out_of_pocket_month"]
-    if out_of_pocket == 0:
-        status, first_month = OutcomeStatus.ZERO_OUT_OF_POCKET, None
-    else:
-        status = OutcomeStatus.AT_RISK
-        first_month = first_month or 1
     covered_until = max((row.expires_on for row in paying), default=None)
     projection |= {
         "as_of": today.isoformat(),
         "workload": workload.pk,
+        "projection": stored.pk,
         "covered_until": covered_until.isoformat() if covered_until else None,
         "first_out_of_pocket_on": month_start(today, first_month).isoformat()
         if first_month
@@ -142,7 +154,7 @@ def _burn_down(workload: Workload, rows: list[GrantRow], today: dt.date) -> dict
     return {
         "status": status,
         "first_out_of_pocket_month": first_month,
-        "out_of_pocket_until_expiry": out_of_pocket,
+        "out_of_pocket_until_expiry": to_cents(out_of_pocket),
         "credits_expiring_unused": expiring_unused,
         "result": projection,
     }

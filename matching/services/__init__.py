@@ -1,6 +1,7 @@
 """Writes of the matching app: the founder's intake, routing leads to partners, what a firm
 does with its leads (applications, ACE), commissions."""
 
+from .accounts import account_delete
 from .ace import (
     AceUnavailableError,
     ace_client_for,
@@ -22,7 +23,18 @@ from .emails import (
     lead_offered_email_send,
     operators_unrouted_email_send,
     outcome_partner_email_send,
-    signin_link_email_send,
+)
+from .founder_emails import (
+    intake_confirmation_email_send,
+    signin_link_request,
+    signin_link_request_email_send,
+)
+from .confirmation import (
+    NEW_COMPANY,
+    ConfirmChoice,
+    intake_confirm,
+    intake_confirm_choices,
+    intake_revise,
 )
 from .intake import (
     intake_process,
@@ -45,6 +57,7 @@ from .leads import (
 )
 
 __all__ = [
+    "account_delete",
     "AceUnavailableError",
     "ace_client_for",
     "application_file_with_ace",
@@ -60,12 +73,19 @@ __all__ = [
     "LEAD_NOT_ACCEPTED",
     "LeadActionError",
     "OTHER_NEEDS_NOTE",
+    "ConfirmChoice",
+    "intake_confirm",
+    "intake_confirm_choices",
+    "intake_revise",
+    "NEW_COMPANY",
     "intake_process",
     "lead_accepted_email_send",
     "lead_offered_email_send",
     "operators_unrouted_email_send",
     "outcome_partner_email_send",
-    "signin_link_email_send",
+    "intake_confirmation_email_send",
+    "signin_link_request",
+    "signin_link_request_email_send",
     "intake_submit",
     "intake_token_hash",
     "intakes_stuck_requeue",

@@ -6,13 +6,11 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 
+from core.mail import send_email
 from credits.models import CreditOutcome
 
 from ..models import Intake, Lead, LeadStatus, Partner, PartnerMembership
-from ..signin import signin_url
 
 
 def _site(path: str) -> str:
@@ -33,20 +31,6 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def signin_link_email_send(*, intake_id: int) -> None:
-    """The founder's sign-in link for the dashboard of the intake's startup."""
-    intake = Intake.objects.select_related("founder", "startup").filter(pk=intake_id).first()
-    if intake is None:
-        return
-    context = {"intake": intake, "url": signin_url(user=intake.founder)}
-    send_mail(
-        subject=f"Your CloudRoute dashboard for {intake.startup.name}",
-        message=render_to_string("matching/email/signin_link.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[intake.founder.email],
-    )
-
-
 def lead_offered_email_send(*, lead_id: int) -> None:
     """Tell the firm a lead waits for its answer (while it is still offered)."""
     lead = Lead.objects.select_related("partner", "startup", "workload").filter(pk=lead_id).first()
@@ -55,14 +39,11 @@ def lead_offered_email_send(*, lead_id: int) -> None:
     recipients = _partner_recipients(lead.partner)
     if not recipients:
         return
-    send_mail(
+    send_email(
         subject=f"New CloudRoute lead: {lead.startup.name} (accept by {lead.accept_by:%H:%M} UTC)",
-        message=render_to_string(
-            "matching/email/lead_offered.txt",
-            {"lead": lead, "url": _site(f"/partner/leads/{lead.pk}/")},
-        ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=recipients,
+        template="matching/email/lead_offered",
+        context={"lead": lead, "url": _site(f"/partner/leads/{lead.pk}/")},
+        to=recipients,
     )
 
 
@@ -71,13 +52,14 @@ def lead_accepted_email_send(*, lead_id: int) -> None:
     lead = Lead.objects.select_related("partner", "startup__founder").filter(pk=lead_id).first()
     if lead is None or lead.status != LeadStatus.ACCEPTED:
         return
-    send_mail(
+    founder = lead.startup.founder
+    if founder is None or not founder.email:
+        return
+    send_email(
         subject=f"{lead.partner.name} will file your AWS credit applications",
-        message=render_to_string(
-            "matching/email/lead_accepted.txt", {"lead": lead, "url": _site("/my/")}
-        ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[lead.startup.founder.email],
+        template="matching/email/lead_accepted",
+        context={"lead": lead, "url": _site("/my/")},
+        to=[founder.email],
     )
 
 
@@ -90,12 +72,14 @@ def operators_unrouted_email_send(*, startup_id: int) -> None:
     )
     if not operators:
         return
-    send_mail(
+    send_email(
         subject=f"No partner left for startup #{startup_id}",
-        message=f"Routing found no partner for startup #{startup_id}. Assign one in the "
-        f"admin: {_site('/admin/matching/intake/?routing_status=unrouted')}",
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=operators,
+        template="matching/email/operators_unrouted",
+        context={
+            "startup_id": startup_id,
+            "url": _site("/admin/matching/intake/?routing_status=unrouted"),
+        },
+        to=operators,
     )
 
 
@@ -122,9 +106,9 @@ def outcome_partner_email_send(*, startup_id: int) -> None:
         "covered_until": _date(result.get("covered_until")),
         "url": _site(f"/partner/leads/{lead.pk}/"),
     }
-    send_mail(
+    send_email(
         subject=f"{outcome.startup.name}: credit outcome now {outcome.get_status_display()}",
-        message=render_to_string("matching/email/outcome_partner.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=recipients,
+        template="matching/email/outcome_partner",
+        context=context,
+        to=recipients,
     )

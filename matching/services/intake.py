@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -16,7 +15,7 @@ from workloads.audit import audit_log
 from workloads.models import Startup, Workload
 
 from ..models import Intake, IntakeStatus, Lead, LeadStatus, RoutingStatus, RoutingTrigger
-from ..tasks import email_signin_link as email_signin_link_task
+from ..tasks import email_intake_confirmation as email_intake_confirmation_task
 from ..tasks import process_intake as process_intake_task
 from ..tasks import route_startup as route_startup_task
 from ..tokens import intake_token_hash
@@ -35,46 +34,46 @@ MAX_ATTEMPTS = 5
 
 def intake_submit(
     *, company: dict[str, Any], founder_name: str, founder_email: str, workload: dict[str, Any]
-) -> tuple[Intake, str, bool]:
-    """Save a founder's intake: the account (if new), the startup, the workload, the intake.
+) -> tuple[Intake, str]:
+    """Save a founder's intake: the startup, the workload, the intake; no account yet.
 
-    Everything is written in one transaction, so a failure saves nothing. After commit it
-    enqueues `matching.process_intake` and `matching.email_signin_link`; if the broker is
-    down, the row stays `received` and the sweeper picks it up later.
+    Everything is written in one transaction, so a failure saves nothing. Nothing here reads
+    or writes any account: the intake is attached to the account of `founder_email` (made
+    then if new) only when the e-mailed link is used (`intake_confirm`), so an intake naming
+    someone else's address changes nothing of theirs, and the answer and its timing are the
+    same whether or not the address has an account. After commit it enqueues
+    `matching.process_intake` (eligibility and the projection at once; routing waits for the
+    confirmation) and `matching.email_intake_confirmation`; if the broker is down, the row
+    stays `received` and the sweeper picks it up later.
 
-    Returns the intake, its access token for the API (shown once; only its hash is
-    stored) and whether the founder's account was created now.
+    Returns the intake and its access token for the API (shown once; only its hash is
+    stored).
     """
 
-    User = get_user_model()
-    email = User.objects.normalize_email(founder_email).lower()
+    email = get_user_model().objects.normalize_email(founder_email).lower()
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        # iexact: accounts made elsewhere (e.g. the admin) may keep capitals in the e-mail,
-        # and the case-insensitive unique index would refuse a lowercase twin.
-        # A new account signs in by e-mailed link only: no usable password.
-        founder, created = User.objects.get_or_create(
-            email__iexact=email,
-            defaults={"email": email, "full_name": founder_name, "password": make_password(None)},
-        )
         _org_id_claims_serialize(company.get("activate_org_id", ""))
-        startup = Startup.objects.create(founder=founder, **company)
+        startup = Startup.objects.create(founder=None, **company)
         workload_row = Workload.objects.create(startup=startup, **workload)
         intake = Intake.objects.create(
-            founder=founder,
+            email=email,
+            founder_name=founder_name,
             startup=startup,
             workload=workload_row,
             access_token_hash=intake_token_hash(token),
         )
         audit_log(
-            actor=founder,
+            actor=None,
             action="intake.submitted",
             subject=intake,
-            data={"startup": startup.pk, "workload": workload_row.pk, "new_account": created},
+            data={"startup": startup.pk, "workload": workload_row.pk},
         )
         transaction.on_commit(lambda: process_intake_task.delay(intake.pk), robust=True)
-        transaction.on_commit(lambda: email_signin_link_task.delay(intake.pk), robust=True)
-    return intake, token, created
+        transaction.on_commit(
+            lambda: email_intake_confirmation_task.delay(intake.pk), robust=True
+        )
+    return intake, token
 
 
 def _org_id_claims_serialize(org_id: str) -> None:
@@ -151,7 +150,9 @@ def intake_process(*, intake_id: int) -> Intake | None:
 
     try:
         startup_credits_refresh(startup_id=intake.startup_id, workload_id=intake.workload_id)
-        lead_route(startup_id=intake.startup_id, trigger=RoutingTrigger.INTAKE)
+        routed = Intake.objects.filter(pk=intake_id, confirmed_at__isnull=False).exists()
+        if routed:
+            lead_route(startup_id=intake.startup_id, trigger=RoutingTrigger.INTAKE)
     except Exception:
         _release(intake_id=intake_id, claim=claim)
         raise
@@ -164,6 +165,13 @@ def intake_process(*, intake_id: int) -> Intake | None:
         intake.processed_at = timezone.now()
         intake.save(update_fields=["status", "processed_at", "updated_at"])
         audit_log(actor=None, action="intake.processed", subject=intake, data={})
+        if intake.is_confirmed and not routed:
+            # Confirmed while the checks ran: `intake_confirm` saw it pending and left the
+            # routing to us. (Both hold this row's lock, so one of the two enqueues it.)
+            startup_id = intake.startup_id
+            transaction.on_commit(
+                lambda: route_startup_task.delay(startup_id, RoutingTrigger.INTAKE), robust=True
+            )
     return intake
 
 
@@ -222,7 +230,7 @@ def intakes_unrouted_requeue(*, older_than_seconds: int = 120, limit: int = 100)
     """Re-enqueue routing for processed intakes left `not_routed` (a decline or an expiry
     whose `matching.route_startup` never reached the broker).
 
-    Picks `ready` intakes with routing status `not_routed` untouched for
+    Picks confirmed `ready` intakes with routing status `not_routed` untouched for
     `older_than_seconds`, bumps their `updated_at` (so the next sweep leaves them alone while
     the task is queued) and enqueues one routing task per startup on commit. A duplicate is
     harmless: routing does nothing while a lead is live. Skips locked rows (skip_locked).
@@ -236,6 +244,7 @@ def intakes_unrouted_requeue(*, older_than_seconds: int = 120, limit: int = 100)
             .filter(
                 status=IntakeStatus.READY,
                 routing_status=RoutingStatus.NOT_ROUTED,
+                confirmed_at__isnull=False,  # an unconfirmed intake reaches no partner
                 updated_at__lt=now - timedelta(seconds=older_than_seconds),
             )
             .order_by("updated_at")

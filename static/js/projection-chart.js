@@ -40,9 +40,14 @@
       ctx.setLineDash([]);
       ctx.fillStyle = COLORS.marker;
       ctx.font = "600 12px system-ui, sans-serif";
-      const label = options.label;
+      // The long label where it fits on either side of the line, else the short one (a
+      // phone); never outside the plot area.
+      const fits = (w) => left + 6 + w <= area.right || left - 6 - w >= area.left;
+      let label = options.label;
+      if (!fits(ctx.measureText(label).width) && options.shortLabel) label = options.shortLabel;
       const width = ctx.measureText(label).width;
-      const textX = left + 6 + width > area.right ? left - 6 - width : left + 6;
+      const wanted = left + 6 + width > area.right ? left - 6 - width : left + 6;
+      const textX = Math.max(area.left + 2, Math.min(wanted, area.right - width - 2));
       ctx.fillText(label, textX, area.top + 14);
       ctx.restore();
     },
@@ -77,6 +82,24 @@
     return sets;
   }
 
+  // Below this width (a phone) the axes give the bars room: no axis titles (the caption
+  // says what they are), fewer and smaller tick labels, a compact legend.
+  const NARROW = 480;
+
+  function fitToWidth(options, width) {
+    const narrow = width < NARROW;
+    const font = { size: narrow ? 10 : 12 };
+    const { x, y, y1 } = options.scales;
+    x.ticks.maxTicksLimit = narrow ? 6 : 24;
+    y.ticks.maxTicksLimit = y1.ticks.maxTicksLimit = narrow ? 5 : 8;
+    for (const scale of [x, y, y1]) {
+      scale.title.display = !narrow;
+      scale.ticks.font = font;
+    }
+    options.plugins.legend.labels.font = font;
+    options.plugins.legend.labels.boxWidth = narrow ? 8 : 40;
+  }
+
   function draw() {
     const canvas = document.getElementById("spend-chart");
     const source = document.getElementById("projection-chart-data");
@@ -87,37 +110,42 @@
     window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
     window.Chart.defaults.color = "#5b6576";
 
+    const options = {
+      maintainAspectRatio: false,
+      // Chart.js updates the chart right after this callback.
+      onResize: (resized, size) => fitToWidth(resized.options, size.width),
+      animation: reduceMotion ? false : { duration: 400 },
+      interaction: { mode: "index", intersect: false },
+      scales: {
+        x: { stacked: true, grid: { display: false },
+             ticks: { callback: (_v, index) => index + 1, maxRotation: 0 },
+             title: { display: true, text: "Month" } },
+        y: { stacked: true, beginAtZero: true, grid: { color: COLORS.grid },
+             ticks: { callback: money }, title: { display: true, text: "Per month" } },
+        y1: { display: data.hasCredits, position: "right", beginAtZero: true,
+              grid: { drawOnChartArea: false }, ticks: { callback: money },
+              title: { display: true, text: "Credits left" } },
+      },
+      plugins: {
+        legend: { position: "bottom", labels: {
+          usePointStyle: true, boxHeight: 8, sort: (a, b) => a.datasetIndex - b.datasetIndex,
+        } },
+        tooltip: { callbacks: {
+          label: (item) => (item.parsed.y === null ? null
+            : `${item.dataset.label}: ${dollars.format(item.parsed.y)}`),
+        } },
+        firstPaidMonthMarker: {
+          index: data.firstOutOfPocketIndex,
+          label: `Credits run out: you pay from month ${data.firstOutOfPocketIndex + 1}`,
+          shortLabel: `You pay from month ${data.firstOutOfPocketIndex + 1}`,
+        },
+      },
+    };
+    fitToWidth(options, canvas.parentElement.clientWidth);
     new window.Chart(canvas, {
       data: { labels: data.labels, datasets: datasets(data, canvas.dataset.baselineLabel) },
       plugins: [firstPaidMonthMarker],
-      options: {
-        maintainAspectRatio: false,
-        animation: reduceMotion ? false : { duration: 400 },
-        interaction: { mode: "index", intersect: false },
-        scales: {
-          x: { stacked: true, grid: { display: false },
-               ticks: { callback: (_v, index) => index + 1, maxRotation: 0 },
-               title: { display: true, text: "Month" } },
-          y: { stacked: true, beginAtZero: true, grid: { color: COLORS.grid },
-               ticks: { callback: money }, title: { display: true, text: "Per month" } },
-          y1: { display: data.hasCredits, position: "right", beginAtZero: true,
-                grid: { drawOnChartArea: false }, ticks: { callback: money },
-                title: { display: true, text: "Credits left" } },
-        },
-        plugins: {
-          legend: { position: "bottom", labels: {
-            usePointStyle: true, boxHeight: 8, sort: (a, b) => a.datasetIndex - b.datasetIndex,
-          } },
-          tooltip: { callbacks: {
-            label: (item) => (item.parsed.y === null ? null
-              : `${item.dataset.label}: ${dollars.format(item.parsed.y)}`),
-          } },
-          firstPaidMonthMarker: {
-            index: data.firstOutOfPocketIndex,
-            label: `Credits run out: you pay from month ${data.firstOutOfPocketIndex + 1}`,
-          },
-        },
-      },
+      options,
     });
   }
 

@@ -9,7 +9,15 @@ import sys
 import pytest
 from django.conf import settings
 
-SCRUBBED = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "SECURE_HSTS_SECONDS")
+SCRUBBED = (
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "SECURE_HSTS_SECONDS",
+    "SITE_URL",
+    "PORT",
+)
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -99,3 +107,27 @@ def test_it_refuses_anonymous_api_access_unless_a_view_opts_in():
     assert settings.REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] == [
         "rest_framework.permissions.IsAuthenticated"
     ]
+
+
+def _site_url(**env: str) -> str:
+    result = _manage(
+        "shell", "-c", "from django.conf import settings; print(settings.SITE_URL)", **env
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+# `make run PORT=8001` exports PORT to manage.py: e-mailed links must point at that port.
+# SITE_URL="" stands for "not set" (and keeps a developer's .env out of the way).
+def test_the_site_url_follows_the_port_when_unset():
+    assert _site_url(PORT="8001", SITE_URL="") == "http://127.0.0.1:8001"
+
+
+def test_the_site_url_defaults_to_port_8000():
+    assert _site_url(SITE_URL="") == "http://127.0.0.1:8000"
+
+
+def test_an_explicit_site_url_wins_over_the_port():
+    assert _site_url(PORT="8001", SITE_URL="https://cloudroute.example") == (
+        "https://cloudroute.example"
+    )

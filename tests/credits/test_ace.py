@@ -94,7 +94,7 @@ def test_payload_has_what_ace_needs_and_matches_the_model(client, application):
         "CompanyName": "Acme Robotics",
         "WebsiteUrl": "https://acme.example",
         "Industry": "Software and Internet",
-        "Address": {"CountryCode": "US", "StateOrRegion": "WA", "PostalCode": "98101"},
+        "Address": {"CountryCode": "US", "StateOrRegion": "Washington", "PostalCode": "98101"},
         "AwsAccountId": "123456789012",
     }
     assert payload["Project"]["CustomerBusinessProblem"] == (

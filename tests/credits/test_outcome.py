@@ -15,7 +15,7 @@ from credits.services import (
     billing_access_get_or_create,
     startup_outcome_refresh,
 )
-from credits.services.outcome import month_start
+from core.formatting import month_start, months_from
 from matching.models import IntakeStatus
 from tests.factories import (
     CreditApplicationFactory,
@@ -92,7 +92,10 @@ def test_one_grant_covering_everything_is_zero_out_of_pocket(startup, monthly_co
     assert outcome.status == OutcomeStatus.ZERO_OUT_OF_POCKET
     assert outcome.first_out_of_pocket_month is None
     assert outcome.out_of_pocket_until_expiry == 0
-    assert len(outcome.result["months"]) == 6  # the horizon runs to the grant's expiry
+    # The horizon is the dashboard's (24 months, longer when a grant lasts longer); the
+    # founder pays from the month after the grant's expiry.
+    assert len(outcome.result["months"]) == 24
+    assert outcome.result["first_out_of_pocket_month"] == 7
     assert (
         outcome.result["covered_until"] == (month_start(_today(), 6) + dt.timedelta(9)).isoformat()
     )
@@ -296,8 +299,24 @@ def test_the_dashboard_shows_the_timeline_and_badge_to_its_founder_only(
     assert f"AWS issued $25,000 in credits, expiring on {expires_on:%-d %B %Y}" in html
     assert f'data-testid="grant-{application.pk}"' in html
     assert outcome.status == OutcomeStatus.ZERO_OUT_OF_POCKET
-    assert f"$0 out of pocket until {expires_on:%-d %B %Y}" in html
-    assert 'data-testid="expiring-unused"' in html  # 25,000 outlasts this small workload
+    # One computation: the badge, the sentence under the chart and the expiry note read the
+    # projection against the issued grant (month 1 = this month). 25,000 outlasts this small
+    # workload: the founder pays from the month after it expires, and the rest expires.
+    report = client.get(DASHBOARD).context["report"]
+    assert report.credits_basis == "issued"
+    paid_from = month_start(_today(), months_from(_today(), expires_on) + 2)
+    assert report.first_out_of_pocket_on == paid_from
+    last_free = paid_from - dt.timedelta(days=1)
+    assert (
+        f"$0 out of pocket until {last_free:%-d %B %Y}; you start paying in {paid_from:%B %Y}"
+        in html
+    )
+    assert (
+        f'you start paying in <time datetime="{paid_from:%Y-%m}">{paid_from:%B %Y}</time>' in html
+    )
+    assert 'data-testid="expiring-unused"' in html
+    assert 'data-testid="credits-expiring"' in html
+    assert report.first_expiry["label"] == f"{expires_on:%B %Y}"
 
     client.force_login(eve)
     other = client.get(DASHBOARD).content.decode()

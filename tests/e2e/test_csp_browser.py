@@ -61,7 +61,7 @@ def test_no_page_breaks_the_enforced_policy(live_server, page: Page, enforced_cs
     assert "script-src 'self'" in response.headers["content-security-policy"]
     fill_intake(page)
     # static/js/use-case-presets.js ran: "Coding assistant" pre-filled its shares.
-    expect(page.locator("#id_workload-escalation_sonnet")).to_have_value("0.5")
+    expect(page.locator("#id_workload-escalation_sonnet")).to_have_value("50")  # percent
     # htmx swapped in the live estimate.
     expect(page.locator("#live-estimate")).not_to_contain_text("Your estimate appears here")
     page.get_by_role("button", name="See my credits and savings").click()

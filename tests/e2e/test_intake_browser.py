@@ -26,7 +26,7 @@ def fill_intake(page: Page, *, aws_account_id: str = "210987654321") -> None:
     page.fill("#id_company-name", "Nimbus Notes Inc.")
     page.fill("#id_company-website", "https://nimbus-notes.example")
     page.select_option("#id_company-country", "US")
-    page.fill("#id_company-state", "WA")
+    page.select_option("#id_company-state", "Washington")
     page.fill("#id_company-postal_code", "98101")
     # By value: the option labels are Django's title-cased member names.
     page.select_option("#id_company-industry", value="Software and Internet")
@@ -57,14 +57,15 @@ def test_founder_submits_the_intake_and_sees_it_ready(live_server, page: Page, m
     assert (coding["sonnet"], coding["opus"]) == (0.5, 0.15)
     sonnet = page.locator("#id_workload-escalation_sonnet")
     opus = page.locator("#id_workload-escalation_opus")
-    expect(sonnet).to_have_value("0.5")
-    expect(opus).to_have_value("0.15")
+    # The fields take percents (the presets and the model keep fractions).
+    expect(sonnet).to_have_value("50")
+    expect(opus).to_have_value("15")
     page.select_option("#id_workload-use_case", label="Classification / tagging")
-    expect(sonnet).to_have_value("0.03")
+    expect(sonnet).to_have_value("3")
     expect(opus).to_have_value("0")
     # The founder settles on coding after all.
     page.select_option("#id_workload-use_case", label="Coding assistant")
-    expect(sonnet).to_have_value("0.5")
+    expect(sonnet).to_have_value("50")
 
     page.get_by_role("button", name="See my credits and savings").click()
 
@@ -97,7 +98,7 @@ def test_invalid_aws_account_id_keeps_the_founder_on_the_form(live_server, page:
 
     page.get_by_role("button", name="See my credits and savings").click()
 
-    expect(page.locator(".errorlist")).to_contain_text("12-digit")
+    expect(page.locator(".errorlist")).to_contain_text("12 digits")
     assert re.search(r"/intake/$", page.url), page.url
     # What the founder typed is kept.
     expect(page.locator("#id_company-name")).to_have_value("Nimbus Notes Inc.")

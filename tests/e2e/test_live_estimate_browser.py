@@ -37,12 +37,12 @@ def test_it_updates_the_estimate_as_the_founder_types(live_server, page: Page):
     expect(page.locator("[data-testid=estimate-saving]")).to_contain_text("$")
 
     # An impossible mix says what to fix instead of a figure.
-    page.fill("#id_workload-escalation_sonnet", "0.9")
-    page.fill("#id_workload-escalation_opus", "0.5")
+    page.fill("#id_workload-escalation_sonnet", "90")  # percents
+    page.fill("#id_workload-escalation_opus", "50")
     expect(page.locator("#live-estimate")).to_contain_text("To see your estimate, fix")
     expect(monthly).to_have_count(0)
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.fill("#id_workload-escalation_opus", "0.05")
+    page.fill("#id_workload-escalation_opus", "5")
     expect(monthly).to_be_visible()
     page.locator("#live-estimate").screenshot(path=str(ARTIFACTS / "live-estimate.png"))

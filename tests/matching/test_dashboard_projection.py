@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils import timezone
 
+from core.formatting import month_start
 from credits.services import billing_access_get_or_create
 from matching.models import IntakeStatus
 from tests.factories import IntakeFactory, StartupFactory, UserFactory, WorkloadFactory
@@ -73,7 +75,7 @@ def test_it_shows_the_headline_numbers_and_every_month(client, founder, projecte
     body = table[table.index("<tbody>") : table.index("</tbody>")]
     assert body.count("<tr") == 24
     for row in result["months"]:
-        assert f'<th scope="row">{row["month"]}</th>' in body
+        assert f'<th scope="row">{row["month"]} <span class="help">' in body
         assert _money(row["cost"]) in body
         assert _money(row["baseline_cost"]) in body
     # The chart, its data as JSON (not built as strings) and the vendored Chart.js.
@@ -112,7 +114,9 @@ def test_it_shows_months_at_zero_when_credits_cover_the_start(client, founder):
     assert report.months_at_zero == first_paid - 1
     assert report.chart["firstOutOfPocketIndex"] == first_paid - 1
     html = response.content.decode()
-    assert f"you start paying in month {first_paid}" in html
+    paid_from = report.first_out_of_pocket_on
+    assert paid_from == month_start(timezone.localdate(), first_paid)
+    assert f"{paid_from:%B %Y}</time> (month {first_paid})" in html
     assert 'class="first-paid"' in html
 
 
@@ -210,6 +214,7 @@ def test_it_downloads_the_projection_as_csv(client, founder, projected, by_id):
         "credits_applied",
         "credits_remaining",
         "out_of_pocket",
+        "credits_expired",
     ]
     for row, month in zip(rows[1:], months, strict=True):
         assert row == [
@@ -220,6 +225,7 @@ def test_it_downloads_the_projection_as_csv(client, founder, projected, by_id):
             month["credits_applied"],
             month["credits_remaining"],
             month["out_of_pocket"],
+            month["credits_expired"],
         ]
 
 
@@ -258,9 +264,9 @@ def test_it_reads_the_dashboard_with_a_projection_in_a_fixed_number_of_queries(
     # 7. the latest startup's live lead with its partner (none here)
     # 8. the latest startup's credit applications with their programs and grants (none
     #    here, so no events query; see tests/credits/test_outcome.py for the page with them)
-    # 9. the latest startup's $0 outcome, if any
-    # 10. the latest startup's billing access (its ExternalId; signed-in founders only)
-    with django_assert_num_queries(10):
+    # 9. the latest startup's billing access (its ExternalId; signed-in founders only)
+    # (No outcome query: the badge reads the projection the page shows.)
+    with django_assert_num_queries(9):
         response = client.get(URL)
 
     assert response.status_code == 200

@@ -9,6 +9,7 @@ from django.core import mail
 from django.test import Client
 from django.utils.html import escape
 
+from founders.forms import percent_text
 from matching.models import Intake, IntakeStatus
 from tests.factories import INTAKE_PAYLOAD, IntakeFactory, UserFactory
 from workloads.choices import USE_CASE_PRESETS, UseCase
@@ -19,8 +20,12 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hash
 URL = "/intake/"
 
 
+PERCENT_FIELDS = ("monthly_growth", "cache_hit_rate", "batch_share")
+
+
 def _form_data(email: str = "form-founder@example.com", **overrides) -> dict[str, str]:
-    """The POST body of a valid intake form, from the API's example payload."""
+    """The POST body of a valid intake form, from the API's example payload (whose shares
+    are fractions; the page takes them as percents)."""
     data: dict[str, str] = {}
     for field, value in INTAKE_PAYLOAD["company"].items():
         if isinstance(value, bool):
@@ -31,9 +36,9 @@ def _form_data(email: str = "form-founder@example.com", **overrides) -> dict[str
     workload = dict(INTAKE_PAYLOAD["workload"])
     escalation = workload.pop("escalation")
     for field, value in workload.items():
-        data[f"workload-{field}"] = str(value)
-    data["workload-escalation_sonnet"] = str(escalation["sonnet"])
-    data["workload-escalation_opus"] = str(escalation["opus"])
+        data[f"workload-{field}"] = percent_text(value) if field in PERCENT_FIELDS else str(value)
+    data["workload-escalation_sonnet"] = percent_text(escalation["sonnet"])
+    data["workload-escalation_opus"] = percent_text(escalation["opus"])
     data["founder-name"] = "Frida Form"
     data["founder-email"] = email
     data.update(overrides)
@@ -82,7 +87,8 @@ def test_it_prefills_a_typical_workload(client):
 
     workload_form = response.context["workload_form"]
     assert workload_form["use_case"].value() == UseCase.CLASSIFICATION
-    assert workload_form["escalation_sonnet"].value() == 0.03
+    assert workload_form["escalation_sonnet"].value() == "3"  # percent; the model has 0.03
+    assert workload_form["cache_hit_rate"].value() == "80"
     assert response.context["company_form"]["country"].value() == "US"
 
 
@@ -179,11 +185,13 @@ def test_it_emails_the_new_founder_a_link_that_still_works_after_the_form_signed
     assert int(other_device.session["_auth_user_id"]) == intake.founder_id
 
 
-def test_it_shows_share_errors_with_their_percent_sign(client):
-    response = client.post(URL, _form_data(**{"workload-cache_hit_rate": "1.5"}))
+def test_it_shows_share_errors_in_percent(client):
+    response = client.post(URL, _form_data(**{"workload-cache_hit_rate": "150"}))
 
     assert response.status_code == 400
-    assert "Enter a share between 0 and 1 (e.g. 0.25 for 25%)." in response.content.decode()
+    errors = response.context["workload_form"].errors["cache_hit_rate"]
+    assert errors == ["Enter a percentage between 0 and 100."]
+    assert escape(errors[0]) in response.content.decode()
 
 
 def test_it_sends_a_signed_in_founder_straight_to_the_dashboard(client):
@@ -210,9 +218,9 @@ def test_it_sends_a_signed_in_founder_straight_to_the_dashboard(client):
         ("company-stage", "series_z"),
         ("founder-email", "not-an-email"),
         ("workload-cached_prefix_tokens", "5000"),
-        ("workload-escalation_sonnet", "0.8"),
-        ("workload-cache_hit_rate", "1.5"),
-        ("workload-monthly_growth", "6"),
+        ("workload-escalation_sonnet", "80"),
+        ("workload-cache_hit_rate", "150"),
+        ("workload-monthly_growth", "600"),
         ("workload-description", "too short"),
         ("workload-input_tokens", "1000001"),
     ],
@@ -220,7 +228,7 @@ def test_it_sends_a_signed_in_founder_straight_to_the_dashboard(client):
 def test_it_rerenders_the_form_with_errors_and_saves_nothing(client, field, value):
     data = _form_data(**{field: value})
     if field == "workload-escalation_sonnet":
-        data["workload-escalation_opus"] = "0.5"
+        data["workload-escalation_opus"] = "50"
     before = _row_counts()
 
     response = client.post(URL, data)

@@ -45,7 +45,13 @@ INVALID = [
     ("company", "aws_account_id", "21098765432a", ("company", "aws_account_id")),
     ("company", "aws_account_id", "abcdefghijkl", ("company", "aws_account_id")),
     ("company", "aws_account_id", "2109876543210", ("company", "aws_account_id")),
-    ("company", "aws_account_id", "2109-8765-4321", ("company", "aws_account_id")),
+    ("company", "aws_account_id", "2109-8765-43210", ("company", "aws_account_id")),
+    ("company", "aws_account_id", "2109_8765_4321", ("company", "aws_account_id")),
+    ("company", "state", "Atlantis", ("company", "state")),
+    ("company", "state", "\U0001f984", ("company", "state")),
+    ("company", "state", "W", ("company", "state")),
+    ("company", "name", "Acme\u202eexe.doc", ("company", "name")),
+    ("company", "name", "Acme\x00", ("company", "name")),
     ("company", "website", "not a url", ("company", "website")),
     ("company", "website", "acme", ("company", "website")),
     ("company", "stage", "series_z", ("company", "stage")),
@@ -67,6 +73,8 @@ INVALID = [
     ("founder", "email", "ada@", ("founder", "email")),
     ("founder", "email", "", ("founder", "email")),
     ("founder", "name", "", ("founder", "name")),
+    ("founder", "name", "Ada\x1bFounder", ("founder", "name")),
+    ("founder", "name", "Ada\u200bFounder", ("founder", "name")),
     ("workload", "cache_hit_rate", -0.01, ("workload", "cache_hit_rate")),
     ("workload", "cache_hit_rate", 1.01, ("workload", "cache_hit_rate")),
     ("workload", "batch_share", -0.5, ("workload", "batch_share")),
@@ -93,6 +101,8 @@ INVALID = [
     ("workload", "use_case", "chatbot", ("workload", "use_case")),
     ("workload", "region", "us-east-9", ("workload", "region")),
     ("workload", "baseline_tier", "gpt-5", ("workload", "baseline_tier")),
+    ("workload", "endpoint", "mars", ("workload", "endpoint")),
+    ("workload", "cascade", "sometimes", ("workload", "cascade")),
 ]
 
 

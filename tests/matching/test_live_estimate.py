@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from founders.forms import percent_text
 from matching.models import Intake
 from workloads import services as workload_services
 from workloads.models import AuditEvent, PriceBook, Startup, Workload, WorkloadProjection
@@ -30,10 +31,25 @@ WORKLOAD = {
 }
 
 
+# Fractions in the model (WORKLOAD, overrides), percents in the form.
+PERCENT_FIELDS = {
+    "monthly_growth",
+    "cache_hit_rate",
+    "batch_share",
+    "escalation_sonnet",
+    "escalation_opus",
+}
+
+
 def _form_data(**overrides) -> dict[str, str]:
-    """The workload part of the intake form, as htmx sends it ("workload-" prefixed)."""
+    """The workload part of the intake form, as htmx sends it ("workload-" prefixed), with
+    the shares typed as percents."""
     values = {**WORKLOAD, **overrides}
-    return {f"workload-{name}": str(value) for name, value in values.items() if value is not None}
+    return {
+        f"workload-{name}": percent_text(value) if name in PERCENT_FIELDS else str(value)
+        for name, value in values.items()
+        if value is not None
+    }
 
 
 def _figure(html: str, testid: str) -> str:
@@ -166,7 +182,7 @@ def test_it_ignores_the_rest_of_the_intake_form(client):
         ({"monthly_requests": -5}, "monthly requests"),
         ({"cache_hit_rate": 1.5}, "cache hit rate"),
         ({"cached_prefix_tokens": 7000}, "cached prefix tokens"),
-        ({"monthly_growth": 9}, "monthly growth"),
+        ({"monthly_growth": 9}, "growth per month"),
         ({"baseline_tier": "gpt"}, "baseline tier"),
     ],
 )

@@ -81,6 +81,12 @@ PAGE_CASES = [
         "founder",
         budget=3,
     ),
+    # session, user, partner membership (founders only), startups (+has_history), audit count
+    Case("founder-account", lambda w: reverse("founder-account"), "founder", budget=5),
+    # session, user, partner membership, startups, newest projections, workloads, intakes,
+    # snapshots, leads (+partner), applications (+program, grant), their events, spend actuals,
+    # outcomes, billing access, audit events
+    Case("founder-account-export", lambda w: reverse("founder-account-export"), "founder", 15),
     # session, user, the intake (+startup, workload, founder)
     Case(
         "api-intake-detail",
@@ -356,6 +362,8 @@ NOT_PAGES = {
     "founder-billing-access": "POST: saves one role",
     "founder-billing-access-start": "POST: makes one billing-access row",
     "signin-link": "one token, then a redirect",
+    "founder-account-delete": "POST: deletes one account",
+    "founder-account-deleted": "a message, reads no rows",
     "login": "sign-in form",
     "logout": "POST: signs out",
     "partner-login": "sign-in form",

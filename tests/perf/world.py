@@ -210,6 +210,18 @@ def world_grow(world: World, size: int) -> None:
         )
         for lead in leads
     )
+    # What the founder did (their account page and export list these).
+    intake_type = ContentType.objects.get_for_model(Intake)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=world.founder,
+            action="intake.submitted",
+            content_type=intake_type,
+            object_id=str(world.intake.pk),
+            object_repr=str(world.intake.pk),
+        )
+        for _ in batch
+    )
     # Copies of the founder's real snapshot: for the bulk startups, and re-evaluations of its.
     snapshot = EligibilitySnapshot.objects.filter(startup=world.intake.startup).first()
     EligibilitySnapshot.objects.bulk_create(

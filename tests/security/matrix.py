@@ -94,7 +94,29 @@ PAGES = [
         expect(NOT_FOUND, anonymous=TO_LOGIN, founder_a=OK),
         kwargs={"projection_id": "projection_a"},
     ),
+    # The founder's account (founders/account.py): founders only; staff and partners 404.
+    Row("founder-account", expect(NOT_FOUND, anonymous=TO_LOGIN, founder_a=OK, founder_b=OK)),
+    Row(
+        "founder-account-export",
+        expect(NOT_FOUND, anonymous=TO_LOGIN, founder_a=OK, founder_b=OK),
+    ),
+    # Founder A's address typed: A's account goes (a redirect); B typed the wrong one (400).
+    Row(
+        "founder-account-delete",
+        expect(NOT_FOUND, anonymous=TO_LOGIN, founder_a=REDIRECT, founder_b=BAD_REQUEST),
+        method="post",
+        data={"email": "founder-a@example.com"},
+    ),
+    Row("founder-account-deleted", expect(OK)),
     Row("signin-link", expect(BAD_REQUEST), kwargs={"token": "bogus_token"}),
+    # The e-mailed confirmation link: a forged token is refused alike for everyone.
+    Row("intake-confirm", expect(BAD_REQUEST), kwargs={"token": "bogus_token"}),
+    Row("intake-confirm", expect(BAD_REQUEST), method="post", kwargs={"token": "bogus_token"}),
+    # "E-mail me a new link": a page anyone may use; the answer never says who has an account.
+    Row("founder-link-request", expect(OK)),
+    Row("founder-link-request", expect(OK), method="post", data={"email": "x@example.com"}),
+    # Changing the answers: the signed-in founder's own newest startup only.
+    Row("founder-edit", expect(NOT_FOUND, anonymous=TO_LOGIN, founder_a=OK, founder_b=OK)),
     Row("partner-login", expect(OK, partner_x=REDIRECT, partner_y=REDIRECT)),
     Row("partner-inbox", expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=OK, partner_y=OK)),
     Row(

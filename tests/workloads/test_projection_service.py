@@ -5,6 +5,7 @@ import logging
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from matching import services as matching_services
 from matching.models import IntakeStatus
@@ -35,7 +36,19 @@ def test_it_stores_a_24_month_projection_with_its_inputs_and_scenarios():
     assert len(projection.result["months"]) == 24
     assert [row["month"] for row in projection.result["months"]] == list(range(1, 25))
     assert projection.result["models"] == CURRENT_MODELS
-    assert projection.inputs == {"months": 24, "credits": [], "prices": CURRENT_MODELS}
+    inputs = projection.inputs
+    assert {key: inputs[key] for key in ("months", "credits", "prices")} == {
+        "months": 24,
+        "credits": [],
+        "prices": CURRENT_MODELS,
+    }
+    # Month 1 is this month; the credits are expected ones; the prices carry date and source.
+    assert inputs["start"] == timezone.localdate().replace(day=1).isoformat()
+    assert inputs["credits_basis"] == "expected"
+    assert (inputs["endpoint"], inputs["cascade"]) == ("global", False)
+    details = {row["tier"]: row for row in inputs["price_details"]}
+    assert {tier: row["model_id"] for tier, row in details.items()} == CURRENT_MODELS
+    assert all(row["effective_from"] and row["source"] for row in details.values())
     assert set(projection.scenarios) == SCENARIO_NAMES
     for name, summary in projection.scenarios.items():
         assert summary["label"] == services.SCENARIOS[name]

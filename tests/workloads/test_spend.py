@@ -157,7 +157,8 @@ def reference(spec: SpendInput, prices: dict[str, RefPrice]) -> dict:
             draw = min(due, grant["balance"])
             grant["balance"] -= draw
             due -= draw
-        expired += sum(g["balance"] for g in available if g["last"] == month)
+        expiring = sum(g["balance"] for g in available if g["last"] == month)
+        expired += expiring
         months.append(
             {
                 "month": month,
@@ -167,6 +168,7 @@ def reference(spec: SpendInput, prices: dict[str, RefPrice]) -> dict:
                 "credits_applied": cost - due,
                 "credits_remaining": sum(g["balance"] for g in available),
                 "out_of_pocket": due,
+                "credits_expired": expiring,
             }
         )
     total = {key: sum(row[key] for row in months) for key in ("cost", "baseline_cost")}
@@ -201,7 +203,14 @@ def half_up(value: Fraction, places: int) -> str:
 
 
 def reference_dict(ref: dict) -> dict:
-    money = ("cost", "baseline_cost", "credits_applied", "credits_remaining", "out_of_pocket")
+    money = (
+        "cost",
+        "baseline_cost",
+        "credits_applied",
+        "credits_remaining",
+        "out_of_pocket",
+        "credits_expired",
+    )
     return {
         "months": [
             {"month": row["month"], "requests": int(half_up(row["requests"], 0))}
@@ -245,6 +254,7 @@ def test_it_matches_the_hand_computed_representative_case():
         "credits_applied": "0.00",
         "credits_remaining": "0.00",
         "out_of_pocket": "500.00",
+        "credits_expired": "0.00",
     }
     assert len(got["months"]) == 12
     assert got["totals"] == {
@@ -335,6 +345,7 @@ def test_it_returns_the_design_example_shape():
         "credits_applied",
         "credits_remaining",
         "out_of_pocket",
+        "credits_expired",
     ]
     assert month["requests"] == 1_000_000
     assert month["baseline_cost"] == "45000.00"  # Opus 4.1: 1000*15 + 400*75 per 1M
@@ -418,6 +429,9 @@ def test_it_burns_grants_soonest_expiring_first_and_expires_what_is_left():
         "2400.00", "6400.00", "5800.00", "4400.00", "3800.00", "3200.00",
         "2600.00", "5000.00", "4400.00", "3800.00", "3200.00", "2600.00",
     ]  # fmt: skip
+    # Each month says what expired in it: the 400 in month 1, the 800 in month 3.
+    expired = [row["credits_expired"] for row in got["months"]]
+    assert expired == ["400.00", "0.00", "800.00"] + ["0.00"] * 9
     assert got["totals"]["credits_expired"] == "1200.00"  # 400 + 800
     assert got["totals"]["credits_applied"] == "7200.00"
     assert got["first_out_of_pocket_month"] is None
@@ -729,7 +743,14 @@ def test_it_never_lets_credits_or_out_of_pocket_go_negative(spec, prices):
 def test_it_agrees_with_the_exact_reference_to_the_cent(spec, prices):
     result = project(spec, prices)
     ref = reference(spec, {name: ref_book(row) for name, row in prices.items()})
-    money = ("cost", "baseline_cost", "credits_applied", "credits_remaining", "out_of_pocket")
+    money = (
+        "cost",
+        "baseline_cost",
+        "credits_applied",
+        "credits_remaining",
+        "out_of_pocket",
+        "credits_expired",
+    )
     for row, expected in zip(result.months, ref["months"], strict=True):
         for key in money:
             assert abs(Fraction(getattr(row, key)) - expected[key]) <= Fraction(1, 100), key

@@ -210,7 +210,7 @@ class Command(BaseCommand):
                 defaults={
                     "website": f"https://{company.split()[0].lower()}.test",
                     "country": "US",
-                    "state": "WA",
+                    "state": "Washington",
                     "industry": "Software and Internet",
                     "founded_on": dt.date(2023, 5, 10),
                     "stage": stage,

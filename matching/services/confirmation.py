@@ -1,0 +1,245 @@
+"""The founder confirms an intake through the e-mailed link, and later revises it.
+
+Until confirmed, an intake belongs to no account and reaches no partner
+(docs/architecture.md#the-founders-confirmation). Confirming attaches it to the account of
+the address it was sent from (made then if new) either as a new company or as a new version
+of one of that account's companies: one company has one live intake and one lead, never two.
+"""
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import ConflictError, InvalidInputError, NotFoundError
+from workloads.audit import audit_log
+from workloads.models import Startup, Workload
+
+from ..models import Intake, IntakeStatus, Lead, RoutingStatus, RoutingTrigger
+from ..signin import founder_may_sign_in
+from ..tasks import process_intake as process_intake_task
+from ..tasks import route_startup as route_startup_task
+from ..tokens import intake_token_hash
+
+# The company facts an intake (or the dashboard's company form) sets; eligibility reads them.
+COMPANY_FIELDS = (
+    "name",
+    "website",
+    "country",
+    "state",
+    "postal_code",
+    "industry",
+    "founded_on",
+    "stage",
+    "activate_org_id",
+    "prior_activate_credits",
+    "aws_account_id",
+    "aws_paid_plan",
+    "uses_china_regions",
+)
+# The workload answers a founder may change (the rest is the row's bookkeeping).
+WORKLOAD_FIELDS = (
+    "use_case",
+    "description",
+    "region",
+    "endpoint",
+    "monthly_requests",
+    "monthly_growth",
+    "input_tokens",
+    "cached_prefix_tokens",
+    "output_tokens",
+    "cache_hit_rate",
+    "batch_share",
+    "escalation_sonnet",
+    "escalation_opus",
+    "cascade",
+    "baseline_tier",
+)
+NEW_COMPANY = "new"
+STAFF_ADDRESS = (
+    "This address belongs to a CloudRoute operator or partner account, which cannot hold a "
+    "founder's company. Submit the intake again with your founder address."
+)
+
+
+@dataclass(frozen=True)
+class ConfirmChoice:
+    """One answer to "which company is this?" on the confirmation page."""
+
+    value: str  # NEW_COMPANY or a startup id
+    label: str
+
+
+def _same_company(a: str, b: str) -> bool:
+    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
+def intake_confirm_choices(*, intake: Intake) -> tuple[list[ConfirmChoice], str]:
+    """The companies the intake may update (those of the address's account) and "a new
+    company", with the one to preselect: the account's company of the same name, else new."""
+    startups = list(
+        Startup.objects.filter(founder__email__iexact=intake.email)
+        .order_by("-created_at", "-id")
+        .values_list("pk", "name")[:20]
+    )
+    choices = [ConfirmChoice(str(pk), f"Update {name}") for pk, name in startups]
+    choices.append(ConfirmChoice(NEW_COMPANY, f"A new company: {intake.startup.name}"))
+    same = [pk for pk, name in startups if _same_company(name, intake.startup.name)]
+    return choices, str(same[0]) if same else NEW_COMPANY
+
+
+def _founder_for(intake: Intake):
+    """The account of the intake's address; made now (no password: links only) if new."""
+    founder, _ = get_user_model().objects.get_or_create(
+        email__iexact=intake.email,
+        defaults={
+            "email": intake.email,
+            "full_name": intake.founder_name,
+            "password": make_password(None),
+        },
+    )
+    if not founder_may_sign_in(founder):
+        raise InvalidInputError(STAFF_ADDRESS, fields={"email": [STAFF_ADDRESS]})
+    return founder
+
+
+def _becomes_version_of(intake: Intake, target: Startup) -> None:
+    """Make the intake the newest version of `target`: its answers replace the company's
+    facts, its workload moves over, the live lead (if any) follows the new workload, and the
+    startup the intake had made on its own is deleted. The checks then run again."""
+    own = intake.startup
+    previous = Intake.objects.filter(startup=target).order_by("-created_at", "-id").first()
+    for field in COMPANY_FIELDS:
+        setattr(target, field, getattr(own, field))
+    target.save()
+    Workload.objects.filter(pk=intake.workload_id).update(startup=target)
+    Lead.objects.filter(startup=target, status__in=Lead.LIVE_STATUSES).update(
+        workload_id=intake.workload_id
+    )
+    intake.startup = target
+    intake.routing_status = previous.routing_status if previous else RoutingStatus.NOT_ROUTED
+    intake.status, intake.attempts, intake.processed_at = IntakeStatus.RECEIVED, 0, None
+    intake.save(update_fields=["startup", "routing_status", "status", "attempts", "processed_at"])
+    own.delete()
+
+
+def intake_confirm(*, intake_id: int, email: str, company: str = NEW_COMPANY) -> Intake:
+    """The founder used the e-mailed link: attach the intake to the account of its address
+    and let it reach a partner.
+
+    `company` is NEW_COMPANY or the id of one of the account's startups, which the intake
+    then updates (`_becomes_version_of`) instead of opening a second lead. Raises
+    NotFoundError for a link that names no such intake (or another account's company),
+    ConflictError once the intake is confirmed (a link works once), InvalidInputError for an
+    operator's or partner's address. Routing is enqueued on commit once the checks are done
+    (`intake_process` enqueues it otherwise); an updated company is checked again first.
+    """
+    with transaction.atomic():
+        intake = (
+            Intake.objects.select_for_update()
+            .select_related("startup")
+            .filter(pk=intake_id, email=email)
+            .first()
+        )
+        if intake is None:
+            raise NotFoundError("This confirmation link is not valid.")
+        if intake.is_confirmed:
+            raise ConflictError("This intake is already confirmed. Sign in to see it.")
+        founder = _founder_for(intake)
+        target = None
+        if company != NEW_COMPANY:
+            target = (
+                Startup.objects.filter(pk=int(company), founder=founder).first()
+                if company.isdigit()
+                else None
+            )
+            if target is None:
+                raise NotFoundError("That company is not on your account.")
+            _becomes_version_of(intake, target)
+        else:
+            Startup.objects.filter(pk=intake.startup_id).update(founder=founder)
+        intake.founder, intake.confirmed_at = founder, timezone.now()
+        intake.save(update_fields=["founder", "confirmed_at", "updated_at"])
+        audit_log(
+            actor=founder,
+            action="intake.confirmed",
+            subject=intake,
+            data={"startup": intake.startup_id, "updated_company": target is not None},
+        )
+        _after_commit(intake, checks_again=target is not None)
+    return intake
+
+
+def _after_commit(intake: Intake, *, checks_again: bool) -> None:
+    intake_id, startup_id = intake.pk, intake.startup_id
+    if checks_again:
+        transaction.on_commit(lambda: process_intake_task.delay(intake_id), robust=True)
+    elif intake.status == IntakeStatus.READY:
+        transaction.on_commit(
+            lambda: route_startup_task.delay(startup_id, RoutingTrigger.INTAKE), robust=True
+        )
+
+
+def intake_revise(
+    *,
+    founder,
+    startup_id: int,
+    workload: dict[str, Any] | None = None,
+    company: dict[str, Any] | None = None,
+) -> Intake:
+    """The signed-in founder changes the workload or the company facts from the dashboard.
+
+    A new version: a new intake (confirmed, theirs) with a new workload (a copy of the
+    newest with `workload` applied) for the same startup, whose facts take `company`. The
+    live lead follows the new workload; eligibility, the estimate and the projection run
+    again (`matching.process_intake`; routing does nothing while a lead is live). Raises
+    NotFoundError for a startup that is not theirs.
+    """
+    with transaction.atomic():
+        startup = Startup.objects.select_for_update().filter(pk=startup_id, founder=founder).first()
+        previous = (
+            Intake.objects.filter(startup_id=startup_id).order_by("-created_at", "-id").first()
+        )
+        if startup is None or previous is None:
+            raise NotFoundError("No such company on your account.")
+        company = {k: v for k, v in (company or {}).items() if k in COMPANY_FIELDS}
+        workload = {k: v for k, v in (workload or {}).items() if k in WORKLOAD_FIELDS}
+        for field, value in company.items():
+            setattr(startup, field, value)
+        startup.full_clean(exclude=["founder"])
+        startup.save()
+        row = Workload.objects.get(pk=previous.workload_id)
+        row.pk, row.id, row._state.adding = None, None, True  # a copy: a new version
+        for field, value in workload.items():
+            setattr(row, field, value)
+        row.startup = startup
+        row.full_clean(exclude=["startup"])
+        row.save()
+        intake = Intake.objects.create(
+            founder=founder,
+            email=founder.email,
+            founder_name=founder.get_full_name(),
+            confirmed_at=timezone.now(),
+            startup=startup,
+            workload=row,
+            routing_status=previous.routing_status,
+            access_token_hash=intake_token_hash(secrets.token_urlsafe(32)),
+        )
+        Lead.objects.filter(startup=startup, status__in=Lead.LIVE_STATUSES).update(workload=row)
+        audit_log(
+            actor=founder,
+            action="intake.revised",
+            subject=intake,
+            data={
+                "startup": startup.pk,
+                "workload": row.pk,
+                "company_fields": sorted(company),
+                "workload_fields": sorted(workload),
+            },
+        )
+        _after_commit(intake, checks_again=True)
+    return intake
