@@ -32,15 +32,15 @@ class Step:
 STEPS = (
     ("received", "We received your intake", ""),
     (
+        "checked",
+        "We check every AWS credit program and model your Bedrock spend",
+        "The checks take a few seconds; this page updates by itself.",
+    ),
+    (
         "confirmed",
         "You confirm your e-mail address",
         "Open the link we e-mailed you and press the button. Until then no partner sees your "
         "intake. No e-mail? Ask for a new link below.",
-    ),
-    (
-        "checked",
-        "We check every AWS credit program and model your Bedrock spend",
-        "The checks take a few seconds; this page updates by itself.",
     ),
     (
         "offered",
@@ -78,7 +78,7 @@ def _reached(latest: Intake, lead, applications) -> set[str]:
         reached.add("confirmed")
     if not latest.is_pending:
         reached.add("checked")
-    if lead is not None or latest.routing_status != RoutingStatus.NOT_ROUTED:
+    if lead is not None or latest.routing_status in (RoutingStatus.OFFERED, RoutingStatus.ACCEPTED):
         reached.add("offered")
     if latest.routing_status == RoutingStatus.ACCEPTED or (
         lead is not None and lead.status == LeadStatus.ACCEPTED
@@ -90,7 +90,12 @@ def _reached(latest: Intake, lead, applications) -> set[str]:
         reached.add("in_review")
     if S.CREDITS_ISSUED in statuses:
         reached.add("issued")
-    return reached
+    # A later step implies the earlier ones (credits issued: the lead was accepted, say,
+    # even after the lead has closed).
+    # (Only from the partner's steps on: an intake may be confirmed while still checked.)
+    keys = [key for key, _, _ in STEPS]
+    later = [keys.index(key) for key in reached if keys.index(key) >= keys.index("offered")]
+    return reached | set(keys[: max(later) + 1]) if later else reached
 
 
 def progress(latest: Intake, lead, applications) -> tuple[list[Step], str]:

@@ -6,6 +6,7 @@ import uuid
 import pytest
 import redis
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from rest_framework.test import APIClient
 from zeal.constants import initialize_app_registry
 from zeal.patch import patch as zeal_patch
@@ -99,6 +100,19 @@ def _tasks_inline_and_generous_throttles(request, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     yield
     celery_app.conf.task_always_eager = django_settings.CELERY_TASK_ALWAYS_EAGER
+
+
+@pytest.fixture(autouse=True)
+def _founder_email_caps_reset():
+    """Each test starts with no founder e-mail counted against any address (the hourly caps
+    of matching.services.founder_emails live in the cache, Redis in CI, across tests)."""
+    if django_settings.REDIS_URL:
+        client = redis.Redis.from_url(django_settings.REDIS_URL)
+        keys = list(client.scan_iter("*founder-emails:*"))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
 
 
 # A moment that opens a window of every throttle duration (divisible by 86,400 s).

@@ -25,7 +25,8 @@ def outcome_changed_email_send(*, outcome_id: int) -> None:
         "url": settings.SITE_URL.rstrip("/") + "/my/",
     }
     template = "credits/email/outcome_changed"
-    subject = f"{startup.name}: {outcome.get_status_display()}"
+    # No typed text (the company's name) in a subject: only our own words.
+    subject = f"Your CloudRoute credit outcome: {outcome.get_status_display()}"
     if startup.founder is not None and startup.founder.email:
         send_email(subject=subject, template=template, context=context, to=[startup.founder.email])
     operators = list(
@@ -34,7 +35,8 @@ def outcome_changed_email_send(*, outcome_id: int) -> None:
         .values_list("email", flat=True)
     )
     if operators:
-        send_email(subject=f"[ops] {subject}", template=template, context=context, to=operators)
+        ops_subject = f"[ops] Startup #{startup.pk}: {outcome.get_status_display()}"
+        send_email(subject=ops_subject, template=template, context=context, to=operators)
 
 
 def _date(value: str | None) -> dt.date | None:

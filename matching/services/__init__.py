@@ -18,6 +18,13 @@ from .commissions import (
     commission_record,
     commissions_missing_requeue,
 )
+from .confirmation import (
+    NEW_COMPANY,
+    ConfirmChoice,
+    intake_confirm,
+    intake_confirm_choices,
+    intake_revise,
+)
 from .emails import (
     lead_accepted_email_send,
     lead_offered_email_send,
@@ -28,13 +35,6 @@ from .founder_emails import (
     intake_confirmation_email_send,
     signin_link_request,
     signin_link_request_email_send,
-)
-from .confirmation import (
-    NEW_COMPANY,
-    ConfirmChoice,
-    intake_confirm,
-    intake_confirm_choices,
-    intake_revise,
 )
 from .intake import (
     intake_process,

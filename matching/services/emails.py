@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from core.mail import send_email
 from credits.models import CreditOutcome
 
-from ..models import Intake, Lead, LeadStatus, Partner, PartnerMembership
+from ..models import Lead, LeadStatus, Partner, PartnerMembership
 
 
 def _site(path: str) -> str:

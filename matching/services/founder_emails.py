@@ -9,10 +9,10 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
+
+from core.mail import send_email
 
 from ..models import Intake
 from ..signin import confirm_url, founder_may_sign_in, signin_url
@@ -43,31 +43,22 @@ def recipient_allows(email: str) -> bool:
     return True
 
 
-def _send(*, subject: str, template: str, context: dict, to: str) -> None:
-    send_mail(
-        subject=subject,
-        message=render_to_string(template, context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[to],
-    )
-
-
 def intake_confirmation_email_send(*, intake_id: int) -> None:
     """The link that confirms the intake (and attaches it to the address's account); nothing
     when the intake is gone or already confirmed, or the address is over its cap."""
     intake = Intake.objects.select_related("startup").filter(pk=intake_id).first()
     if intake is None or intake.is_confirmed or not recipient_allows(intake.email):
         return
-    _send(
+    send_email(
         subject=CONFIRM_SUBJECT,
-        template="matching/email/intake_confirm.txt",
+        template="matching/email/intake_confirm",
         context={"intake": intake, "url": confirm_url(intake=intake)},
-        to=intake.email,
+        to=[intake.email],
     )
 
 
 def signin_link_request(*, email: str) -> None:
-    """"E-mail me a new link" for `email`: enqueued (the request reads no account, so it
+    """ "E-mail me a new link" for `email`: enqueued (the request reads no account, so it
     answers alike and as fast for every address); the task decides what to send."""
     transaction.on_commit(lambda: email_signin_request_task.delay(email), robust=True)
 
@@ -80,11 +71,11 @@ def signin_link_request_email_send(*, email: str) -> None:
     user = get_user_model().objects.filter(email__iexact=email).first()
     if user is not None:
         if founder_may_sign_in(user) and recipient_allows(user.email):
-            _send(
+            send_email(
                 subject=SIGNIN_SUBJECT,
-                template="matching/email/signin_link.txt",
+                template="matching/email/signin_link",
                 context={"user": user, "url": signin_url(user=user)},
-                to=user.email,
+                to=[user.email],
             )
         return
     intake = (

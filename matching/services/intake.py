@@ -70,9 +70,7 @@ def intake_submit(
             data={"startup": startup.pk, "workload": workload_row.pk},
         )
         transaction.on_commit(lambda: process_intake_task.delay(intake.pk), robust=True)
-        transaction.on_commit(
-            lambda: email_intake_confirmation_task.delay(intake.pk), robust=True
-        )
+        transaction.on_commit(lambda: email_intake_confirmation_task.delay(intake.pk), robust=True)
     return intake, token
 
 

@@ -125,7 +125,14 @@ def test_it_gives_the_demo_founder_a_ready_intake(seeded, client):
         client.post("/login/", {"username": "founder@acme.test", "password": "demo"}).status_code
         == 302
     )
-    assert "Acme Analytics" in client.get("/my/").content.decode()
+    response = client.get("/my/")
+    html = response.content.decode()
+    assert "Acme Analytics" in html
+    # A complete dashboard: programs checked and the spend projected, never "being calculated".
+    assert response.context["report"] is not None
+    assert response.context["eligibility"]["programs"]
+    assert "is being calculated" not in html
+    assert 'data-testid="projection"' in html
 
 
 def test_it_prints_the_demo_logins(seeded):

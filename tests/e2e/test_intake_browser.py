@@ -6,8 +6,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from core.formatting import month_start
 from matching.models import Intake, IntakeStatus
 from matching.services import intake_process
 from workloads.choices import USE_CASE_PRESETS, UseCase
@@ -75,21 +77,24 @@ def test_founder_submits_the_intake_and_sees_it_ready(live_server, page: Page, m
     # Tasks run inline in non-integration tests, so the checks are done by the redirect.
     expect(page.get_by_test_id("intake-status")).to_have_text("Ready")
     expect(page.locator("table.facts")).to_contain_text("Coding assistant")
-    expect(page.locator("table.facts")).to_contain_text("0.5 / 0.15")
+    expect(page.locator("table.facts")).to_contain_text("50% / 15%")
+    # Not confirmed yet: the page says so, and offers a new link.
+    expect(page.get_by_test_id("confirm-email")).to_contain_text("grace@nimbus-notes.example")
     page.screenshot(path=SCREENSHOT, full_page=True)
 
-    intake = Intake.objects.select_related("startup", "workload", "founder").get()
+    intake = Intake.objects.select_related("startup", "workload").get()
     assert intake.status == IntakeStatus.READY
     assert intake.attempts == 1
     assert intake.startup.name == "Nimbus Notes Inc."
     assert intake.startup.aws_paid_plan is True
     assert intake.workload.use_case == UseCase.CODING
     assert (intake.workload.escalation_sonnet, intake.workload.escalation_opus) == (0.5, 0.15)
-    assert intake.founder.email == "grace@nimbus-notes.example"
-    # The sign-in link went out too (locmem backend, same process as the live server).
+    # No account yet: it is made (or found) when the e-mailed link is used.
+    assert intake.founder is None and intake.email == "grace@nimbus-notes.example"
+    # The confirmation link went out (locmem backend, same process as the live server).
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["grace@nimbus-notes.example"]
-    assert "/signin/" in mailoutbox[0].body
+    assert "/confirm/" in mailoutbox[0].body
 
 
 def test_invalid_aws_account_id_keeps_the_founder_on_the_form(live_server, page: Page):
@@ -147,8 +152,10 @@ def test_founder_sees_the_spend_projection_chart(live_server, page: Page):
     expect(programs.get_by_test_id("total-expected")).to_have_text("$11,000")
     rows = page.get_by_test_id("projection-table").locator("tbody tr")
     expect(rows).to_have_count(24)
-    expect(rows.nth(0).locator("th")).to_have_text("1")
-    expect(rows.nth(23).locator("th")).to_have_text("24")
+    # Each month by number and by calendar month (month 1 is this month).
+    today = timezone.localdate()
+    expect(rows.nth(0).locator("th")).to_have_text(f"1 {month_start(today, 1):%B %Y}")
+    expect(rows.nth(23).locator("th")).to_have_text(f"24 {month_start(today, 24):%B %Y}")
     month1 = f"${Decimal(months[0]['cost']):,.2f}"  # "$2,623.73"
     expect(page.get_by_test_id("projection-month1")).to_have_text(month1)
     expect(page.get_by_test_id("projection-credits")).to_contain_text("at $0")
@@ -221,7 +228,8 @@ def test_the_chart_marks_the_month_the_credits_run_out(live_server, page: Page):
         f"{first_paid - 1} months at $0"
     )
     first_paid_row = page.locator("table.months tr.first-paid th")
-    expect(first_paid_row).to_have_text(str(first_paid))
+    paid_from = month_start(timezone.localdate(), first_paid)
+    expect(first_paid_row).to_have_text(f"{first_paid} {paid_from:%B %Y}")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / "dashboard-credits.png", full_page=True)
     page.get_by_test_id("projection").screenshot(path=ARTIFACTS / "projection-credits.png")

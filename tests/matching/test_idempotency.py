@@ -6,9 +6,11 @@ import uuid
 import pytest
 from django.core import mail
 
-from matching.models import IdempotencyKey, Intake
+from matching.models import IdempotencyKey, Intake, Lead, RoutingStatus
 from tests.factories import intake_payload
 from workloads.models import Startup
+
+from .routing_helpers import routable_partner
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
 
@@ -55,15 +57,19 @@ def test_it_runs_the_background_work_once_for_a_replayed_request(
     api_client, payload, django_capture_on_commit_callbacks
 ):
     key = str(uuid.uuid4())
+    routable_partner()  # a firm the intake would go to, were it routed before confirmation
 
     with django_capture_on_commit_callbacks(execute=True) as first_callbacks:
         _post(api_client, payload, key)
     with django_capture_on_commit_callbacks(execute=True) as second_callbacks:
         _post(api_client, payload, key)
 
-    assert len(first_callbacks) == 3  # process_intake, email_signin_link, routing's e-mail
+    assert len(first_callbacks) == 2  # process_intake, email_intake_confirmation
     assert second_callbacks == []
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 1  # the confirmation link, once
+    # No routing before the founder confirms: no lead, no partner's e-mail.
+    assert not Lead.objects.exists()
+    assert Intake.objects.get().routing_status == RoutingStatus.NOT_ROUTED
 
 
 def test_it_refuses_the_same_key_with_a_different_body(api_client, payload):

@@ -9,8 +9,9 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from rest_framework.test import APIClient
 
-from matching.models import Intake, IntakeStatus
-from matching.services import intake_token_hash
+from matching.models import Intake, IntakeStatus, Lead
+from matching.services import intake_confirm, intake_token_hash
+from matching.services.founder_emails import CONFIRM_SUBJECT
 from tests.factories import IntakeFactory, UserFactory, intake_payload
 from workloads.models import AuditEvent, Startup, Workload
 
@@ -27,6 +28,12 @@ def _submit(api_client, payload) -> dict:
 
 def _detail_url(intake_id: int) -> str:
     return f"{URL}{intake_id}/"
+
+
+def _confirm(intake_id: int) -> Intake:
+    """The founder used the e-mailed link (the intake joins the account of its address)."""
+    intake = Intake.objects.get(pk=intake_id)
+    return intake_confirm(intake_id=intake.pk, email=intake.email)
 
 
 # --- POST: the happy path ---------------------------------------------------------------
@@ -53,23 +60,26 @@ def test_it_stores_only_the_hash_of_the_token(api_client, payload):
     assert body["token"] not in intake.access_token_hash
 
 
-def test_it_saves_the_founder_startup_workload_and_intake_as_submitted(api_client, payload):
+def test_it_saves_the_startup_workload_and_intake_as_submitted_without_an_account(
+    api_client, payload
+):
     body = _submit(api_client, payload)
 
-    intake = Intake.objects.select_related("founder", "startup", "workload").get(pk=body["id"])
-    founder = intake.founder
-    assert founder.email == payload["founder"]["email"]
-    assert founder.full_name == "Ada Founder"
-    assert not founder.has_usable_password()
-    assert not founder.is_staff
+    intake = Intake.objects.select_related("startup", "workload").get(pk=body["id"])
+    # Until the e-mailed link is used the intake keeps the typed name and address only.
+    assert intake.founder is None
+    assert intake.confirmed_at is None
+    assert intake.email == payload["founder"]["email"]
+    assert intake.founder_name == "Ada Founder"
+    assert not get_user_model().objects.filter(email__iexact=payload["founder"]["email"]).exists()
 
     startup = intake.startup
     company = payload["company"]
-    assert startup.founder == founder
+    assert startup.founder is None
     assert startup.name == company["name"]
     assert startup.website == company["website"]
     assert startup.country.code == "US"
-    assert startup.state == "WA"
+    assert startup.state == "Washington"  # the API takes the code, stores the name
     assert startup.postal_code == "98101"
     assert startup.industry == "Software and Internet"
     assert startup.founded_on == dt.date(2023, 5, 10)
@@ -92,6 +102,15 @@ def test_it_saves_the_founder_startup_workload_and_intake_as_submitted(api_clien
     assert workload.cache_hit_rate == pytest.approx(0.9)
     assert workload.batch_share == pytest.approx(0.5)
     assert workload.baseline_tier == "opus"
+
+    # Confirming makes the account from what was typed: links only, no password, no staff.
+    founder = _confirm(intake.pk).founder
+    assert founder.email == payload["founder"]["email"]
+    assert founder.full_name == "Ada Founder"
+    assert not founder.has_usable_password()
+    assert not founder.is_staff
+    startup.refresh_from_db()
+    assert startup.founder == founder
 
 
 def test_it_maps_the_escalation_object_to_the_two_model_fields(api_client, payload):
@@ -122,7 +141,8 @@ def test_it_creates_exactly_one_row_of_each_kind(api_client, payload):
 
     after = (Startup.objects.count(), Workload.objects.count(), Intake.objects.count())
     assert after == tuple(n + 1 for n in before)
-    assert get_user_model().objects.filter(email=payload["founder"]["email"]).count() == 1
+    # No account yet: it is made when the founder confirms.
+    assert not get_user_model().objects.filter(email=payload["founder"]["email"]).exists()
 
 
 def test_it_writes_an_intake_submitted_audit_event(api_client, payload):
@@ -130,51 +150,60 @@ def test_it_writes_an_intake_submitted_audit_event(api_client, payload):
 
     intake = Intake.objects.get(pk=body["id"])
     event = AuditEvent.objects.get(action="intake.submitted")
-    assert event.actor == intake.founder
+    assert event.actor is None  # nobody is signed in and no account is read
     assert event.subject == intake
     assert event.object_id == str(intake.pk)
-    assert event.data == {
-        "startup": intake.startup_id,
-        "workload": intake.workload_id,
-        "new_account": True,
-    }
+    # Whether the address has an account is not known (nor recorded) at submit time.
+    assert event.data == {"startup": intake.startup_id, "workload": intake.workload_id}
 
 
 def test_it_reuses_the_account_of_a_returning_founder_whatever_the_email_case(api_client):
     existing = UserFactory(email="returning@example.com", full_name="Rita Returning")
+    password_hash = existing.password
 
     body = _submit(api_client, intake_payload(email="Returning@EXAMPLE.com"))
 
+    # Before confirmation the account is untouched: nothing attached, nothing renamed.
     intake = Intake.objects.get(pk=body["id"])
-    assert intake.founder == existing
+    assert intake.founder is None
+    assert intake.email == "returning@example.com"
+    assert not Startup.objects.filter(founder=existing).exists()
+    existing.refresh_from_db()
+    assert (existing.full_name, existing.password) == ("Rita Returning", password_hash)
+
+    confirmed = _confirm(intake.pk)
+
+    assert confirmed.founder == existing
+    assert Startup.objects.get(founder=existing) == confirmed.startup
     assert get_user_model().objects.filter(email__iexact="returning@example.com").count() == 1
     existing.refresh_from_db()
     assert existing.full_name == "Rita Returning"  # an intake never renames an account
     assert existing.check_password("correct horse battery staple")
-    event = AuditEvent.objects.get(action="intake.submitted")
-    assert event.data["new_account"] is False
 
 
-def test_it_processes_the_intake_and_emails_one_signin_link_after_commit(
+def test_it_processes_the_intake_and_emails_one_confirmation_link_after_commit(
     api_client, payload, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         body = _submit(api_client, payload)
 
-    # process_intake, email_signin_link, and the routing's e-mail (to operators: no partner
-    # exists here, and no operator either, so the only mail is the sign-in link)
-    assert len(callbacks) == 3
+    # process_intake and email_intake_confirmation; no routing (nor its e-mails) before the
+    # founder confirms.
+    assert len(callbacks) == 2
     intake = Intake.objects.get(pk=body["id"])
     assert intake.status == IntakeStatus.READY
     assert intake.attempts == 1
     assert intake.processed_at is not None
     assert AuditEvent.objects.filter(action="intake.processed", object_id=str(intake.pk)).exists()
+    assert not Lead.objects.filter(startup_id=intake.startup_id).exists()
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [payload["founder"]["email"]]
-    assert "Acme Analytics" in message.subject
-    assert re.search(r"https?://\S+/signin/[^/\s]+/", message.body)
+    assert message.subject == CONFIRM_SUBJECT
+    assert "Acme Analytics" not in message.subject  # nothing anyone typed in a subject
+    assert re.search(r"https?://\S+/confirm/[^/\s]+/", message.body)
+    assert "/signin/" not in message.body
 
 
 def test_it_does_nothing_in_the_background_before_the_transaction_commits(api_client, payload):
@@ -287,7 +316,7 @@ def test_it_answers_a_missing_and_someone_elses_intake_alike(api_client, submitt
     other = _submit(api_client, intake_payload(email="other-founder@example.com"))
     client = APIClient()
     if signed_in:
-        client.force_login(Intake.objects.get(pk=other["id"]).founder)
+        client.force_login(_confirm(other["id"]).founder)
     else:
         client.credentials(HTTP_AUTHORIZATION=f"Token {other['token']}")
     missing_id = max(submitted["id"], other["id"]) + 1000
@@ -302,7 +331,7 @@ def test_it_answers_a_missing_and_someone_elses_intake_alike(api_client, submitt
 
 
 def test_it_lets_the_signed_in_founder_read_their_own_intake(submitted):
-    intake = Intake.objects.get(pk=submitted["id"])
+    intake = _confirm(submitted["id"])
     client = APIClient()
     client.force_login(intake.founder)
 
@@ -310,6 +339,16 @@ def test_it_lets_the_signed_in_founder_read_their_own_intake(submitted):
 
     assert response.status_code == 200
     assert response.json()["company"]["name"] == "Acme Analytics"
+
+
+def test_it_hides_an_unconfirmed_intake_from_the_signed_in_owner_of_its_address(submitted):
+    # Typing someone's address does not put the intake in their account (nor in their
+    # reach) until the link is used.
+    intake = Intake.objects.get(pk=submitted["id"])
+    client = APIClient()
+    client.force_login(UserFactory(email=intake.email))
+
+    assert client.get(_detail_url(intake.pk)).status_code == 404
 
 
 def test_it_hides_an_intake_from_another_signed_in_founder(submitted):
@@ -338,5 +377,6 @@ def test_it_reuses_an_account_whose_email_was_stored_with_capitals(api_client):
 
     body = _submit(api_client, intake_payload(email="mixed.case@example.com"))
 
-    assert Intake.objects.get(pk=body["id"]).founder == existing
+    assert Intake.objects.get(pk=body["id"]).founder is None
+    assert _confirm(body["id"]).founder == existing
     assert get_user_model().objects.filter(email__iexact="mixed.case@example.com").count() == 1

@@ -48,19 +48,37 @@ def _company_values() -> dict:
     return {**INTAKE_PAYLOAD["company"], "founded_on": dt.date(2023, 5, 10)}
 
 
-def test_it_creates_a_new_founder_account_with_an_unusable_password():
-    intake, token, created = services.intake_submit(
+def test_it_saves_the_intake_with_the_typed_address_and_no_account():
+    intake, token = services.intake_submit(
         company=_company_values(),
         founder_name="Sam Service",
         founder_email="  Sam@Example.COM ",
         workload=_workload_values(),
     )
 
-    assert created is True
-    assert intake.founder.email == "sam@example.com"
-    assert not intake.founder.has_usable_password()
+    assert (intake.founder, intake.confirmed_at) == (None, None)
+    assert intake.startup.founder is None
+    assert (intake.email, intake.founder_name) == ("sam@example.com", "Sam Service")
+    assert not UserFactory._meta.model.objects.filter(email__iexact="sam@example.com").exists()
     assert intake.access_token_hash == services.intake_token_hash(token)
     assert intake.status == IntakeStatus.RECEIVED
+
+
+def test_it_creates_a_new_founder_account_with_an_unusable_password_on_confirmation():
+    intake, _ = services.intake_submit(
+        company=_company_values(),
+        founder_name="Sam Service",
+        founder_email="  Sam@Example.COM ",
+        workload=_workload_values(),
+    )
+
+    confirmed = services.intake_confirm(intake_id=intake.pk, email=intake.email)
+
+    founder = confirmed.founder
+    assert (founder.email, founder.full_name) == ("sam@example.com", "Sam Service")
+    assert not founder.has_usable_password()
+    assert confirmed.confirmed_at is not None
+    assert Startup.objects.get(pk=intake.startup_id).founder == founder
 
 
 def test_it_saves_nothing_of_an_intake_when_one_row_fails(monkeypatch):
@@ -156,7 +174,7 @@ def test_it_reports_the_status_from_the_process_task():
 
 
 def test_it_emails_nobody_for_an_unknown_intake(mailoutbox):
-    tasks.email_signin_link.delay(987_654)
+    tasks.email_intake_confirmation.delay(987_654)
 
     assert mailoutbox == []
 

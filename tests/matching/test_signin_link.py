@@ -1,4 +1,5 @@
-"""Sign-in links (matching/signin.py): signed, expiring, single use."""
+"""Sign-in links (matching/signin.py): signed, expiring, single use. A GET of the link shows a
+"Sign in" button and spends nothing (mail scanners follow links); the button's POST signs in."""
 
 import time
 from urllib.parse import urlsplit
@@ -36,8 +37,16 @@ def test_it_builds_an_absolute_url_on_the_site(founder, settings):
     assert "//signin" not in url
 
 
-def test_it_signs_the_user_in_and_redirects_to_the_dashboard(client, founder):
-    response = client.get(_path(founder))
+def test_it_shows_a_sign_in_button_and_signs_in_only_on_its_post(client, founder):
+    path = _path(founder)
+
+    page = client.get(path)
+
+    assert page.status_code == 200
+    assert 'data-testid="signin-button"' in page.content.decode()
+    assert not _is_signed_in_as(client, founder)
+
+    response = client.post(path)
 
     assert response.status_code == 302
     assert response.url == "/my/"
@@ -47,24 +56,37 @@ def test_it_signs_the_user_in_and_redirects_to_the_dashboard(client, founder):
     assert client.get("/my/").status_code == 200
 
 
+def test_a_get_never_spends_the_link(client, founder):
+    path = _path(founder)
+
+    assert Client().get(path).status_code == 200  # e.g. a mail scanner
+    assert Client().get(path).status_code == 200
+    founder.refresh_from_db()
+    assert founder.last_login is None
+
+    assert client.post(path).status_code == 302
+    assert _is_signed_in_as(client, founder)
+
+
 def test_it_works_only_once(client, founder):
     path = _path(founder)
-    assert client.get(path).status_code == 302
+    assert client.post(path).status_code == 302
 
     other_browser = Client()  # whoever finds the link later, e.g. in a forwarded e-mail
-    response = other_browser.get(path)
+    response = other_browser.post(path)
 
     assert response.status_code == 400
     assert "no longer works" in response.content.decode()
     assert "_auth_user_id" not in other_browser.session
+    assert other_browser.get(path).status_code == 400
 
 
 def test_it_refuses_a_used_link_even_in_the_same_browser(client, founder):
     path = _path(founder)
-    client.get(path)
+    client.post(path)
     client.logout()
 
-    response = client.get(path)
+    response = client.post(path)
 
     assert response.status_code == 400
     assert not _is_signed_in_as(client, founder)
@@ -74,10 +96,11 @@ def test_it_refuses_a_link_older_than_the_maximum_age(client, founder, settings)
     path = _path(founder)
     settings.SIGNIN_LINK_MAX_AGE = -1  # every link is already too old
 
-    response = client.get(path)
+    response = client.post(path)
 
     assert response.status_code == 400
-    assert "expired or was already used" in response.content.decode()
+    assert "no longer works" in response.content.decode()
+    assert client.get(path).status_code == 400
     assert not _is_signed_in_as(client, founder)
 
 
@@ -87,7 +110,7 @@ def test_it_refuses_a_link_once_its_time_has_passed(client, founder, settings, m
     now = time.time()
     monkeypatch.setattr(signing.time, "time", lambda: now + 61)
 
-    response = client.get(path)
+    response = client.post(path)
 
     assert response.status_code == 400
     assert not _is_signed_in_as(client, founder)
@@ -99,7 +122,7 @@ def test_it_accepts_a_link_within_the_maximum_age(client, founder, settings, mon
     now = time.time()
     monkeypatch.setattr(signing.time, "time", lambda: now + 50)
 
-    response = client.get(path)
+    response = client.post(path)
 
     assert response.status_code == 302
     assert _is_signed_in_as(client, founder)
@@ -122,6 +145,8 @@ def test_it_refuses_a_link_forged_for_another_user(client, founder):
 
     assert client.get(f"/signin/{forged}/").status_code == 400
     assert client.get(f"/signin/{unsigned}/").status_code == 400
+    assert client.post(f"/signin/{forged}/").status_code == 400
+    assert client.post(f"/signin/{unsigned}/").status_code == 400
     assert not _is_signed_in_as(client, victim)
 
 
@@ -139,6 +164,7 @@ def test_it_refuses_a_link_of_a_deactivated_user(client, founder):
     founder.save()
 
     assert client.get(path).status_code == 400
+    assert client.post(path).status_code == 400
     assert not _is_signed_in_as(client, founder)
 
 
@@ -155,7 +181,7 @@ def test_it_invalidates_older_links_when_the_user_signs_in(client, founder):
     client.force_login(founder)  # any sign-in (password, another link) updates last_login
     client.logout()
 
-    assert Client().get(old_path).status_code == 400
+    assert Client().post(old_path).status_code == 400
 
 
 def test_it_resolves_only_valid_tokens_to_a_user(founder):
@@ -166,8 +192,12 @@ def test_it_resolves_only_valid_tokens_to_a_user(founder):
     assert signin_token_user(signing.dumps({"u": founder.pk, "l": ""}, salt=SALT + "!")) is None
 
 
-def test_it_refuses_post(client, founder):
-    assert client.post(_path(founder)).status_code == 405
+def test_it_refuses_other_methods(client, founder):
+    path = _path(founder)
+
+    assert client.put(path).status_code == 405
+    assert client.delete(path).status_code == 405
+    assert not _is_signed_in_as(client, founder)
 
 
 @pytest.mark.parametrize("who", ["staff", "partner"])
@@ -179,8 +209,9 @@ def test_it_refuses_links_for_staff_and_partner_users(client, who):
     else:
         user = PartnerMembershipFactory(user=UserFactory(email="p@example.com")).user
 
-    response = client.get(_path(user))
+    response = client.post(_path(user))
 
     assert signin_token_user(signin_token_make(user=user)) is None
     assert response.status_code == 400
+    assert client.get(_path(user)).status_code == 400
     assert not _is_signed_in_as(client, user)

@@ -60,8 +60,11 @@ HTMX = {"HX-Request": "true"}
 PAGE_CASES = [
     # Founder pages (signed in by the e-mailed link: a session).
     # session, user, intakes (+startup, workload), projection, spend actuals, snapshot,
-    # live lead (+partner), applications (+program, grant), their events, outcome, billing role
-    Case("founder-dashboard", lambda w: reverse("founder-dashboard"), "founder", budget=11),
+    # live lead (+partner), applications (+program, grant), their events, billing role (the
+    # badge reads the projection: no outcome query)
+    Case("founder-dashboard", lambda w: reverse("founder-dashboard"), "founder", budget=10),
+    # session, user, latest intake (+startup, workload): the two forms filled from it
+    Case("founder-edit", lambda w: reverse("founder-edit"), "founder", budget=3),
     # session, user, intakes (+startup, workload)
     Case(
         "founder-dashboard",
@@ -361,7 +364,9 @@ NOT_PAGES = {
     "intake-estimate": "POST (htmx): one estimate from the cached price book",
     "founder-billing-access": "POST: saves one role",
     "founder-billing-access-start": "POST: makes one billing-access row",
-    "signin-link": "one token, then a redirect",
+    "signin-link": "one token: a button, then a redirect",
+    "intake-confirm": "one token: its intake and the address's companies (at most 20, one query)",
+    "founder-link-request": "a form; the POST only enqueues an e-mail",
     "founder-account-delete": "POST: deletes one account",
     "founder-account-deleted": "a message, reads no rows",
     "login": "sign-in form",

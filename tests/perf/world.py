@@ -146,6 +146,8 @@ def world_grow(world: World, size: int) -> None:
     Intake.objects.bulk_create(
         Intake(
             founder=startup.founder,
+            email=startup.founder.email,
+            confirmed_at=now,
             startup=startup,
             workload=workload,
             access_token_hash=f"bulk-{n}",
@@ -163,6 +165,8 @@ def world_grow(world: World, size: int) -> None:
     Intake.objects.bulk_create(
         Intake(
             founder=world.founder,
+            email=world.founder.email,
+            confirmed_at=now,
             startup=workload.startup,
             workload=workload,
             access_token_hash=f"founder-{n}",

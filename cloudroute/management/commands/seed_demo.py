@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from credits.models import CreditProgram
 from credits.programs_data import load_programs
+from credits.services import startup_credits_refresh
 from matching.models import (
     Intake,
     IntakeStatus,
@@ -157,6 +158,7 @@ class Command(BaseCommand):
             load_price_books(PriceBook, ModelPrice, TierDefault)
             self._users_and_partners()
             self._startups()
+            self._checks()
             self._leads()
         self.stdout.write(
             self.style.SUCCESS(
@@ -237,12 +239,24 @@ class Command(BaseCommand):
                 workload=workload,
                 defaults={
                     "founder": founder,
+                    "email": founder.email,
+                    "founder_name": founder.full_name,
+                    "confirmed_at": timezone.now(),
                     "startup": startup,
                     "status": IntakeStatus.READY,
                     "processed_at": timezone.now(),
                     "access_token_hash": intake_token_hash(secrets.token_urlsafe(32)),
                 },
             )
+
+    def _checks(self) -> None:
+        """Each demo startup's eligibility and spend projection, as its intake's processing
+        makes them, so the demo founder's dashboard is complete from the first visit. Only
+        for a startup without them yet: running again changes nothing."""
+        for email, _, company, *_ in STARTUPS:
+            startup = Startup.objects.get(founder__email=email, name=company)
+            if not startup.eligibility_snapshots.exists():
+                startup_credits_refresh(startup_id=startup.pk)
 
     def _leads(self) -> None:
         """Offer each demo startup to its demo partner through the operators' service, so
