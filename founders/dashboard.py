@@ -137,7 +137,7 @@ def dashboard_context(latest: Intake) -> dict:
     ]
     report = _report(latest)
     steps, upcoming = progress(latest, lead, applications)
-    context = {
+    context: dict[str, object] = {
         "partner_lead": lead,
         "applications": applications,
         "report": report,

@@ -395,7 +395,9 @@ class ConfirmForm(forms.Form):
 
     def __init__(self, *args, choices: list[ConfirmChoice], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["company"].choices = [(choice.value, choice.label) for choice in choices]
+        field = self.fields["company"]
+        if isinstance(field, forms.ChoiceField):  # (it is: declared above)
+            field.choices = [(choice.value, choice.label) for choice in choices]
 
 
 class LinkRequestForm(forms.Form):

@@ -51,8 +51,8 @@ def validate_not_future(value: dt.date) -> None:
 
 
 class Startup(models.Model):
-    # Empty until the founder confirms the e-mailed link (docs/architecture.md#the-founders-
-    # confirmation), and again once a founder deletes their account (the history stays).
+    # Empty until the founder confirms the e-mailed link, and again once a founder deletes
+    # their account (the history stays). See docs/architecture.md#the-founders-confirmation.
     founder = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -109,6 +109,8 @@ def _contact(lead: Lead) -> dict | None:
     if not lead.contact_visible:
         return None
     founder = lead.startup.founder
+    if founder is None:  # the founder deleted their account: nobody left to contact
+        return {"name": "", "email": "", "aws_account_id": lead.startup.aws_account_id}
     return {
         "name": founder.get_full_name(),
         "email": founder.email,

@@ -28,8 +28,8 @@ class Intake(models.Model):
 
     An intake is checked and estimated at once, but it has no founder (account) and is not
     routed to any partner until the e-mailed confirmation link is used: `email` and
-    `founder_name` hold what was typed until then (docs/architecture.md#the-founders-
-    confirmation)."""
+    `founder_name` hold what was typed until then.
+    See docs/architecture.md#the-founders-confirmation."""
 
     founder = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from core.formatting import month_start, months_from
 from credits import tasks
 from credits.models import ApplicationStatus, CreditGrant, CreditOutcome, OutcomeStatus
 from credits.services import (
@@ -15,7 +16,6 @@ from credits.services import (
     billing_access_get_or_create,
     startup_outcome_refresh,
 )
-from core.formatting import month_start, months_from
 from matching.models import IntakeStatus
 from tests.factories import (
     CreditApplicationFactory,

@@ -2,8 +2,8 @@
 belongs to no account and reaches no partner until the e-mailed link's button is pressed, and
 typing someone's address changes nothing of theirs and tells nothing about them.
 
-The founder e-mails' hourly cap counts in the cache (Redis in CI, kept between runs), so every
-test here uses addresses of its own."""
+Addresses are unique per test (the hourly e-mail caps are also reset between tests by
+tests/conftest.py)."""
 
 import re
 import uuid
@@ -295,7 +295,9 @@ def confirmed_founder_resubmits():
     return first, Intake.objects.get(pk=response.json()["id"])
 
 
-def test_the_confirm_page_preselects_the_company_of_the_same_name(client, confirmed_founder_resubmits):
+def test_the_confirm_page_preselects_the_company_of_the_same_name(
+    client, confirmed_founder_resubmits
+):
     first, second = confirmed_founder_resubmits
 
     response = client.get(_confirm_path_for(second))

@@ -18,13 +18,6 @@ from workloads.models import AuditEvent, Startup, Workload
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
 
 
-@pytest.fixture(autouse=True)
-def _founder_email_cap_out_of_the_way(settings):
-    """These tests reuse fixed addresses and the per-address hourly cap lives in the cache
-    (Redis in CI, kept between runs): lift it here; tests/matching/test_confirmation.py
-    tests the cap itself with addresses of its own."""
-    settings.FOUNDER_EMAILS_PER_HOUR = 1_000_000
-
 URL = "/intake/"
 
 
