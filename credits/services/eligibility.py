@@ -102,7 +102,8 @@ def startup_credits_refresh(
     Once AWS has issued credits the projection is the outcome's, against the grants
     (`startup_outcome_refresh`). Eligibility comes first because the proof-of-concept pool is
     sized to the projected Bedrock spend (month 1 of the estimate without credits).
-    `workload_id` defaults to the startup's newest workload. Each step stores a new row, so running it twice is harmless.
+    `workload_id` defaults to the startup's newest workload. Each step stores a new row, so
+    running it twice is harmless.
     """
     if workload_id is None:
         workload_id = (
