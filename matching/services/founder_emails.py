@@ -64,20 +64,22 @@ def signin_link_request(*, email: str) -> None:
 
 
 def signin_link_request_email_send(*, email: str) -> None:
-    """Someone asked for a new link for `email`: a founder account gets a sign-in link, an
-    address with only unconfirmed intakes gets the newest one's confirmation link again,
-    any other address nothing (the page answers the same in every case)."""
+    """Someone asked for a new link for `email`: a founder account gets a sign-in link; the
+    newest unconfirmed intake of the address (account or not) gets its confirmation link
+    again, since only that link can confirm it; any other address nothing (the page answers
+    the same in every case). Staff and partner accounts get neither."""
     email = email.strip().lower()
     user = get_user_model().objects.filter(email__iexact=email).first()
     if user is not None:
-        if founder_may_sign_in(user) and recipient_allows(user.email):
+        if not founder_may_sign_in(user):
+            return
+        if recipient_allows(user.email):
             send_email(
                 subject=SIGNIN_SUBJECT,
                 template="matching/email/signin_link",
                 context={"user": user, "url": signin_url(user=user)},
                 to=[user.email],
             )
-        return
     intake = (
         Intake.objects.filter(email=email, confirmed_at__isnull=True)
         .order_by("-created_at", "-id")

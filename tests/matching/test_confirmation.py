@@ -22,7 +22,7 @@ from founders.forms import percent_text
 from matching import services
 from matching.models import Intake, IntakeStatus, Lead, RoutingStatus
 from matching.services.founder_emails import CONFIRM_SUBJECT, SIGNIN_SUBJECT
-from matching.signin import signin_url
+from matching.signin import confirm_token_intake_id, signin_url
 from tests.factories import (
     INTAKE_PAYLOAD,
     IntakeFactory,
@@ -420,13 +420,31 @@ def test_the_link_request_answers_alike_and_sends_what_the_address_needs():
     assert set(by_address) == {founder.email, pending.email}  # nothing to the unknown address
     signin = by_address[founder.email]
     assert signin.subject == SIGNIN_SUBJECT
-    assert urlsplit(_link_path(signin, "signin")).path == urlsplit(signin_url(user=founder)).path
+    browser = Client()
+    assert browser.post(_link_path(signin, "signin")).status_code == 302
+    assert _signed_in_as(browser) == founder.pk
     confirm = by_address[pending.email]
     assert confirm.subject == CONFIRM_SUBJECT
     assert _link_path(confirm, "confirm").startswith("/confirm/")
     for message in mail.outbox:  # a subject carries nothing anyone typed
         for typed in ("Mallory", "Typed", "Ada Founder", "Acme"):
             assert typed not in message.subject
+
+
+def test_a_founder_with_a_pending_intake_gets_its_confirmation_link_again_too():
+    # Only the confirmation link can confirm an intake, and a signed-in founder does not see
+    # unconfirmed intakes (one could be anyone's): a lost confirmation e-mail is sent again.
+    founder = UserFactory(email=_address("known"))
+    IntakeFactory(workload=WorkloadFactory(startup=StartupFactory(founder=founder)))
+    pending = _api_submit(founder.email)
+    mail.outbox.clear()
+
+    assert _request_link(founder.email)[0] == 200
+
+    assert sorted(message.subject for message in mail.outbox) == [CONFIRM_SUBJECT, SIGNIN_SUBJECT]
+    confirm = next(m for m in mail.outbox if m.subject == CONFIRM_SUBJECT)
+    token = _link_path(confirm, "confirm").split("/")[2]
+    assert confirm_token_intake_id(token) == (pending.pk, founder.email)
 
 
 def test_the_link_request_sends_nothing_more_past_the_hourly_cap(settings):
