@@ -5,7 +5,9 @@ AWS issues credits."""
 
 import datetime as dt
 import re
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -32,6 +34,7 @@ from .test_intake_browser import fill_intake
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 URL_IN_MAIL = re.compile(r"https?://\S+")
+SCREENSHOTS = Path(tempfile.gettempdir())  # /tmp/journey-*.png: look at them after a run
 
 
 def _link(message) -> str:
@@ -70,6 +73,7 @@ def test_nothing_reaches_a_partner_before_the_founder_confirms(
     expect(page.get_by_test_id("projection")).to_be_visible()
     expect(page.locator('[data-step="confirmed"]')).to_have_attribute("aria-current", "step")
     expect(page.get_by_test_id("what-next")).to_contain_text("Open the link we e-mailed you")
+    page.screenshot(path=SCREENSHOTS / "journey-unconfirmed.png", full_page=True)
     assert not Lead.objects.exists()
     [message] = mailoutbox
     assert message.subject == "Confirm your CloudRoute intake"
@@ -78,6 +82,7 @@ def test_nothing_reaches_a_partner_before_the_founder_confirms(
     # Opening the link changes nothing (mail scanners follow links); the button does.
     page.goto(live_server.url + _link(message))
     expect(page.get_by_test_id("confirm-form")).to_contain_text("Nimbus Notes Inc.")
+    page.screenshot(path=SCREENSHOTS / "journey-confirm.png", full_page=True)
     assert Intake.objects.get().confirmed_at is None
     page.get_by_test_id("confirm-button").click()
 
@@ -230,3 +235,4 @@ def test_badge_and_projection_agree_once_credits_are_issued_and_expiry_shows(
     expect(page.get_by_test_id("what-next")).to_have_count(0)
     # The prices used, with their date and source.
     expect(page.get_by_test_id("projection-models")).to_contain_text("Price as of")
+    page.screenshot(path=SCREENSHOTS / "journey-issued.png", full_page=True)

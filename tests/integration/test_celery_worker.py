@@ -1,5 +1,7 @@
 """The intake pipeline on the real topology: PostgreSQL, Redis and a `celery worker` process."""
 
+import re
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
@@ -99,4 +101,5 @@ def test_api_submission_is_processed_by_the_worker(
     wait_for(confirm_mail_sent, timeout=TASK_TIMEOUT, what="the confirmation e-mail in the log")
     output = worker.output()
     assert "Subject: Confirm your CloudRoute intake" in output
-    assert "=\n" not in output and "=3D" not in output
+    assert re.search(r"^https?://\S+/confirm/[\w:.-]+/$", output, re.MULTILINE), output
+    assert "=3D" not in output
