@@ -63,7 +63,9 @@ class IntakeAdmin(admin.ModelAdmin):
     list_display = [
         "id",
         "startup",
+        "email",
         "founder",
+        "confirmed_at",
         "status",
         "routing_status",
         "attempts",
@@ -71,11 +73,12 @@ class IntakeAdmin(admin.ModelAdmin):
         "processed_at",
     ]
     list_filter = [ReviewQueueFilter, "routing_status", "status"]
-    search_fields = ["startup__name", "founder__email"]
+    search_fields = ["startup__name", "email", "founder__email"]
     list_select_related = ["startup", "founder"]
     raw_id_fields = ["founder", "startup", "workload"]
     # The statuses move through the services (processing, routing), never by hand.
-    readonly_fields = ["access_token_hash", "status", "routing_status"]
+    # Confirmation happens only through the founder's e-mailed link (intake_confirm).
+    readonly_fields = ["access_token_hash", "status", "routing_status", "confirmed_at", "email"]
     date_hierarchy = "created_at"
     actions = ["reroute_now", "assign_partner"]
 
