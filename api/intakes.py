@@ -75,8 +75,10 @@ class IntakeDetailApi(APIView):
     @extend_schema(
         responses={200: IntakeDetailSerializer, **error_responses(404)},
         summary="Read one intake",
-        description="Send the token from the 201 response as `Authorization: Token <token>`, "
-        "or call it signed in as the founder. Anyone else's intake is a 404.",
+        description="Send the token from the 201 response as `Authorization: Token <token>` "
+        "until the founder confirms the intake (then the token stops working: the intake is "
+        "the account's alone), or call it signed in as the founder. Anyone else's intake is "
+        "a 404.",
     )
     def get(self, request: Request, intake_id: int) -> Response:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")

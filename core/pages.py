@@ -5,7 +5,7 @@ from django import forms
 from .errors import ApplicationError
 
 
-def form_add_error(form: forms.Form | None, error: ApplicationError) -> str:
+def form_add_error(form: forms.BaseForm | None, error: ApplicationError) -> str:
     """Show a service's error on the page that called it, and return the message that goes
     above the form ("" when the form holds it all). The page answers with `error.status`.
 

@@ -14,7 +14,6 @@ from .models import (
     ApplicationEvent,
     BillingAccess,
     CreditApplication,
-    CreditOutcome,
     CreditProgram,
     EligibilitySnapshot,
     MonthlySpendActual,
@@ -114,11 +113,6 @@ def applications_for_startup(*, startup_id: int) -> list[CreditApplication]:
         )
         .order_by("-created_at", "-id")
     )
-
-
-def outcome_for_startup(*, startup_id: int) -> CreditOutcome | None:
-    """The startup's $0 outcome row, if computed yet; one query."""
-    return CreditOutcome.objects.filter(startup_id=startup_id).first()
 
 
 def spend_actuals_by_month_number(*, startup_id: int, first_month: dt.date) -> dict[int, Decimal]:

@@ -10,7 +10,6 @@ from .models import (
     ApplicationEvent,
     ApplicationStatus,
     CreditApplication,
-    CreditOutcome,
     OutcomeStatus,
 )
 from .services.outcome import outcome_status_of
@@ -47,22 +46,6 @@ class Badge:
     status: str
     text: str
     expiring_unused: Decimal
-
-
-def outcome_badge(outcome: CreditOutcome | None) -> Badge:
-    if outcome is None or outcome.status == OutcomeStatus.NO_CREDITS:
-        return Badge(OutcomeStatus.NO_CREDITS, "No credits issued yet", Decimal("0"))
-    result = outcome.result or {}
-    if outcome.status == OutcomeStatus.ZERO_OUT_OF_POCKET:
-        until = result.get("covered_until")
-        text = "$0 out of pocket" + (
-            f" until {dt.date.fromisoformat(until):%-d %B %Y}" if until else ""
-        )
-    else:
-        on = result.get("first_out_of_pocket_on")
-        month = f"{dt.date.fromisoformat(on):%B %Y}" if on else "the first month"
-        text = f"At risk: you start paying in {month}"
-    return Badge(outcome.status, text, outcome.credits_expiring_unused)
 
 
 def projection_badge(report) -> Badge:

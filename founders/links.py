@@ -15,8 +15,7 @@ from django.views.decorators.http import require_http_methods
 from core.errors import ApplicationError
 from core.pages import form_add_error
 from core.throttling import page_rate_limited
-from matching import services
-from matching.models import Intake
+from matching import selectors, services
 from matching.signin import confirm_token_intake_id, signin_token_user
 
 from .forms import ConfirmForm, LinkRequestForm
@@ -33,9 +32,7 @@ def intake_confirm(request: HttpRequest, token: str) -> HttpResponse:
     this intake updates). POST: confirm, sign in as the address's founder, go to /my/."""
     named = confirm_token_intake_id(token)
     intake = (
-        Intake.objects.select_related("startup").filter(pk=named[0], email=named[1]).first()
-        if named
-        else None
+        selectors.intake_for_confirm_link(intake_id=named[0], email=named[1]) if named else None
     )
     if intake is None:
         return _invalid_link(request)
@@ -51,7 +48,11 @@ def intake_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if form.is_valid():
         try:
             confirmed = services.intake_confirm(
-                intake_id=intake.pk, email=intake.email, company=form.cleaned_data["company"]
+                intake_id=intake.pk,
+                email=intake.email,
+                company=form.cleaned_data["company"],
+                fresh=confirm_token_intake_id(token, max_age=settings.SIGNIN_LINK_MAX_AGE)
+                is not None,
             )
         except ApplicationError as error:
             if message := form_add_error(form, error):
@@ -63,7 +64,12 @@ def intake_confirm(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("founder-dashboard")
     elif form.is_bound:
         status = 400
-    context = {"intake": intake, "form": form, "updates": len(choices) > 1}
+    context = {
+        "intake": intake,
+        "form": form,
+        "updates": len(choices) > 1,
+        "link_form": LinkRequestForm(initial={"email": intake.email}),
+    }
     return render(request, "founders/confirm.html", context, status=status)
 
 

@@ -1,4 +1,5 @@
-"""The founder's pages: the intake form, the sign-in link, the dashboard, billing access.
+"""The founder's pages: the intake form, the dashboard, changing the answers, billing access
+(the e-mailed links are in founders/links.py, the account in founders/account.py).
 
 Views stay thin: a form, one service call or a few selector reads, a template. Which intakes a
 request may see is `matching.selectors.intakes_visible`, the founder's access rule."""
@@ -17,6 +18,8 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from core.errors import ApplicationError
+from core.pages import form_add_error
 from core.throttling import page_rate_limited
 from credits import selectors as credit_selectors
 from credits import services as credit_services
@@ -257,23 +260,36 @@ def founder_edit(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     company = CompanyForm(data, instance=latest.startup)
     workload = WorkloadForm(data, instance=latest.workload)
+    status = 400 if data else 200
     if data is not None and company.is_valid() and workload.is_valid():
-        services.intake_revise(
-            founder=request.user,
-            startup_id=latest.startup_id,
-            company=company.cleaned_data,
-            workload=workload.cleaned_data,
-        )
+        try:
+            services.intake_revise(
+                founder=request.user,
+                startup_id=latest.startup_id,
+                company=company.cleaned_data,
+                workload=workload.cleaned_data,
+            )
+        except ApplicationError as error:
+            fields = set(error.fields)
+            target = company if fields & set(company.fields) else workload
+            if message := form_add_error(target, error):
+                target.add_error(None, message)
+            status = error.status
+            return _edit_page(request, latest, company, workload, status)
         messages.success(
             request,
             "Saved. We are checking your credit programs and projecting your spend again; "
             "this page shows the new figures in a few seconds.",
         )
         return redirect("founder-dashboard")
+    return _edit_page(request, latest, company, workload, status)
+
+
+def _edit_page(request, latest, company, workload, status: int) -> HttpResponse:
     context = {
         "latest": latest,
         "company_form": company,
         "workload_form": workload,
         "presets": USE_CASE_PRESETS,
     }
-    return render(request, "founders/edit.html", context, status=400 if data else 200)
+    return render(request, "founders/edit.html", context, status=status)

@@ -27,16 +27,15 @@ from credits.models import (
 from credits.timeline import event_in_words
 from workloads.models import AuditEvent, Startup, Workload, WorkloadProjection
 
-from .models import Commission, Intake, Lead, PartnerMembership
+from .models import Commission, Intake, Lead
+from .signin import founder_may_sign_in
 
 EXPORT_VERSION = 1
 
 
 def user_is_founder(*, user) -> bool:
     """Founders only: signed in, not staff, no partner firm (one query)."""
-    if not user.is_authenticated or user.is_staff:
-        return False
-    return not PartnerMembership.objects.filter(user=user).exists()
+    return user.is_authenticated and founder_may_sign_in(user)
 
 
 def startups_of_founder(*, user) -> QuerySet[Startup]:

@@ -58,14 +58,30 @@ def intakes_visible(*, user, session_intake_ids: list[int] | None) -> QuerySet[I
     return None
 
 
+def intake_for_confirm_link(*, intake_id: int, email: str) -> Intake | None:
+    """The intake a confirmation link names (its id and address), with its startup and
+    workload; None when there is none. A confirmed one is returned too (the page says so)."""
+    return (
+        Intake.objects.select_related("startup", "workload")
+        .filter(pk=intake_id, email=email)
+        .first()
+    )
+
+
 def intake_for_reader_or_404(*, intake_id: int, user, token: str) -> Intake:
-    """One intake for the API: read with its access token (`token`), or by its founder signed
-    in. Anyone else's intake is a NotFoundError, exactly like a missing one."""
+    """One intake for the API: read with its access token (`token`) while it is not confirmed,
+    or by its founder signed in. Once confirmed it is its account's alone: whoever typed it
+    (perhaps not the address's owner) holds the token, so the token stops working. Anyone
+    else's intake is a NotFoundError, exactly like a missing one."""
     intake = (
         Intake.objects.select_related("startup", "workload", "founder").filter(pk=intake_id).first()
     )
     if intake is not None:
-        if token and hmac.compare_digest(intake_token_hash(token), intake.access_token_hash):
+        if (
+            token
+            and intake.founder_id is None
+            and hmac.compare_digest(intake_token_hash(token), intake.access_token_hash)
+        ):
             return intake
         if not token and user.is_authenticated and user.pk == intake.founder_id:
             return intake

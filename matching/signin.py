@@ -73,11 +73,13 @@ def confirm_url(*, intake) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def confirm_token_intake_id(token: str) -> tuple[int, str] | None:
-    """(intake id, e-mail) the token names, or None when forged or older than
-    settings.INTAKE_CONFIRM_MAX_AGE."""
+def confirm_token_intake_id(token: str, *, max_age: int | None = None) -> tuple[int, str] | None:
+    """(intake id, e-mail) the token names, or None when forged or older than `max_age`
+    seconds (settings.INTAKE_CONFIRM_MAX_AGE by default)."""
     try:
-        payload = signing.loads(token, salt=CONFIRM_SALT, max_age=settings.INTAKE_CONFIRM_MAX_AGE)
+        payload = signing.loads(
+            token, salt=CONFIRM_SALT, max_age=max_age or settings.INTAKE_CONFIRM_MAX_AGE
+        )
     except signing.BadSignature:  # also SignatureExpired
         return None
     if not isinstance(payload.get("i"), int) or not isinstance(payload.get("e"), str):

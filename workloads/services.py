@@ -215,11 +215,13 @@ def workload_project(
 
 
 def _stored_credits(inputs: dict | None, *, today: dt.date) -> tuple[CreditGrant, ...]:
-    """The credits of a stored projection, moved to a month 1 of `today`'s month: a grant
-    keeps its calendar months (one that has run out by now is dropped)."""
+    """The credits of a stored projection, moved to a month 1 of `today`'s month: an issued
+    grant keeps its calendar months (one that has run out by now is dropped). Expected
+    credits are not issued yet, so they still start in month 1, whenever that is."""
     inputs = inputs or {}
     start = inputs.get("start")
-    shift = months_from(dt.date.fromisoformat(start), today) if start else 0
+    issued = inputs.get("credits_basis") == CREDITS_ISSUED
+    shift = months_from(dt.date.fromisoformat(start), today) if start and issued else 0
     grants = []
     for g in inputs.get("credits", ()):
         first, last = g["start_month"] - shift, g["start_month"] + g["valid_months"] - 1 - shift

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -92,9 +93,18 @@ def intake_confirm_choices(*, intake: Intake) -> tuple[list[ConfirmChoice], str]
     return choices, str(same[0]) if same else NEW_COMPANY
 
 
-def _founder_for(intake: Intake):
-    """The account of the intake's address; made now (no password: links only) if new."""
-    founder, _ = get_user_model().objects.get_or_create(
+OLD_LINK = (
+    "This link is older than a sign-in link may be, and your address already has an account: "
+    "ask for a new link below."
+)
+
+
+def _founder_for(intake: Intake, *, fresh: bool):
+    """The account of the intake's address; made now (no password: links only) if new.
+
+    Confirming signs the browser in, so for an address that already has an account the link
+    must be as fresh as a sign-in link (`fresh`, settings.SIGNIN_LINK_MAX_AGE)."""
+    founder, created = get_user_model().objects.get_or_create(
         email__iexact=intake.email,
         defaults={
             "email": intake.email,
@@ -104,30 +114,50 @@ def _founder_for(intake: Intake):
     )
     if not founder_may_sign_in(founder):
         raise InvalidInputError(STAFF_ADDRESS, fields={"email": [STAFF_ADDRESS]})
+    if not created and not fresh:
+        raise InvalidInputError(OLD_LINK)
     return founder
+
+
+def _newest_intake_locked(startup_id: int) -> Intake | None:
+    """The startup's newest intake, locked: the first lock of docs/architecture.md#lock-order
+    (routing and the lead's actions lock it too)."""
+    return (
+        Intake.objects.select_for_update()
+        .filter(startup_id=startup_id)
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 def _becomes_version_of(intake: Intake, target: Startup) -> None:
     """Make the intake the newest version of `target`: its answers replace the company's
-    facts, its workload moves over, the live lead (if any) follows the new workload, and the
-    startup the intake had made on its own is deleted. The checks then run again."""
+    facts, its workload moves over (both stamped newest), the live lead (if any) follows the
+    new workload, and the startup the intake had made on its own is deleted. The checks then
+    run again. The caller holds the intake's lock; this takes the target's newest intake's
+    lock (routing's), then reads its routing status under it."""
     own = intake.startup
-    previous = Intake.objects.filter(startup=target).order_by("-created_at", "-id").first()
+    previous = _newest_intake_locked(target.pk)
+    now = timezone.now()
     for field in COMPANY_FIELDS:
         setattr(target, field, getattr(own, field))
     target.save()
-    Workload.objects.filter(pk=intake.workload_id).update(startup=target)
+    Workload.objects.filter(pk=intake.workload_id).update(startup=target, created_at=now)
     Lead.objects.filter(startup=target, status__in=Lead.LIVE_STATUSES).update(
         workload_id=intake.workload_id
     )
     intake.startup = target
     intake.routing_status = previous.routing_status if previous else RoutingStatus.NOT_ROUTED
-    intake.status, intake.attempts, intake.processed_at = IntakeStatus.RECEIVED, 0, None
-    intake.save(update_fields=["startup", "routing_status", "status", "attempts", "processed_at"])
+    # Back to `received` for the checks; `attempts` keeps counting, so a worker still holding
+    # an earlier claim on this intake can neither release nor finish the new one's.
+    intake.status, intake.processed_at, intake.created_at = IntakeStatus.RECEIVED, None, now
+    intake.save(update_fields=["startup", "routing_status", "status", "processed_at", "created_at"])
     own.delete()
 
 
-def intake_confirm(*, intake_id: int, email: str, company: str = NEW_COMPANY) -> Intake:
+def intake_confirm(
+    *, intake_id: int, email: str, company: str = NEW_COMPANY, fresh: bool = True
+) -> Intake:
     """The founder used the e-mailed link: attach the intake to the account of its address
     and let it reach a partner.
 
@@ -135,8 +165,10 @@ def intake_confirm(*, intake_id: int, email: str, company: str = NEW_COMPANY) ->
     then updates (`_becomes_version_of`) instead of opening a second lead. Raises
     NotFoundError for a link that names no such intake (or another account's company),
     ConflictError once the intake is confirmed (a link works once), InvalidInputError for an
-    operator's or partner's address. Routing is enqueued on commit once the checks are done
-    (`intake_process` enqueues it otherwise); an updated company is checked again first.
+    operator's or partner's address, or for a link older than a sign-in link (`fresh`
+    False) when the address already has an account (confirming signs in). Routing is
+    enqueued on commit once the checks are done (`intake_process` enqueues it otherwise); an
+    updated company is checked again first.
     """
     with transaction.atomic():
         intake = (
@@ -149,12 +181,12 @@ def intake_confirm(*, intake_id: int, email: str, company: str = NEW_COMPANY) ->
             raise NotFoundError("This confirmation link is not valid.")
         if intake.is_confirmed:
             raise ConflictError("This intake is already confirmed. Sign in to see it.")
-        founder = _founder_for(intake)
+        founder = _founder_for(intake, fresh=fresh)
         target = None
         if company != NEW_COMPANY:
             target = (
                 Startup.objects.filter(pk=int(company), founder=founder).first()
-                if company.isdigit()
+                if company.isdecimal() and company.isascii()
                 else None
             )
             if target is None:
@@ -184,6 +216,16 @@ def _after_commit(intake: Intake, *, checks_again: bool) -> None:
         )
 
 
+def _validated(row: Startup | Workload, *, exclude: list[str]) -> None:
+    """The model's own rules, as the error model's 400 naming each field."""
+    try:
+        row.full_clean(exclude=exclude)
+    except ValidationError as error:
+        raise InvalidInputError(
+            "Some answers cannot be accepted.", fields=error.message_dict
+        ) from error
+
+
 def intake_revise(
     *,
     founder,
@@ -197,27 +239,27 @@ def intake_revise(
     newest with `workload` applied) for the same startup, whose facts take `company`. The
     live lead follows the new workload; eligibility, the estimate and the projection run
     again (`matching.process_intake`; routing does nothing while a lead is live). Raises
-    NotFoundError for a startup that is not theirs.
+    NotFoundError for a startup that is not theirs, InvalidInputError (naming the fields)
+    for answers the models refuse; nothing is saved then.
     """
     with transaction.atomic():
+        # The lock order: the startup's newest intake (routing's lock), then the startup.
+        previous = _newest_intake_locked(startup_id)
         startup = Startup.objects.select_for_update().filter(pk=startup_id, founder=founder).first()
-        previous = (
-            Intake.objects.filter(startup_id=startup_id).order_by("-created_at", "-id").first()
-        )
         if startup is None or previous is None:
             raise NotFoundError("No such company on your account.")
         company = {k: v for k, v in (company or {}).items() if k in COMPANY_FIELDS}
         workload = {k: v for k, v in (workload or {}).items() if k in WORKLOAD_FIELDS}
         for field, value in company.items():
             setattr(startup, field, value)
-        startup.full_clean(exclude=["founder"])
+        _validated(startup, exclude=["founder"])
         startup.save()
         row = Workload.objects.get(pk=previous.workload_id)
         row.pk, row.id, row._state.adding = None, None, True  # a copy: a new version
         for field, value in workload.items():
             setattr(row, field, value)
         row.startup = startup
-        row.full_clean(exclude=["startup"])
+        _validated(row, exclude=["startup"])
         row.save()
         intake = Intake.objects.create(
             founder=founder,

@@ -24,13 +24,16 @@ CONFIRM_SUBJECT = "Confirm your CloudRoute intake"
 SIGNIN_SUBJECT = "Your CloudRoute sign-in link"
 
 
-def recipient_allows(email: str) -> bool:
-    """Count one founder e-mail to `email` in the current hour; False past the cap.
+def recipient_allows(email: str, *, kind: str) -> bool:
+    """Count one founder e-mail of `kind` ("confirm" or "signin") to `email` in the current
+    hour; False past the cap.
 
     A fixed hourly window in the cache (Redis in production), keyed by a hash of the
-    address. If the cache cannot be reached the e-mail goes out (as the throttles do)."""
+    address, one count per kind: intakes anyone can send naming an address spend only the
+    confirmation count, never the founder's own sign-in links. If the cache cannot be
+    reached the e-mail goes out (as the throttles do)."""
     digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-    key = f"founder-emails:{digest}:{timezone.now():%Y%m%d%H}"
+    key = f"founder-emails:{kind}:{digest}:{timezone.now():%Y%m%d%H}"
     try:
         cache.add(key, 0, timeout=3600)
         count = cache.incr(key)
@@ -47,7 +50,7 @@ def intake_confirmation_email_send(*, intake_id: int) -> None:
     """The link that confirms the intake (and attaches it to the address's account); nothing
     when the intake is gone or already confirmed, or the address is over its cap."""
     intake = Intake.objects.select_related("startup").filter(pk=intake_id).first()
-    if intake is None or intake.is_confirmed or not recipient_allows(intake.email):
+    if intake is None or intake.is_confirmed or not recipient_allows(intake.email, kind="confirm"):
         return
     send_email(
         subject=CONFIRM_SUBJECT,
@@ -73,7 +76,7 @@ def signin_link_request_email_send(*, email: str) -> None:
     if user is not None:
         if not founder_may_sign_in(user):
             return
-        if recipient_allows(user.email):
+        if recipient_allows(user.email, kind="signin"):
             send_email(
                 subject=SIGNIN_SUBJECT,
                 template="matching/email/signin_link",

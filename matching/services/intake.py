@@ -121,8 +121,9 @@ def intake_process(*, intake_id: int) -> Intake | None:
     intake already claimed `MAX_ATTEMPTS` times goes to `failed` instead, for the operators.
 
     Steps: eligibility against every credit program, the spend projection against the
-    credits expected, then routing to a partner (which does nothing if a lead is already
-    live). If a step raises, the claim is released (back to `received`) and the error
+    credits expected, then, once the founder has confirmed the intake, routing to a partner
+    (which does nothing if a lead is already live); an intake confirmed meanwhile is routed
+    when the claim ends. If a step raises, the claim is released (back to `received`) and the error
     re-raised for Celery's retry. Only the holder of the claim marks the intake `ready`.
     Returns None when the intake does not exist.
     """

@@ -185,6 +185,7 @@ def test_stored_credits_move_to_the_new_month_one():
     today = timezone.localdate()
     two_months_ago = month_start(today, -1)  # month 1 was two months before this one
     inputs = {
+        "credits_basis": "issued",
         "start": two_months_ago.isoformat(),
         "credits": [
             {"amount": "1000.00", "start_month": 1, "valid_months": 12},  # months 1..12
@@ -209,3 +210,6 @@ def test_stored_credits_move_to_the_new_month_one():
     )
     assert _stored_credits({"credits": inputs["credits"]}, today=today)[1].valid_months == 2
     assert dt.date.fromisoformat(inputs["start"]) < today
+    # Expected credits are not issued yet: they start in month 1, whenever that is.
+    expected = _stored_credits({**inputs, "credits_basis": "expected"}, today=today)
+    assert [(g.start_month, g.valid_months) for g in expected] == [(1, 12), (1, 2), (5, 3)]

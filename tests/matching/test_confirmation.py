@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 
-from core.errors import ConflictError
+from core.errors import ConflictError, InvalidInputError
 from credits.models import BillingAccess
 from credits.services import billing_access_set
 from founders.forms import percent_text
@@ -493,3 +493,93 @@ def test_the_submitting_browser_sees_the_intake_only_until_it_is_confirmed():
     assert "Acme Analytics" not in after.content.decode()
     assert _signed_in_as(first_browser) is None
     assert first_browser.get("/my/projection.csv").status_code in (302, 404)
+
+
+# --- What the review found: closed doors ------------------------------------------------------
+
+
+def test_the_api_token_stops_reading_the_intake_once_it_is_confirmed():
+    # Whoever typed the intake holds its token; once the address's owner confirms it, the
+    # intake (and, after an update, their company) is theirs alone.
+    body = intake_payload(email=_address("owner"))
+    response = _post(Client(), API, body, content_type="application/json")
+    intake_id, token = response.json()["id"], response.json()["token"]
+    reader = Client(headers={"Authorization": f"Token {token}"})
+    assert reader.get(f"{API}{intake_id}/").status_code == 200
+
+    _confirm(Intake.objects.get(pk=intake_id))
+
+    assert reader.get(f"{API}{intake_id}/").status_code == 404
+
+
+def test_intakes_typed_by_strangers_never_spend_the_founders_sign_in_links(settings):
+    settings.FOUNDER_EMAILS_PER_HOUR = 2
+    founder = UserFactory(email=_address("victim"))
+    for _ in range(4):  # an attacker's intakes naming the founder's address
+        _api_submit(founder.email)
+    assert [m.subject for m in mail.outbox] == [CONFIRM_SUBJECT] * 2
+    mail.outbox.clear()
+
+    _request_link(founder.email)
+
+    assert SIGNIN_SUBJECT in [m.subject for m in mail.outbox]
+
+
+def test_an_old_confirmation_link_cannot_sign_in_to_an_existing_account(client, settings):
+    founder = UserFactory(email=_address("old"))
+    intake = _api_submit(founder.email)
+    settings.SIGNIN_LINK_MAX_AGE = -1  # every link is older than a sign-in link may be
+
+    response = _post(client, _confirm_path_for(intake), {"company": "new"})
+
+    assert response.status_code == 400
+    assert "older than a sign-in link" in response.content.decode()
+    assert _signed_in_as(client) is None
+    assert Intake.objects.get(pk=intake.pk).confirmed_at is None
+    # A new address has no account to sign in to: its week-long link still works.
+    newcomer = _api_submit(_address("new"))
+    assert _post(Client(), _confirm_path_for(newcomer), {"company": "new"}).status_code == 302
+
+
+def test_the_confirm_page_shows_the_answers_an_update_would_bring(
+    client, confirmed_founder_resubmits
+):
+    _, resubmit = confirmed_founder_resubmits
+
+    html = client.get(_confirm_path_for(resubmit)).content.decode()
+
+    assert 'data-testid="confirm-answers"' in html
+    assert resubmit.startup.aws_account_id in html
+    assert "an update replaces your company's with these" in html
+
+
+def test_an_older_resubmit_confirmed_after_an_edit_becomes_the_newest_version(
+    confirmed_founder_resubmits,
+):
+    first, resubmit = confirmed_founder_resubmits
+    startup = first.startup
+    with _committed():
+        services.intake_revise(
+            founder=first.founder, startup_id=startup.pk, workload={"monthly_requests": 7}
+        )
+
+    confirmed = _confirm(resubmit, company=str(startup.pk))
+
+    newest = Intake.objects.filter(startup=startup).order_by("-created_at", "-id").first()
+    assert newest == confirmed
+    assert startup.workloads.order_by("-created_at", "-id").first().pk == confirmed.workload_id
+    assert Lead.objects.get(startup=startup).workload_id == confirmed.workload_id
+
+
+def test_revising_with_answers_the_models_refuse_is_a_400_naming_them(confirmed_founder_resubmits):
+    first, _ = confirmed_founder_resubmits
+
+    with pytest.raises(InvalidInputError) as raised:
+        services.intake_revise(
+            founder=first.founder,
+            startup_id=first.startup_id,
+            workload={"cached_prefix_tokens": 10**6, "input_tokens": 10},
+        )
+
+    assert "cached_prefix_tokens" in raised.value.fields
+    assert Intake.objects.filter(startup=first.startup).count() == 1
