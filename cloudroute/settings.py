@@ -198,6 +198,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Installed into django-celery-beat's tables when beat starts; operators can tune them there.
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-intakes": {"task": "matching.sweep_pending_intakes", "schedule": 60.0},
+    "purge-unconfirmed-intakes": {
+        "task": "matching.purge_unconfirmed_intakes",
+        "schedule": 24 * 60 * 60.0,
+    },
     "sweep-missing-commissions": {
         "task": "matching.sweep_missing_commissions",
         "schedule": 10 * 60.0,

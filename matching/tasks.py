@@ -41,6 +41,14 @@ def sweep_pending_intakes() -> int:
     return len(intakes_stuck_requeue()) + len(intakes_unrouted_requeue())
 
 
+@shared_task(name="matching.purge_unconfirmed_intakes")
+def purge_unconfirmed_intakes() -> int:
+    """Beat, daily: delete what intakes never confirmed within their link's life made."""
+    from .services import intakes_unconfirmed_purge
+
+    return intakes_unconfirmed_purge()
+
+
 @shared_task(name="matching.route_startup", **RETRY)
 def route_startup(startup_id: int, trigger: str = "intake") -> int | None:
     from .services import lead_route

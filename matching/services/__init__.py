@@ -24,6 +24,7 @@ from .confirmation import (
     intake_confirm,
     intake_confirm_choices,
     intake_revise,
+    intakes_unconfirmed_purge,
 )
 from .emails import (
     lead_accepted_email_send,
@@ -77,6 +78,7 @@ __all__ = [
     "intake_confirm",
     "intake_confirm_choices",
     "intake_revise",
+    "intakes_unconfirmed_purge",
     "NEW_COMPANY",
     "intake_process",
     "lead_accepted_email_send",

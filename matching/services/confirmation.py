@@ -6,10 +6,13 @@ the address it was sent from (made then if new) either as a new company or as a 
 of one of that account's companies: one company has one live intake and one lead, never two.
 """
 
+import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
@@ -25,6 +28,8 @@ from ..signin import founder_may_sign_in
 from ..tasks import process_intake as process_intake_task
 from ..tasks import route_startup as route_startup_task
 from ..tokens import intake_token_hash
+
+logger = logging.getLogger(__name__)
 
 # The company facts an intake (or the dashboard's company form) sets; eligibility reads them.
 COMPANY_FIELDS = (
@@ -130,12 +135,13 @@ def _newest_intake_locked(startup_id: int) -> Intake | None:
     )
 
 
-def _becomes_version_of(intake: Intake, target: Startup) -> None:
+def _becomes_version_of(intake: Intake, target: Startup) -> int:
     """Make the intake the newest version of `target`: its answers replace the company's
     facts, its workload moves over (both stamped newest), the live lead (if any) follows the
     new workload, and the startup the intake had made on its own is deleted. The checks then
     run again. The caller holds the intake's lock; this takes the target's newest intake's
-    lock (routing's), then reads its routing status under it."""
+    lock (routing's), then reads its routing status under it. Returns the deleted startup's
+    id."""
     own = intake.startup
     previous = _newest_intake_locked(target.pk)
     now = timezone.now()
@@ -152,7 +158,9 @@ def _becomes_version_of(intake: Intake, target: Startup) -> None:
     # an earlier claim on this intake can neither release nor finish the new one's.
     intake.status, intake.processed_at, intake.created_at = IntakeStatus.RECEIVED, None, now
     intake.save(update_fields=["startup", "routing_status", "status", "processed_at", "created_at"])
+    own_id = own.pk
     own.delete()
+    return own_id
 
 
 def intake_confirm(
@@ -182,7 +190,7 @@ def intake_confirm(
         if intake.is_confirmed:
             raise ConflictError("This intake is already confirmed. Sign in to see it.")
         founder = _founder_for(intake, fresh=fresh)
-        target = None
+        target, merged_from = None, None
         if company != NEW_COMPANY:
             target = (
                 Startup.objects.filter(pk=int(company), founder=founder).first()
@@ -191,7 +199,7 @@ def intake_confirm(
             )
             if target is None:
                 raise NotFoundError("That company is not on your account.")
-            _becomes_version_of(intake, target)
+            merged_from = _becomes_version_of(intake, target)
         else:
             Startup.objects.filter(pk=intake.startup_id).update(founder=founder)
         intake.founder, intake.confirmed_at = founder, timezone.now()
@@ -200,7 +208,12 @@ def intake_confirm(
             actor=founder,
             action="intake.confirmed",
             subject=intake,
-            data={"startup": intake.startup_id, "updated_company": target is not None},
+            data={
+                "startup": intake.startup_id,
+                "updated_company": target is not None,
+                # The startup the intake had made on its own, deleted by the update.
+                "merged_from": merged_from,
+            },
         )
         _after_commit(intake, checks_again=target is not None)
     return intake
@@ -214,6 +227,26 @@ def _after_commit(intake: Intake, *, checks_again: bool) -> None:
         transaction.on_commit(
             lambda: route_startup_task.delay(startup_id, RoutingTrigger.INTAKE), robust=True
         )
+
+
+def intakes_unconfirmed_purge(*, limit: int = 500) -> int:
+    """Delete intakes never confirmed within settings.INTAKE_CONFIRM_MAX_AGE, with the
+    startup and workload they made (nobody's account holds them; their link no longer
+    works). Only startups without a founder go, so a confirmed company is never touched.
+    Skips rows another transaction holds. Returns how many startups were deleted."""
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.INTAKE_CONFIRM_MAX_AGE)
+    with transaction.atomic():
+        startup_ids = list(
+            Intake.objects.select_for_update(skip_locked=True)
+            .filter(confirmed_at__isnull=True, created_at__lt=cutoff, startup__founder__isnull=True)
+            .values_list("startup_id", flat=True)[:limit]
+        )
+        startups = Startup.objects.filter(pk__in=startup_ids, founder__isnull=True)
+        count = startups.count()
+        startups.delete()
+    if count:
+        logger.info("Deleted %s startups of intakes never confirmed", count)
+    return count
 
 
 def _validated(row: Startup | Workload, *, exclude: list[str]) -> None:

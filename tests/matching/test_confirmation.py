@@ -5,6 +5,7 @@ typing someone's address changes nothing of theirs and tells nothing about them.
 Addresses are unique per test (the hourly e-mail caps are also reset between tests by
 tests/conftest.py)."""
 
+import datetime as dt
 import re
 import uuid
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from core.errors import ConflictError, InvalidInputError
 from credits.models import BillingAccess
@@ -583,3 +585,20 @@ def test_revising_with_answers_the_models_refuse_is_a_400_naming_them(confirmed_
 
     assert "cached_prefix_tokens" in raised.value.fields
     assert Intake.objects.filter(startup=first.startup).count() == 1
+
+
+def test_intakes_never_confirmed_are_purged_once_their_link_has_died(settings):
+    old = _api_submit(_address("old"))
+    fresh = _api_submit(_address("fresh"))
+    confirmed = _confirm(_api_submit(_address("kept")))
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.INTAKE_CONFIRM_MAX_AGE + 60)
+    Intake.objects.filter(pk__in=[old.pk, confirmed.pk]).update(created_at=long_ago)
+
+    assert services.intakes_unconfirmed_purge() == 1
+
+    assert not Intake.objects.filter(pk=old.pk).exists()
+    assert not Startup.objects.filter(pk=old.startup_id).exists()
+    assert set(Intake.objects.values_list("pk", flat=True)) == {fresh.pk, confirmed.pk}
+    assert services.intakes_unconfirmed_purge() == 0  # safe to run again
+    entry = settings.CELERY_BEAT_SCHEDULE["purge-unconfirmed-intakes"]
+    assert entry["task"] == "matching.purge_unconfirmed_intakes"
