@@ -59,6 +59,8 @@ class Row:
     kwargs: dict[str, str] = field(default_factory=dict)
     # The body; a callable builds it from the world (for ids).
     data: dict | Callable[[dict], dict] = field(default_factory=dict)
+    # API only: what a founder's intake token gets, where it differs from their session.
+    by_token: dict[str, Expect] = field(default_factory=dict)
 
 
 DECLINE = {"reason": "not_a_fit", "note": "Outside our practice."}
@@ -186,10 +188,13 @@ API = [
     Row("v1_eligibility_create", expect(BAD_REQUEST), method="post"),
     Row("v1_estimates_create", expect(BAD_REQUEST), method="post"),
     Row("v1_intakes_create", expect(BAD_REQUEST), method="post"),
+    # Signed in, founder A reads their intake; its token stopped working when A confirmed it
+    # (whoever typed an intake holds its token: once confirmed it is the account's alone).
     Row(
         "v1_intakes_retrieve",
         expect(NOT_FOUND, anonymous=NOT_FOUND, founder_a=OK),
         kwargs={"intake_id": "intake_a"},
+        by_token={"founder_a": NOT_FOUND},
     ),
     # A signed-in non-member (the operator) is refused the firm-wide lists.
     Row("partner_leads_list", expect(FORBIDDEN, **NO_TOKEN, partner_x=OK, partner_y=OK)),
