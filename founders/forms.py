@@ -13,7 +13,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from core.validators import NoControlCharactersValidator, aws_account_id_normalize
 from matching.services import ConfirmChoice
 from workloads.choices import US_STATES, AwsRegion, Endpoint, Tier, UseCase, us_state_name
-from workloads.models import Startup, Workload
+from workloads.models import WORKLOAD_ANSWERS, Startup, Workload
 
 HUNDRED = Decimal(100)
 
@@ -275,23 +275,7 @@ class WorkloadForm(IntakeModelForm):
 
     class Meta:
         model = Workload
-        fields = [
-            "use_case",
-            "description",
-            "region",
-            "endpoint",
-            "monthly_requests",
-            "monthly_growth",
-            "input_tokens",
-            "cached_prefix_tokens",
-            "output_tokens",
-            "cache_hit_rate",
-            "batch_share",
-            "escalation_sonnet",
-            "escalation_opus",
-            "cascade",
-            "baseline_tier",
-        ]
+        fields = list(WORKLOAD_ANSWERS)
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         error_messages = {
             "use_case": {"required": "Choose what the model does most of the time."},

@@ -25,7 +25,7 @@ from credits.models import (
     MonthlySpendActual,
 )
 from credits.timeline import event_in_words
-from workloads.models import AuditEvent, Startup, Workload, WorkloadProjection
+from workloads.models import WORKLOAD_ANSWERS, AuditEvent, Startup, Workload, WorkloadProjection
 
 from .models import Commission, Intake, Lead
 from .signin import founder_may_sign_in
@@ -158,23 +158,7 @@ def _startup(startup: Startup) -> dict[str, Any]:
     }
 
 
-WORKLOAD_FIELDS = (
-    "use_case",
-    "description",
-    "region",
-    "monthly_requests",
-    "monthly_growth",
-    "input_tokens",
-    "cached_prefix_tokens",
-    "output_tokens",
-    "cache_hit_rate",
-    "batch_share",
-    "escalation_sonnet",
-    "escalation_opus",
-    "baseline_tier",
-    "endpoint",
-    "cascade",
-)
+WORKLOAD_FIELDS = WORKLOAD_ANSWERS
 
 
 def _workloads(startup_ids: list[int]) -> list[tuple[int, dict]]:

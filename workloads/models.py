@@ -31,6 +31,41 @@ MAX_OUTPUT_TOKENS = 128_000
 DESCRIPTION_MIN, DESCRIPTION_MAX = 20, 2000  # ACE's CustomerBusinessProblem bounds
 SHARE_TOLERANCE = 1e-9  # float sums such as 0.7 + 0.3
 
+# The answers a founder gives about the company and about the workload: the intake form, the
+# API, a revision (matching.services.intake_revise) and the data export all use these lists.
+STARTUP_ANSWERS = (
+    "name",
+    "website",
+    "country",
+    "state",
+    "postal_code",
+    "industry",
+    "founded_on",
+    "stage",
+    "activate_org_id",
+    "prior_activate_credits",
+    "aws_account_id",
+    "aws_paid_plan",
+    "uses_china_regions",
+)
+WORKLOAD_ANSWERS = (
+    "use_case",
+    "description",
+    "region",
+    "endpoint",
+    "monthly_requests",
+    "monthly_growth",
+    "input_tokens",
+    "cached_prefix_tokens",
+    "output_tokens",
+    "cache_hit_rate",
+    "batch_share",
+    "escalation_sonnet",
+    "escalation_opus",
+    "cascade",
+    "baseline_tier",
+)
+
 aws_account_id_validator = RegexValidator(
     AWS_ACCOUNT_ID_RE, "Enter the 12-digit AWS account id (digits only, e.g. 210987654321)."
 )

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from core.validators import NoControlCharactersValidator, aws_account_id_normalize
 from matching.models import Intake, IntakeStatus
 from workloads.choices import Endpoint, Industry, Stage, Tier, UseCase, us_state_name
-from workloads.models import Startup, Workload, workload_cross_field_errors
+from workloads.models import STARTUP_ANSWERS, Startup, Workload, workload_cross_field_errors
 
 from .estimates import (
     BATCH_SHARE_HELP,
@@ -41,21 +41,7 @@ class CompanyInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Startup
-        fields = [
-            "name",
-            "website",
-            "country",
-            "state",
-            "postal_code",
-            "industry",
-            "founded_on",
-            "stage",
-            "activate_org_id",
-            "prior_activate_credits",
-            "aws_account_id",
-            "aws_paid_plan",
-            "uses_china_regions",
-        ]
+        fields = list(STARTUP_ANSWERS)
         extra_kwargs = {
             "stage": {"error_messages": accepted(Stage)},
             "industry": {"error_messages": accepted(Industry)},

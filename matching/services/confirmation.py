@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from core.errors import ConflictError, InvalidInputError, NotFoundError
 from workloads.audit import audit_log
-from workloads.models import Startup, Workload
+from workloads.models import STARTUP_ANSWERS, WORKLOAD_ANSWERS, Startup, Workload
 
 from ..models import Intake, IntakeStatus, Lead, RoutingStatus, RoutingTrigger
 from ..signin import founder_may_sign_in
@@ -31,40 +31,10 @@ from ..tokens import intake_token_hash
 
 logger = logging.getLogger(__name__)
 
-# The company facts an intake (or the dashboard's company form) sets; eligibility reads them.
-COMPANY_FIELDS = (
-    "name",
-    "website",
-    "country",
-    "state",
-    "postal_code",
-    "industry",
-    "founded_on",
-    "stage",
-    "activate_org_id",
-    "prior_activate_credits",
-    "aws_account_id",
-    "aws_paid_plan",
-    "uses_china_regions",
-)
-# The workload answers a founder may change (the rest is the row's bookkeeping).
-WORKLOAD_FIELDS = (
-    "use_case",
-    "description",
-    "region",
-    "endpoint",
-    "monthly_requests",
-    "monthly_growth",
-    "input_tokens",
-    "cached_prefix_tokens",
-    "output_tokens",
-    "cache_hit_rate",
-    "batch_share",
-    "escalation_sonnet",
-    "escalation_opus",
-    "cascade",
-    "baseline_tier",
-)
+# The company facts an intake (or the dashboard's company form) sets, which eligibility
+# reads, and the workload answers a founder may change (the rest is the rows' bookkeeping).
+COMPANY_FIELDS = STARTUP_ANSWERS
+WORKLOAD_FIELDS = WORKLOAD_ANSWERS
 NEW_COMPANY = "new"
 STAFF_ADDRESS = (
     "This address belongs to a CloudRoute operator or partner account, which cannot hold a "
