@@ -330,19 +330,9 @@ class WorkloadEstimateForm(WorkloadForm):
     """The fields the live estimate needs; the founder may not have written the rest yet."""
 
     class Meta(WorkloadForm.Meta):
+        # Every answer but the words and choices that do not change the price.
         fields = [
-            "endpoint",
-            "monthly_requests",
-            "monthly_growth",
-            "input_tokens",
-            "cached_prefix_tokens",
-            "output_tokens",
-            "cache_hit_rate",
-            "batch_share",
-            "escalation_sonnet",
-            "escalation_opus",
-            "cascade",
-            "baseline_tier",
+            name for name in WORKLOAD_ANSWERS if name not in ("use_case", "description", "region")
         ]
 
     # The estimate runs on every keystroke and never saves: skip the checks Django makes

@@ -11,6 +11,8 @@ from playwright.sync_api import Page, expect
 from workloads.choices import US_STATES
 from workloads.models import Startup, Workload
 
+from .test_intake_browser import fill_intake as fill_whole_intake
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 # /tmp/e2e-intake-errors.png on Linux: look at it after a run.
@@ -19,30 +21,12 @@ SUBMIT = "See my credits and savings"
 
 
 def fill_intake(page: Page, *, aws_account_id: str, email: str) -> None:
-    page.fill("#id_company-name", "Nimbus Notes Inc.")
-    page.fill("#id_company-website", "https://nimbus-notes.example")
-    page.select_option("#id_company-country", "US")
-    page.select_option("#id_company-state", "Washington")
-    page.fill("#id_company-postal_code", "98101")
-    page.select_option("#id_company-industry", value="Software and Internet")
-    page.fill("#id_company-founded_on", "2024-02-29")
-    page.select_option("#id_company-stage", "seed")
-    page.fill("#id_company-aws_account_id", aws_account_id)
-    page.check("#id_company-aws_paid_plan")
-
-    page.select_option("#id_workload-use_case", label="Coding assistant")
-    page.fill(
-        "#id_workload-description",
-        "An in-editor assistant that reviews pull requests and suggests fixes.",
-    )
-    page.select_option("#id_workload-region", "us-west-2")
-    page.fill("#id_workload-monthly_requests", "250000")
+    """The whole form as test_intake_browser fills it, with shares typed as percents."""
+    fill_whole_intake(page, aws_account_id=aws_account_id)
     page.fill("#id_workload-cache_hit_rate", "25")
     page.fill("#id_workload-escalation_sonnet", "3.5")
     page.fill("#id_workload-escalation_opus", "1")
     page.fill("#id_workload-monthly_growth", "-12.5")
-
-    page.fill("#id_founder-name", "Grace Hopper")
     page.fill("#id_founder-email", email)
 
 

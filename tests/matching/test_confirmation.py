@@ -449,6 +449,16 @@ def test_a_founder_with_a_pending_intake_gets_its_confirmation_link_again_too():
     assert confirm_token_intake_id(token) == (pending.pk, founder.email)
 
 
+@pytest.mark.parametrize("email", ["", "not-an-address", "a@" + "b" * 260 + ".example"])
+def test_the_link_request_refuses_a_bad_address_naming_the_field(email):
+    response = _post(Client(), LINK_REQUEST, {"email": email})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["email"]
+    assert 'data-testid="link-sent"' not in response.content.decode()
+    assert mail.outbox == []
+
+
 def test_the_link_request_sends_nothing_more_past_the_hourly_cap(settings):
     settings.FOUNDER_EMAILS_PER_HOUR = 3
     founder = UserFactory(email=_address("capped"))
