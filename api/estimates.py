@@ -16,6 +16,17 @@ from workloads.models import PriceBook
 
 from .serializers.estimates import EstimateInputSerializer, EstimateOutputSerializer
 
+# What the response says of the book (workloads.selectors.price_book_provenance).
+PROVENANCE_KEYS = (
+    "slug",
+    "name",
+    "effective_from",
+    "source",
+    "refreshed_at",
+    "illustrative",
+    "stale",
+)
+
 
 class EstimateApi(APIView):
     authentication_classes: list = []
@@ -33,7 +44,7 @@ class EstimateApi(APIView):
         serializer.is_valid(raise_exception=True)
         slug = serializer.validated_data.get("price_book")
         try:
-            prices = selectors.tier_prices_for(slug=slug) | serializer.inline_prices()
+            book = selectors.priced_book_for(slug=slug)
         except selectors.PriceBookMissingError:
             if not slug:
                 raise  # 503: no default book yet
@@ -41,8 +52,17 @@ class EstimateApi(APIView):
             raise serializers.ValidationError(
                 {"price_book": [f"Unknown price book {slug!r}; use one of: {known}."]}
             ) from None
+        prices = book.prices | serializer.inline_prices()
+        inputs = serializer.spend_input()
         try:
-            projection = spend.project(serializer.spend_input(), prices)
+            projection = spend.project(inputs, prices)
         except ValueError as error:  # the engine's own bounds, a backstop to the serializer
             raise InvalidInputError(str(error)) from error
-        return Response(projection.as_dict())
+        return Response(
+            {
+                **projection.as_dict(),
+                "price_book": {key: book.provenance[key] for key in PROVENANCE_KEYS},
+                "prices": spend.unit_prices(prices, inputs.endpoint),
+                "sensitivity": spend.sensitivity(inputs, prices),
+            }
+        )

@@ -70,7 +70,16 @@ class AuditEventAdmin(admin.ModelAdmin):
 class ModelPriceInline(admin.TabularInline):
     model = ModelPrice
     extra = 0
-    fields = ["name", "model_id", "tier", "input", "output", "lifecycle", "effective_from"]
+    fields = [
+        "name",
+        "model_id",
+        "tier",
+        "input",
+        "output",
+        "lifecycle",
+        "end_of_life_on",
+        "effective_from",
+    ]
     show_change_link = True
 
 
@@ -85,7 +94,8 @@ class TierDefaultInline(admin.TabularInline):
 
 @admin.register(PriceBook)
 class PriceBookAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "is_default", "created_at"]
+    list_display = ["name", "slug", "is_default", "illustrative", "effective_from", "refreshed_at"]
+    readonly_fields = ["refreshed_at"]
     search_fields = ["name", "slug"]
     inlines = [TierDefaultInline, ModelPriceInline]
     actions = ["refresh_from_aws"]
@@ -133,7 +143,9 @@ class ModelPriceAdmin(admin.ModelAdmin):
         "output",
         "cache_read",
         "batch_input",
+        "min_cache_prefix",
         "lifecycle",
+        "end_of_life_on",
         "effective_from",
     ]
     list_filter = ["book", "tier", "lifecycle", "supports_caching", "regional_premium"]

@@ -409,13 +409,29 @@ class AuditEvent(models.Model):
 
 
 class PriceBook(models.Model):
-    """A named set of dated model prices; one book is the default for estimates."""
+    """A named set of dated model prices; one book is the default for estimates.
+
+    `effective_from` and `source` say where the book's prices come from; `refreshed_at` is
+    the last refresh from AWS that priced its models. A book is stale when neither is within
+    STALE_AFTER_DAYS (workloads.selectors.price_book_provenance)."""
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     is_default = models.BooleanField(
         default=False, help_text="Used by estimates and projections unless one is named."
+    )
+    illustrative = models.BooleanField(
+        default=False,
+        help_text="Figures for illustration (such as the brief's tier rates), not today's "
+        "prices: never the default, and its models need not be active.",
+    )
+    effective_from = models.DateField(
+        null=True, blank=True, help_text="The date of the source its prices follow."
+    )
+    source = models.CharField(max_length=300, blank=True)
+    refreshed_at = models.DateTimeField(
+        null=True, blank=True, help_text="The last refresh from AWS that priced its models."
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -424,7 +440,11 @@ class PriceBook(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["is_default"], condition=Q(is_default=True), name="one_default_price_book"
-            )
+            ),
+            models.CheckConstraint(
+                condition=~Q(is_default=True, illustrative=True),
+                name="illustrative_book_never_default",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -433,6 +453,10 @@ class PriceBook(models.Model):
     def clean(self) -> None:
         # one_default_price_book, named on the field (the admin shows the constraint's name
         # otherwise).
+        if self.is_default and self.illustrative:  # illustrative_book_never_default
+            raise ValidationError(
+                {"is_default": "An illustrative book cannot be the default; untick one."}
+            )
         if self.is_default:
             default = PriceBook.objects.filter(is_default=True).exclude(pk=self.pk).first()
             if default is not None:
@@ -442,8 +466,12 @@ class PriceBook(models.Model):
 
 
 class Lifecycle(models.TextChoices):
+    """Bedrock's modelLifecycle.status: ACTIVE, LEGACY (works, with an end-of-life date),
+    END_OF_LIFE (requests fail)."""
+
     ACTIVE = "active", "Active"
     LEGACY = "legacy", "Legacy"
+    END_OF_LIFE = "end_of_life", "End of life"
 
 
 def price_field(verbose_name: str, *, null: bool = False) -> models.DecimalField:
@@ -479,9 +507,18 @@ class ModelPrice(models.Model):
     regional_premium = models.BooleanField(
         default=False, help_text="Regional endpoints cost 10% more for this model."
     )
-    lifecycle = models.CharField(max_length=10, choices=Lifecycle.choices, default=Lifecycle.ACTIVE)
+    lifecycle = models.CharField(max_length=12, choices=Lifecycle.choices, default=Lifecycle.ACTIVE)
+    end_of_life_on = models.DateField(
+        "end of life on", null=True, blank=True, help_text="Bedrock's end-of-life date."
+    )
+    replacement = models.CharField(
+        max_length=80, blank=True, help_text="The active model to move to (its name)."
+    )
     effective_from = models.DateField()
     source = models.CharField(max_length=300)
+    note = models.TextField(
+        blank=True, help_text="Where sources disagree: which figure we chose, and why."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -536,6 +573,32 @@ class TierDefault(models.Model):
 
     def __str__(self) -> str:
         return f"{self.book}: {self.tier} → {self.model_id}"
+
+    def clean(self) -> None:
+        """The tier-default rule: in a book that is not illustrative, a tier's default is a
+        model of that tier whose newest price row is active (never legacy or end of life)."""
+        if not self.book_id or not self.model_id:
+            return
+        error = tier_default_error(book=self.book, tier=self.tier, model_id=self.model_id)
+        if error:
+            raise ValidationError({"model_id": error})
+
+
+def tier_default_error(*, book: PriceBook, tier: str, model_id: str) -> str | None:
+    """Why `model_id` cannot be `tier`'s default in `book`, or None when it can."""
+    row = (
+        ModelPrice.objects.filter(book=book, model_id=model_id).order_by("-effective_from").first()
+    )
+    if row is None:
+        return f"{model_id} has no price row in {book}; add one first."
+    if row.tier != tier:
+        return f"{row.name} is a {row.tier} model, not a {tier} one."
+    if not book.illustrative and row.lifecycle != Lifecycle.ACTIVE:
+        return (
+            f"{row.name} is {row.get_lifecycle_display().lower()} on Bedrock; a default must "
+            "be an active model" + (f" (such as {row.replacement})." if row.replacement else ".")
+        )
+    return None
 
 
 class WorkloadProjection(models.Model):

@@ -3,7 +3,9 @@
 import datetime as dt
 import time
 from decimal import Decimal, InvalidOperation
+from typing import Any, NamedTuple
 
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from core.errors import NotConfiguredError
@@ -16,7 +18,10 @@ from .spend import TIERS, TierPrice
 PRICE_CACHE_SECONDS = 60
 # Keyed by the slug a request names ("" = the default book), so a warm estimate does not even
 # look the book up: no query at all.
-_price_cache_by_slug: dict[tuple[str, dt.date], tuple[float, dict[str, TierPrice]]] = {}
+_price_cache_by_slug: dict[tuple[str, dt.date], tuple[float, "PricedBook"]] = {}
+# A book whose prices were neither published nor confirmed by a refresh from AWS within this
+# many days is stale: the founder is told the prices may have changed.
+STALE_AFTER_DAYS = 30
 
 
 class PriceBookMissingError(NotConfiguredError, LookupError):
@@ -94,8 +99,50 @@ def tier_prices(*, book: PriceBook, on: dt.date | None = None) -> dict[str, Tier
     }
 
 
-def tier_prices_for(*, slug: str | None = None, on: dt.date | None = None) -> dict[str, TierPrice]:
-    """`tier_prices` of the named book (the default one when None), cached by the name.
+def price_book_provenance(book: PriceBook, *, on: dt.date | None = None) -> dict[str, Any]:
+    """Where a book's prices come from, as the estimate API, the stored projection and the
+    dashboard show it: `{"slug", "name", "effective_from", "source", "refreshed_at",
+    "illustrative", "stale"}` (dates in ISO 8601; `stale` as of `on`, today)."""
+    provenance = {
+        "slug": book.slug,
+        "name": book.name,
+        "effective_from": book.effective_from.isoformat() if book.effective_from else None,
+        "source": book.source,
+        "refreshed_at": book.refreshed_at.isoformat() if book.refreshed_at else None,
+        "illustrative": book.illustrative,
+    }
+    return {**provenance, "stale": provenance_stale(provenance, on=on)}
+
+
+def provenance_stale(provenance: dict[str, Any], *, on: dt.date | None = None) -> bool:
+    """Whether prices of this provenance may have changed by `on` (today): neither the book's
+    own date nor its last refresh from AWS is within STALE_AFTER_DAYS. An illustrative book
+    is always stale. Takes the stored dict, so a projection stored months ago reads as stale
+    today."""
+    on = on or timezone.localdate()
+    if provenance.get("illustrative"):
+        return True
+    dates = []
+    if provenance.get("effective_from"):
+        dates.append(dt.date.fromisoformat(provenance["effective_from"]))
+    if provenance.get("refreshed_at"):
+        refreshed = dt.datetime.fromisoformat(provenance["refreshed_at"])
+        dates.append(
+            timezone.localdate(refreshed) if timezone.is_aware(refreshed) else refreshed.date()
+        )
+    return not dates or (on - max(dates)).days > STALE_AFTER_DAYS
+
+
+class PricedBook(NamedTuple):
+    """A book's provenance (price_book_provenance) and each tier's resolved prices."""
+
+    provenance: dict[str, Any]
+    prices: dict[str, TierPrice]
+
+
+def priced_book_for(*, slug: str | None = None, on: dt.date | None = None) -> PricedBook:
+    """The named book (the default one when None) with its tiers' prices, cached by the name
+    for PRICE_CACHE_SECONDS per process.
 
     Raises PriceBookMissingError when there is no such book or a tier has no price.
     """
@@ -104,9 +151,18 @@ def tier_prices_for(*, slug: str | None = None, on: dt.date | None = None) -> di
     cached = _price_cache_by_slug.get(key)
     if cached and cached[0] > time.monotonic():
         return cached[1]
-    prices = tier_prices(book=price_book_get(slug=slug), on=on)
-    _price_cache_by_slug[key] = (time.monotonic() + PRICE_CACHE_SECONDS, prices)
-    return prices
+    book = price_book_get(slug=slug)
+    priced = PricedBook(price_book_provenance(book, on=on), tier_prices(book=book, on=on))
+    _price_cache_by_slug[key] = (time.monotonic() + PRICE_CACHE_SECONDS, priced)
+    return priced
+
+
+def tier_prices_for(*, slug: str | None = None, on: dt.date | None = None) -> dict[str, TierPrice]:
+    """`tier_prices` of the named book (the default one when None), cached by the name.
+
+    Raises PriceBookMissingError when there is no such book or a tier has no price.
+    """
+    return priced_book_for(slug=slug, on=on).prices
 
 
 def price_cache_clear() -> None:
@@ -120,6 +176,22 @@ def workload_projection_latest(*, workload_id: int) -> WorkloadProjection | None
         .select_related("price_book")
         .order_by("-created_at", "-id")
         .first()
+    )
+
+
+def workloads_priced_with(*, model_ids: list[str]) -> list[int]:
+    """The workloads whose newest projection priced a tier with one of these models."""
+    newest = WorkloadProjection.objects.filter(workload=OuterRef("pk")).order_by(
+        "-created_at", "-id"
+    )
+    used = Q()
+    for tier in TIERS:
+        used |= Q(**{f"newest_prices__{tier}__in": model_ids})
+    return list(
+        Workload.objects.annotate(newest_prices=Subquery(newest.values("inputs__prices")[:1]))
+        .filter(used)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 

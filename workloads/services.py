@@ -28,10 +28,21 @@ from .models import (
     Lifecycle,
     ModelPrice,
     PriceBook,
+    TierDefault,
     Workload,
     WorkloadProjection,
+    tier_default_error,
 )
-from .spend import CreditGrant, Projection, SpendInput, TierPrice, project
+from .pricebook_data import min_cache_prefix_for
+from .spend import (
+    CreditGrant,
+    Projection,
+    SpendInput,
+    TierPrice,
+    project,
+    sensitivity,
+    unit_prices,
+)
 
 # The founder's what-ifs on the dashboard: name -> change to the inputs as entered.
 SCENARIOS = {
@@ -126,10 +137,17 @@ def _price_details(rows: dict[str, ModelPrice]) -> list[dict[str, Any]]:
             "output": money(row.output),
             "cache_read": money(row.cache_read),
             "cache_write": money(row.cache_write_5m),
+            "cache_write_1h": money(row.cache_write_1h),
             "batch_input": money(row.batch_input),
             "batch_output": money(row.batch_output),
+            "min_cache_prefix": row.min_cache_prefix,
+            "regional_premium": row.regional_premium,
+            "lifecycle": row.lifecycle,
+            "end_of_life_on": row.end_of_life_on.isoformat() if row.end_of_life_on else None,
+            "replacement": row.replacement,
             "effective_from": row.effective_from.isoformat(),
             "source": row.source,
+            "note": row.note,
         }
         for tier, row in rows.items()
     ]
@@ -147,8 +165,10 @@ def _projection_for(
     """An unsaved projection of the workload: the engine's result and the what-ifs.
 
     `inputs` records month 1 (`start`, the current month), whether the credits are the
-    ones expected from eligibility or the ones AWS issued (`credits_basis`), and the prices
-    used (`price_details`): the dashboard reads all of it from here."""
+    ones expected from eligibility or the ones AWS issued (`credits_basis`), the book's
+    provenance (`price_book`), each tier's price row (`price_details`) and the unit prices
+    charged after the regional premium (`unit_prices`); `result` adds the what-if slopes
+    (`sensitivity`) to the engine's JSON. The dashboard and the CSV read all of it from here."""
     prices = {tier: selectors.tier_price_from_row(row) for tier, row in rows.items()}
     inputs = spend_input_for_workload(workload, months=months, credits=credits)
     return WorkloadProjection(
@@ -167,11 +187,13 @@ def _projection_for(
                 for g in inputs.credits
             ],
             "prices": {tier: price.model_id for tier, price in prices.items()},
+            "price_book": selectors.price_book_provenance(book),
             "price_details": _price_details(rows),
+            "unit_prices": unit_prices(prices, inputs.endpoint),
             "endpoint": inputs.endpoint,
             "cascade": inputs.cascade,
         },
-        result=project(inputs, prices).as_dict(),
+        result={**project(inputs, prices).as_dict(), "sensitivity": sensitivity(inputs, prices)},
         scenarios=_scenario_summary(inputs, prices),
     )
 
@@ -284,20 +306,35 @@ def workloads_reproject(*, workload_ids: Iterable[int], since: dt.datetime) -> i
 
 PRICE_SOURCE = "AWS Price List API (AmazonBedrockFoundationModels, us-east-1), {date}"
 PRICE_CEILING = Decimal("1000000")  # ModelPrice holds at most 999999.9999 per 1M tokens
+# A listed price this many times above or below the book's is held for review, not written:
+# real price moves on Bedrock have been a third (Sonnet 5) or a half (Batch), not 3x.
+PRICE_CHANGE_FACTOR = Decimal(3)
+_LIFECYCLES = {
+    "ACTIVE": Lifecycle.ACTIVE,
+    "LEGACY": Lifecycle.LEGACY,
+    "END_OF_LIFE": Lifecycle.END_OF_LIFE,
+}
 
 
 @dataclass
 class CatalogRefreshResult:
-    """What `catalog_refresh` changed in one book, and what an operator should look at."""
+    """What `catalog_refresh` changed in one book, and what an operator should look at.
+
+    `alerts` are the findings an operator must act on (e-mailed by the task, shown by the
+    admin action); `warnings` holds them and the merely informative ones."""
 
     book: str
     models_listed: int = 0
     lifecycle_updated: int = 0
     prices_added: int = 0
     prices_unchanged: int = 0
+    held: bool = False  # the Price List looked wrong: no price was written
     added: list[str] = field(default_factory=list)
+    lifecycle_changed: dict[str, str] = field(default_factory=dict)  # model id -> lifecycle
+    defaults_moved: dict[str, str] = field(default_factory=dict)  # tier -> new model id
     unknown_models: list[str] = field(default_factory=list)
     unpriced: list[str] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
@@ -311,11 +348,25 @@ class CatalogRefreshResult:
     def as_dict(self) -> dict:
         return {
             **self.counts(),
+            "held": self.held,
             "added": self.added,
+            "lifecycle_changed": self.lifecycle_changed,
+            "defaults_moved": self.defaults_moved,
             "unknown_models": self.unknown_models,
             "unpriced": self.unpriced,
+            "alerts": self.alerts,
             "warnings": self.warnings,
         }
+
+    def alert(self, message: str) -> None:
+        self.alerts.append(message)
+        self.warnings.append(message)
+
+
+@dataclass
+class _PriceChange:
+    row: ModelPrice  # the model's newest row
+    values: dict[str, Any]  # the new row's fields
 
 
 def catalog_refresh(
@@ -324,17 +375,28 @@ def catalog_refresh(
     """Bring a price book in line with what AWS lists for Claude on Bedrock.
 
     Reads the catalog and the Price List first (no transaction is open during AWS calls).
-    Then, in one transaction holding the book row with select_for_update (two refreshes
-    cannot both add today's row): sets `lifecycle` in place on every row of a model whose
-    ACTIVE/LEGACY status changed; adds a ModelPrice row dated today for each model whose
-    AWS price differs from its latest row (older rows stay as history; a row already dated
-    today is never overwritten); writes the audit event `price_book.refreshed`. Enqueues
-    nothing; clears the per-process price cache afterwards. Safe to run twice a day.
-    Raises PriceBookMissingError for an unknown slug.
+    Then, in one transaction holding the book row with select_for_update:
+
+    - **Lifecycles**: every row of a model whose ACTIVE / LEGACY / END_OF_LIFE status changed
+      is updated in place. A tier default on a model that is no longer active moves to the
+      row's `replacement` when that model is active in the book; else operators are alerted.
+      The workloads whose newest projection priced a tier with such a model are re-projected
+      once the transaction commits, so their warnings name it.
+    - **Prices**: a ModelPrice row dated today for each model whose AWS price differs from
+      its newest row (older rows stay as history; a row already dated today is never
+      overwritten), with the minimum prefix of workloads.pricebook_data.MIN_CACHE_PREFIXES.
+      The guard: when the Price List prices no model of the book, or any price moves by more
+      than PRICE_CHANGE_FACTOR, no price is written at all (`held`), the rows concerned get a
+      dated note and operators are alerted.
+    - `refreshed_at` is set when the Price List priced the book's models and was not held.
+
+    Writes the audit event `price_book.refreshed`; clears the per-process price cache.
+    Safe to run twice a day. Raises PriceBookMissingError for an unknown slug.
     """
     catalog = {model.model_id: model for model in list_anthropic_models(bedrock_client)}
     quotes = quotes_by_model(fetch_bedrock_prices(pricing_client))
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     with transaction.atomic():
         book = PriceBook.objects.select_for_update().filter(slug=book_slug).first()
         if book is None:
@@ -343,48 +405,86 @@ def catalog_refresh(
         for row in ModelPrice.objects.filter(book=book).order_by("model_id", "-effective_from"):
             latest.setdefault(row.model_id, row)
         result = CatalogRefreshResult(book=book.slug, models_listed=len(catalog))
-        result.lifecycle_updated = _lifecycle_sync(book=book, latest=latest, catalog=catalog)
-        for model_id, row in latest.items():
-            _price_sync(
-                row=row, model=catalog.get(model_id), quotes=quotes, today=today, result=result
-            )
+        _lifecycle_sync(book=book, latest=latest, catalog=catalog, result=result)
+        changes = [
+            change
+            for model_id, row in latest.items()
+            if (change := _price_change(row, catalog.get(model_id), quotes, today, result))
+        ]
+        _price_write(book=book, changes=changes, today=today, result=result)
         result.unknown_models = sorted(set(catalog) - set(latest))
         warnings = _refresh_warnings(
             book=book, latest=latest, catalog=catalog, quotes=quotes, result=result
         )
         result.warnings = warnings + result.warnings  # book-wide first, then per model
+        if not result.held and result.prices_added + result.prices_unchanged > 0:
+            book.refreshed_at = now
+            book.save(update_fields=["refreshed_at"])
         audit_log(actor=actor, action="price_book.refreshed", subject=book, data=result.as_dict())
+        if result.lifecycle_changed:
+            transaction.on_commit(
+                lambda: _reproject_using(model_ids=list(result.lifecycle_changed), since=now)
+            )
     selectors.price_cache_clear()
     return result
 
 
-def _lifecycle(model: CatalogModel) -> str | None:
-    if model.lifecycle_status is None:
-        return None
-    return Lifecycle.LEGACY if model.is_legacy else Lifecycle.ACTIVE
+def _reproject_using(*, model_ids: list[str], since: dt.datetime) -> None:
+    from .tasks import REPROJECT_BATCH_SIZE, reproject_batch
+
+    ids = selectors.workloads_priced_with(model_ids=model_ids)
+    for start in range(0, len(ids), REPROJECT_BATCH_SIZE):
+        reproject_batch.delay(ids[start : start + REPROJECT_BATCH_SIZE], since.isoformat())
 
 
 def _lifecycle_sync(
-    *, book: PriceBook, latest: dict[str, ModelPrice], catalog: dict[str, CatalogModel]
-) -> int:
-    """Set each listed model's lifecycle on all its rows; returns how many models changed."""
-    wanted = {
-        model_id: lifecycle
-        for model_id, model in catalog.items()
-        if model_id in latest and (lifecycle := _lifecycle(model)) is not None
-    }
-    changed = [
-        model_id
-        for model_id, lifecycle in wanted.items()
-        if latest[model_id].lifecycle != lifecycle
-    ]
-    for lifecycle in (Lifecycle.ACTIVE, Lifecycle.LEGACY):
-        model_ids = [model_id for model_id in changed if wanted[model_id] == lifecycle]
-        if model_ids:
-            ModelPrice.objects.filter(book=book, model_id__in=model_ids).update(lifecycle=lifecycle)
-    for model_id in changed:
-        latest[model_id].lifecycle = wanted[model_id]
-    return len(changed)
+    *,
+    book: PriceBook,
+    latest: dict[str, ModelPrice],
+    catalog: dict[str, CatalogModel],
+    result: CatalogRefreshResult,
+) -> None:
+    """Set each listed model's lifecycle on all its rows, then move tier defaults off the
+    models that are no longer active (see catalog_refresh)."""
+    for model_id, row in latest.items():
+        model = catalog.get(model_id)
+        lifecycle = _LIFECYCLES.get(model.lifecycle_status or "") if model else None
+        if lifecycle is None or lifecycle == row.lifecycle:
+            continue
+        ModelPrice.objects.filter(book=book, model_id=model_id).update(lifecycle=lifecycle)
+        row.lifecycle = lifecycle
+        result.lifecycle_changed[model_id] = lifecycle
+        if lifecycle != Lifecycle.ACTIVE:
+            result.alert(
+                f"{row.name} ({model_id}) is now {row.get_lifecycle_display().lower()} on "
+                "Bedrock"
+                + (f"; suggested replacement: {row.replacement}." if row.replacement else ".")
+            )
+    result.lifecycle_updated = len(result.lifecycle_changed)
+    if book.illustrative:
+        return  # its defaults reproduce the brief, retired models included
+    by_name = {row.name: row for row in latest.values()}
+    for default in TierDefault.objects.filter(book=book).order_by("tier"):
+        row = latest.get(default.model_id)
+        if row is None or row.lifecycle == Lifecycle.ACTIVE:
+            continue
+        replacement = by_name.get(row.replacement)
+        if replacement is not None and not tier_default_error(
+            book=book, tier=default.tier, model_id=replacement.model_id
+        ):
+            default.model_id = replacement.model_id
+            default.save(update_fields=["model_id"])
+            result.defaults_moved[default.tier] = replacement.model_id
+            result.alert(
+                f"The {default.tier} tier now runs on {replacement.name}: {row.name} is "
+                f"{row.get_lifecycle_display().lower()}."
+            )
+        else:
+            result.alert(
+                f"The default {default.tier} model {row.name} is "
+                f"{row.get_lifecycle_display().lower()} and has no active replacement in this "
+                "book: pick one in the admin."
+            )
 
 
 def _quote_for(
@@ -394,14 +494,14 @@ def _quote_for(
     return (quotes.get(model.name) if model else None) or quotes.get(row.name)
 
 
-def _price_sync(
-    *,
+def _price_change(
     row: ModelPrice,
     model: CatalogModel | None,
     quotes: dict[str, ModelQuote],
     today: dt.date,
     result: CatalogRefreshResult,
-) -> None:
+) -> _PriceChange | None:
+    """The new row AWS's prices call for, or None (unpriced, unchanged, or dated today)."""
     quote = _quote_for(row, model, quotes)
     # The book holds global-endpoint prices; a model whose profiles are all regional (such
     # as a US-only one) is priced in-region.
@@ -409,10 +509,10 @@ def _price_sync(
     quoted = quote.prices(prefer_global=prefer_global) if quote else {}
     if quote is None or "input" not in quoted or "output" not in quoted:
         result.unpriced.append(row.model_id)
-        return
+        return None
     if any(price >= PRICE_CEILING for price in quoted.values()):
         result.warnings.append(f"{row.model_id}: the Price List's prices look wrong; skipped.")
-        return
+        return None
     values = {name: getattr(row, name) for name in PRICE_FIELDS}
     values.update({name: price for name, price in quoted.items() if not name.startswith("batch")})
     if "batch_input" in quoted and "batch_output" in quoted:
@@ -420,32 +520,88 @@ def _price_sync(
     regional_premium = quote.regional_premium
     if regional_premium is None:
         regional_premium = row.regional_premium
-    if regional_premium == row.regional_premium and all(
-        values[name] == getattr(row, name) for name in PRICE_FIELDS
+    min_prefix = min_cache_prefix_for(row.model_id, default=row.min_cache_prefix)
+    if (
+        regional_premium == row.regional_premium
+        and min_prefix == row.min_cache_prefix
+        and all(values[name] == getattr(row, name) for name in PRICE_FIELDS)
     ):
         result.prices_unchanged += 1
-        return
+        return None
     if row.effective_from >= today:
         result.warnings.append(
             f"{row.model_id}: AWS lists other prices, but the book already has a row dated "
             f"{row.effective_from}; review it in the admin."
         )
-        return
-    ModelPrice.objects.create(
-        book_id=row.book_id,
-        model_id=row.model_id,
-        name=row.name,
-        tier=row.tier,
-        **values,
+        return None
+    values.update(
         supports_caching=values["cache_write_5m"] is not None and values["cache_read"] is not None,
-        min_cache_prefix=row.min_cache_prefix,
+        min_cache_prefix=min_prefix,
         regional_premium=regional_premium,
-        lifecycle=row.lifecycle,
-        effective_from=today,
-        source=PRICE_SOURCE.format(date=today.isoformat()),
     )
-    result.prices_added += 1
-    result.added.append(row.model_id)
+    return _PriceChange(row=row, values=values)
+
+
+def _jumps(change: _PriceChange) -> list[str]:
+    """The prices of a change that move by more than PRICE_CHANGE_FACTOR, described."""
+    jumps = []
+    for name in PRICE_FIELDS:
+        old, new = getattr(change.row, name), change.values[name]
+        if old is None or new is None or old <= 0 or new <= 0:
+            continue
+        if new > old * PRICE_CHANGE_FACTOR or new * PRICE_CHANGE_FACTOR < old:
+            jumps.append(f"{name.replace('_', ' ')} {new:f} (was {old:f})")
+    return jumps
+
+
+def _price_write(
+    *, book: PriceBook, changes: list[_PriceChange], today: dt.date, result: CatalogRefreshResult
+) -> None:
+    """Add the new rows, unless the guard holds the whole refresh (see catalog_refresh)."""
+    priced = result.prices_unchanged + len(changes)
+    jumps = {change.row.model_id: _jumps(change) for change in changes}
+    if priced == 0 and not result.unpriced:
+        return  # an empty book
+    if priced == 0:
+        result.held = True
+        result.alert(
+            "The Price List priced none of this book's models; the book keeps its prices "
+            "(is the parser still reading AWS's item shapes?)."
+        )
+        return
+    if any(jumps.values()):
+        result.held = True
+        for change in changes:
+            if jumps[change.row.model_id]:
+                line = (
+                    f"{today}: the refresh held AWS's listed "
+                    + ", ".join(jumps[change.row.model_id])
+                    + f": more than {PRICE_CHANGE_FACTOR}x; the old prices stay until reviewed."
+                )
+                change.row.note = f"{change.row.note}\n{line}".strip()
+                change.row.save(update_fields=["note"])
+                result.alert(f"{change.row.name}: {line}")
+        return
+    for change in changes:
+        row = change.row
+        ModelPrice.objects.create(
+            book_id=book.pk,
+            model_id=row.model_id,
+            name=row.name,
+            tier=row.tier,
+            **change.values,
+            lifecycle=row.lifecycle,
+            end_of_life_on=row.end_of_life_on,
+            replacement=row.replacement,
+            effective_from=today,
+            source=PRICE_SOURCE.format(date=today.isoformat()),
+        )
+        result.prices_added += 1
+        result.added.append(row.model_id)
+    if changes:
+        book.effective_from = today
+        book.source = PRICE_SOURCE.format(date=today.isoformat())
+        book.save(update_fields=["effective_from", "source"])
 
 
 def _refresh_warnings(
@@ -459,8 +615,14 @@ def _refresh_warnings(
     warnings = []
     for tier, model_id in book.tier_defaults.order_by("tier").values_list("tier", "model_id"):
         model, row = catalog.get(model_id), latest.get(model_id)
-        if (model and model.is_legacy) or (row and row.lifecycle == Lifecycle.LEGACY):
-            warnings.append(f"The default {tier} model {model_id} is LEGACY; pick a newer one.")
+        if tier in result.defaults_moved:
+            continue
+        if (model and (model.is_legacy or model.is_end_of_life)) or (
+            row and row.lifecycle != Lifecycle.ACTIVE
+        ):
+            warnings.append(
+                f"The default {tier} model {model_id} is not active on Bedrock; pick a newer one."
+            )
         elif catalog and model is None:
             warnings.append(f"The default {tier} model {model_id} is not in AWS's catalog.")
     if not catalog:

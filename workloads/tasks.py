@@ -39,6 +39,10 @@ def refresh_catalog(book_slug: str = "bedrock-current") -> str | dict[str, int]:
     )
     for warning in result.warnings:
         logger.warning("price book %s: %s", result.book, warning)
+    if result.alerts:
+        from .emails import price_book_alert_send
+
+        price_book_alert_send(book_slug=result.book, alerts=result.alerts)
     return result.counts()
 
 

@@ -145,6 +145,7 @@ class EstimateMonthSerializer(serializers.Serializer):
     credits_applied = serializers.CharField()
     credits_remaining = serializers.CharField()
     out_of_pocket = serializers.CharField()
+    credits_expired = serializers.CharField()
 
 
 class EstimateTotalsSerializer(serializers.Serializer):
@@ -161,8 +162,83 @@ class EstimateSavingsSerializer(serializers.Serializer):
     batch = serializers.CharField()
 
 
+class PriceBookProvenanceSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    effective_from = serializers.DateField(
+        allow_null=True, help_text="The date of the source the book's prices follow."
+    )
+    source = serializers.CharField()
+    refreshed_at = serializers.DateTimeField(
+        allow_null=True, help_text="The last refresh from AWS that priced the book's models."
+    )
+    illustrative = serializers.BooleanField(
+        help_text="Figures for illustration (the brief's tier rates), not today's prices."
+    )
+    stale = serializers.BooleanField(
+        help_text="Neither the book's date nor its last refresh is within 30 days: the prices "
+        "may have changed."
+    )
+
+
+def _money(**kwargs) -> serializers.CharField:
+    return serializers.CharField(allow_null=True, **kwargs)
+
+
+class UnitPricesSerializer(serializers.Serializer):
+    """USD per 1M tokens actually charged on the tier, after the regional premium; null
+    where the model does not offer it."""
+
+    model_id = serializers.CharField()
+    name = serializers.CharField()
+    lifecycle = serializers.ChoiceField(choices=["active", "legacy", "end_of_life"])
+    input = serializers.CharField()
+    output = serializers.CharField()
+    cache_write = _money()
+    cache_read = _money()
+    batch_input = _money()
+    batch_output = _money()
+
+
+class TierUnitPricesSerializer(serializers.Serializer):
+    haiku = UnitPricesSerializer()
+    sonnet = UnitPricesSerializer()
+    opus = UnitPricesSerializer()
+
+
+class SensitivityPointSerializer(serializers.Serializer):
+    share = serializers.CharField()
+    monthly_cost = serializers.CharField()
+
+
+class SensitivityCurvesSerializer(serializers.Serializer):
+    escalation_sonnet = SensitivityPointSerializer(many=True)
+    escalation_opus = SensitivityPointSerializer(many=True)
+    cache_hit_rate = SensitivityPointSerializer(many=True)
+
+
+class SensitivityPerPointSerializer(serializers.Serializer):
+    escalation_sonnet = serializers.CharField(
+        help_text="Change of month 1's cost for each +1% of requests escalated to Sonnet."
+    )
+    escalation_opus = serializers.CharField(
+        help_text="Change of month 1's cost for each +1% of requests escalated to Opus."
+    )
+    cache_hit_rate = serializers.CharField(
+        help_text="Change of month 1's cost for each +1% of cache hit rate."
+    )
+
+
+class SensitivitySerializer(serializers.Serializer):
+    """How month 1's cost moves with the escalation shares and the cache hit rate."""
+
+    month = serializers.IntegerField()
+    per_point = SensitivityPerPointSerializer()
+    curves = SensitivityCurvesSerializer()
+
+
 class EstimateOutputSerializer(serializers.Serializer):
-    """Documents the response; the engine's `Projection.as_dict()` builds it."""
+    """Documents the response; the engine's `Projection.as_dict()` builds most of it."""
 
     months = EstimateMonthSerializer(many=True)
     totals = EstimateTotalsSerializer()
@@ -171,3 +247,6 @@ class EstimateOutputSerializer(serializers.Serializer):
     first_out_of_pocket_month = serializers.IntegerField(allow_null=True)
     models = serializers.DictField(child=serializers.CharField())
     warnings = serializers.ListField(child=serializers.CharField())
+    price_book = PriceBookProvenanceSerializer()
+    prices = TierUnitPricesSerializer()
+    sensitivity = SensitivitySerializer()

@@ -6,6 +6,7 @@ dataclasses. Nothing here touches the database. AWS's answers are read defensive
 whose shape or unit we do not recognise is skipped and logged, never guessed at.
 """
 
+import datetime as dt
 import json
 import logging
 import re
@@ -14,12 +15,19 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from botocore.exceptions import PaginationError
+
 logger = logging.getLogger(__name__)
 
 PRICING_SERVICE_CODE = "AmazonBedrockFoundationModels"
 PRICING_REGION = "us-east-1"  # the Price List API answers from us-east-1 only
 MAX_PAGES = 200  # a runaway NextToken loop stops here instead of spinning forever
+PRICE_PAGE_SIZE = 100  # get_products answers at most 100 items a page
 SERVICE_NAME_SUFFIX = " (Amazon Bedrock Edition)"
+# FoundationModelLifecycleStatus in botocore's bedrock model is ACTIVE | LEGACY; AWS's Model
+# lifecycle guide names a third state, End-of-Life, which is accepted here as END_OF_LIFE.
+LIFECYCLE_STATUSES = ("ACTIVE", "LEGACY", "END_OF_LIFE")
+MARKETPLACE_DESCRIPTION = "AWS Marketplace software usage|"
 MONEY_PLACES = Decimal("0.0001")  # ModelPrice stores USD per 1M tokens with 4 decimals
 MILLION = Decimal(1_000_000)
 
@@ -30,11 +38,19 @@ _FOUNDATION_MODEL_ARN = re.compile(r":foundation-model/(?P<model_id>[^/]+)$")
 _UNIT = re.compile(
     r"^(?:per\s+)?(?P<count>\d[\d,]*(?:\.\d+)?)?\s*(?P<scale>k|m|thousand|million)?\s*tokens?$"
 )
+# "$0.25 per 1M input tokens", "Price per 1 million input tokens"
 _DESCRIBED_UNIT = re.compile(
     r"\bper\s+(?P<unit>\d[\d,]*\s*(?:k|m|thousand|million)?|thousand|million)\s+"
     r"(?:\w+\s+)?tokens?\b",
     re.IGNORECASE,
 )
+# The Marketplace form, a count first: "Million Input Tokens Global", "Million 1 hour Cache
+# Write Input Tokens Regional CRIS", "Million batch input tokens".
+_COUNTED_TOKENS = re.compile(
+    r"^(?P<unit>million|thousand|\d[\d,]*\s*(?:k|m)?)\s+(?:\S+\s+)*?tokens?\b", re.IGNORECASE
+)
+_EDITION_SUFFIX = re.compile(r"\s*\((?:amazon\s+)?bedrock\s+edition\)$", re.IGNORECASE)
+_CACHE_WRITE_TTL = re.compile(r"cachewrite(?:input)?(?:tokens?)?(?P<ttl>\d+[hm])")
 _SCALES = {None: Decimal(1), "k": Decimal(1000), "thousand": Decimal(1000)}
 _SCALES |= {"m": MILLION, "million": MILLION}
 # Meters that are not on-demand token prices of the standard tier, or that the price book
@@ -47,7 +63,9 @@ _SKIPPED_METERS = (
     "customization",
     "training",
     "lctx",
+    "longctx",
     "longcontext",
+    "custommodel",
     "flex",
     "priority",
     "image",
@@ -72,13 +90,19 @@ class CatalogModel:
 
     model_id: str
     name: str
-    lifecycle_status: str | None  # "ACTIVE", "LEGACY", or None when AWS did not say
+    # "ACTIVE", "LEGACY", "END_OF_LIFE", or None when AWS did not say (or said something else)
+    lifecycle_status: str | None
     inference_types: tuple[str, ...] = ()
     profile_ids: tuple[str, ...] = ()  # system-defined inference profiles serving it
+    end_of_life_time: dt.datetime | None = None  # modelLifecycle.endOfLifeTime, when given
 
     @property
     def is_legacy(self) -> bool:
         return self.lifecycle_status == "LEGACY"
+
+    @property
+    def is_end_of_life(self) -> bool:
+        return self.lifecycle_status == "END_OF_LIFE"
 
     @property
     def has_global_profile(self) -> bool:
@@ -95,10 +119,14 @@ class PricePoint:
 
     model_name: str  # "Claude Haiku 4.5", the servicename without " (Amazon Bedrock Edition)"
     kind: str  # one of PRICE_FIELDS
-    scope: str  # "global" (the global cross-region profile) or "regional"
+    # "global" (the global cross-region profile) or "regional": in-region calls and the
+    # geographic profiles (us., eu.: "Regional CRIS"), which AWS prices alike.
+    scope: str
     usd_per_million: Decimal
     usagetype: str
     unit: str
+    description: str = ""  # the price dimension's, e.g. "...|Million Input Tokens Global"
+    sku: str = ""
 
 
 @dataclass
@@ -134,8 +162,10 @@ class ModelQuote:
 def list_anthropic_models(bedrock_client) -> list[CatalogModel]:
     """Anthropic's foundation models with lifecycle status and inference profiles.
 
-    Calls `list_foundation_models(byProvider="Anthropic")` once and
-    `list_inference_profiles(typeEquals="SYSTEM_DEFINED")` until nextToken runs out.
+    Calls `list_foundation_models(byProvider="Anthropic")` once (the operation has no
+    nextToken: AWS answers with every summary) and pages `list_inference_profiles(
+    typeEquals="SYSTEM_DEFINED")` through botocore's paginator. Each summary carries
+    `modelLifecycle: {"status": "ACTIVE" | "LEGACY" | ..., "endOfLifeTime": ...}`.
     Context-window variants of a model are left out; so are summaries without a model id.
     """
     response = bedrock_client.list_foundation_models(byProvider="Anthropic")
@@ -148,28 +178,39 @@ def list_anthropic_models(bedrock_client) -> list[CatalogModel]:
             continue
         if _CONTEXT_VARIANT.search(model_id):
             continue
-        lifecycle = summary.get("modelLifecycle")
-        status = lifecycle.get("status") if isinstance(lifecycle, dict) else None
+        status, end_of_life = _lifecycle(summary.get("modelLifecycle"), model_id)
         inference_types = summary.get("inferenceTypesSupported")
         models[model_id] = CatalogModel(
             model_id=model_id,
             name=str(summary.get("modelName") or model_id),
-            lifecycle_status=status if status in ("ACTIVE", "LEGACY") else None,
+            lifecycle_status=status,
             inference_types=tuple(map(str, inference_types))
             if isinstance(inference_types, list)
             else (),
             profile_ids=tuple(sorted(profiles.get(model_id, ()))),
+            end_of_life_time=end_of_life,
         )
     return list(models.values())
 
 
-def _profiles_by_model(bedrock_client) -> dict[str, set[str]]:
-    profiles: dict[str, set[str]] = {}
-    pages = _pages(
-        bedrock_client.list_inference_profiles,
-        {"typeEquals": "SYSTEM_DEFINED"},
-        cursor_key="nextToken",
+def _lifecycle(lifecycle: Any, model_id: str) -> tuple[str | None, dt.datetime | None]:
+    """(status, endOfLifeTime) of a summary's modelLifecycle; None for what AWS did not say."""
+    if not isinstance(lifecycle, dict):
+        return None, None
+    status = lifecycle.get("status")
+    if status is not None and status not in LIFECYCLE_STATUSES:
+        logger.warning("catalog: %s has an unknown lifecycle status %r", model_id, status)
+    end_of_life = lifecycle.get("endOfLifeTime")
+    return (
+        status if status in LIFECYCLE_STATUSES else None,
+        end_of_life if isinstance(end_of_life, dt.datetime) else None,
     )
+
+
+def _profiles_by_model(bedrock_client) -> dict[str, set[str]]:
+    """Profile ids per foundation-model id, read from each profile's `models[].modelArn`."""
+    profiles: dict[str, set[str]] = {}
+    pages = _pages(bedrock_client, "list_inference_profiles", {"typeEquals": "SYSTEM_DEFINED"})
     for page in pages:
         for profile in _dicts(page.get("inferenceProfileSummaries")):
             profile_id = profile.get("inferenceProfileId")
@@ -188,18 +229,20 @@ def _profiles_by_model(bedrock_client) -> dict[str, set[str]]:
 def fetch_bedrock_prices(pricing_client, *, region_code: str = PRICING_REGION) -> list[PricePoint]:
     """Claude's token prices in `region_code`, normalised to USD per 1M tokens.
 
-    Calls `pricing.get_products(ServiceCode="AmazonBedrockFoundationModels")` filtered on the
-    region, following NextToken. Items that are not Claude token prices, or whose JSON, price
-    or unit cannot be read, are skipped.
+    Pages `pricing.get_products(ServiceCode="AmazonBedrockFoundationModels")`, filtered on
+    the region, through botocore's paginator (100 items a page, NextToken between pages).
+    Each page's PriceList is a list of JSON strings, one product with its terms each. Items
+    that are not Claude token prices, or whose JSON, price or unit cannot be read, are
+    skipped.
     """
-    points: list[PricePoint] = []
     request = {
         "ServiceCode": PRICING_SERVICE_CODE,
         "Filters": [{"Type": "TERM_MATCH", "Field": "regionCode", "Value": region_code}],
         "FormatVersion": "aws_v1",
-        "MaxResults": 100,
+        "PaginationConfig": {"PageSize": PRICE_PAGE_SIZE},
     }
-    for page in _pages(pricing_client.get_products, request, cursor_key="NextToken"):
+    points: list[PricePoint] = []
+    for page in _pages(pricing_client, "get_products", request):
         price_list = page.get("PriceList")
         for raw in price_list if isinstance(price_list, list) else ():
             point = parse_price_item(raw, region_code=region_code)
@@ -209,39 +252,53 @@ def fetch_bedrock_prices(pricing_client, *, region_code: str = PRICING_REGION) -
 
 
 def parse_price_item(raw: Any, *, region_code: str = PRICING_REGION) -> PricePoint | None:
-    """One Price List item (a JSON string) as a PricePoint, or None when it is not one."""
-    try:
-        item = json.loads(raw) if isinstance(raw, str | bytes) else raw
-    except ValueError:
-        logger.warning("pricing: skipping an item that is not JSON")
+    """One Price List item (a JSON string) as a PricePoint, or None when it is not one.
+
+    An item is `{"product": {"attributes": {...}, "sku": ...}, "terms": {"OnDemand": ...}}`.
+    The model is named by `servicename` ("Claude Sonnet 4.6 (Amazon Bedrock Edition)") in
+    AmazonBedrockFoundationModels, or by `model` ("Claude 2.0") in the older AmazonBedrock
+    offer; `usagetype` says which token price it is, the OnDemand price dimension how much
+    and per how many tokens.
+    """
+    item = _load_item(raw)
+    attributes = _attributes(item)
+    if item is None or attributes is None:
         return None
-    if not isinstance(item, dict):
-        return None
-    product = item.get("product")
-    attributes = product.get("attributes") if isinstance(product, dict) else None
-    if not isinstance(attributes, dict):
-        return None
-    model_name = _model_name(str(attributes.get("servicename", "")))
-    if not model_name.startswith("Claude"):
+    model_name = model_name_of(attributes)
+    if model_name is None:
         return None
     if attributes.get("regionCode", region_code) != region_code:
         return None
     usagetype = str(attributes.get("usagetype", ""))
     meter = classify_usagetype(usagetype)
     if meter is None:
+        _log_unpriced_meter(model_name, usagetype)
         return None
-    kind, scope = meter
+    return _price_point(item, model_name=model_name, usagetype=usagetype, meter=meter)
+
+
+def _price_point(
+    item: dict, *, model_name: str, usagetype: str, meter: tuple[str, str]
+) -> PricePoint | None:
     dimension = _price_dimension(item.get("terms"))
     if dimension is None:
-        logger.info("pricing: %s has no readable USD price", usagetype)
+        logger.info("pricing: %s %s has no readable USD price", model_name, usagetype)
         return None
     price, unit, description = dimension
     if price <= 0:
         return None  # a free meter is not a price the book can hold
     per_million = per_million_tokens(price, unit, description=description)
     if per_million is None:
-        logger.warning("pricing: %s is priced per %r, which is not a token unit", usagetype, unit)
+        logger.warning(
+            "pricing: %s %s is priced per %r (%r), which is not a token count",
+            model_name,
+            usagetype,
+            unit,
+            description,
+        )
         return None
+    product = item.get("product")
+    kind, scope = meter
     return PricePoint(
         model_name=model_name,
         kind=kind,
@@ -249,47 +306,97 @@ def parse_price_item(raw: Any, *, region_code: str = PRICING_REGION) -> PricePoi
         usd_per_million=per_million,
         usagetype=usagetype,
         unit=unit,
+        description=description,
+        sku=str(product.get("sku", "")) if isinstance(product, dict) else "",
     )
+
+
+def model_name_of(attributes: dict) -> str | None:
+    """The Claude model an item prices, or None when it prices something else.
+
+    `servicename` "Claude Haiku 4.5 (Amazon Bedrock Edition)" gives "Claude Haiku 4.5"; in the
+    AmazonBedrock offer `servicename` is "Amazon Bedrock" and `model` says "Claude 2.0".
+    """
+    for key in ("servicename", "model"):
+        name = _model_name(str(attributes.get(key, "")))
+        if name.startswith("Claude"):
+            return name
+    return None
 
 
 def classify_usagetype(usagetype: str) -> tuple[str, str] | None:
     """(price field, scope) for a Bedrock usagetype, or None for meters the book ignores.
 
-    Both spellings AWS uses are read: "USE1-MP:USE1_CacheReadInputTokenCount_Global-Units"
-    and "USE1-MP:USE1_cache_write_tokens_1h_global_standard-Units".
+    The spellings AWS uses are read alike: "USE1-MP:USE1_CacheReadInputTokenCount_Global-Units",
+    "USE1-MP:USE1_cache_write_tokens_1h_global_standard-Units",
+    "USE1-MP:USE1_MillionBatchInputTokens-Units" and, in the AmazonBedrock offer,
+    "USE1-Claude2.0-input-tokens". "Global" is the global cross-region profile; everything
+    else ("Geo", "Regional CRIS", plain) is regional.
     """
-    meter = usagetype.split("MP:", 1)[-1] if "MP:" in usagetype else usagetype
-    meter = re.sub(r"^[A-Z]{2,4}\d_", "", meter).removesuffix("-Units")
-    squashed = re.sub(r"[^a-z0-9]", "", meter.lower())
-    if "token" not in squashed or any(word in squashed for word in _SKIPPED_METERS):
+    squashed = _squashed_meter(usagetype)
+    if "token" not in squashed or _is_skipped_meter(squashed):
         return None
     batch = "batch" in squashed
     scope = "global" if "global" in squashed else "regional"
     if "cacheread" in squashed:
-        kind = "cache_read"
+        kind: str | None = "cache_read"
     elif "cachewrite" in squashed:
-        kind = "cache_write_1h" if "1h" in squashed else "cache_write_5m"
+        kind = _cache_write_kind(squashed)
     elif "input" in squashed:
         kind = "batch_input" if batch else "input"
     elif "output" in squashed:
         kind = "batch_output" if batch else "output"
     else:
-        return None
-    if batch and kind.startswith("cache"):
+        kind = None
+    if kind is None or (batch and kind.startswith("cache")):
         return None  # cached batch prices are not in the book
     return kind, scope
+
+
+def _squashed_meter(usagetype: str) -> str:
+    """The usagetype without its region prefixes and "-Units", lower case, letters and digits."""
+    meter = usagetype.split("MP:", 1)[-1] if "MP:" in usagetype else usagetype
+    meter = re.sub(r"^[A-Z]{2,4}\d_", "", meter).removesuffix("-Units")
+    return re.sub(r"[^a-z0-9]", "", meter.lower())
+
+
+def _is_skipped_meter(squashed: str) -> bool:
+    return any(word in squashed for word in _SKIPPED_METERS)
+
+
+def _cache_write_kind(squashed: str) -> str | None:
+    """cache_write_5m (no TTL named: AWS's default five minutes), cache_write_1h, or None for
+    another TTL the book has no column for."""
+    match = _CACHE_WRITE_TTL.search(squashed)
+    ttl = match["ttl"] if match else "5m"
+    return {"5m": "cache_write_5m", "1h": "cache_write_1h"}.get(ttl)
+
+
+def _log_unpriced_meter(model_name: str, usagetype: str) -> None:
+    """Meters the book ignores on purpose are logged quietly; unknown ones so they are seen."""
+    squashed = _squashed_meter(usagetype)
+    if "token" in squashed and not _is_skipped_meter(squashed):
+        logger.info("pricing: %s %r is not a token price the book knows", model_name, usagetype)
+    else:
+        logger.debug("pricing: %s %r is not an on-demand token price", model_name, usagetype)
 
 
 def per_million_tokens(price: Decimal, unit: str, *, description: str = "") -> Decimal | None:
     """`price` per `unit` ("1K tokens", "1M tokens", "1,000 tokens"...) as USD per 1M tokens.
 
-    When the unit names no token count ("Units"), the dimension's description is tried
-    ("$0.25 per 1M input tokens"); None when neither says how many tokens are priced.
+    When the unit names no token count ("Units", as AWS Marketplace listings have it), the
+    price dimension's description says it: "...|Million Input Tokens Global", "$0.25 per 1M
+    input tokens". A Marketplace token description that names no count ("AWS Marketplace
+    software usage|us-east-1|Input Tokens - Standard, Global") is per 1M tokens: in AWS's own
+    list for Claude Opus 4.7 the sibling "Million Input Tokens Standard" costs 5.50 and it
+    5.00, the regional/global pair every other model shows. None when nothing says how many
+    tokens are priced.
     """
     tokens = _tokens_in_unit(unit)
     if tokens is None:
-        match = _DESCRIBED_UNIT.search(description)
-        tokens = _tokens_in_unit(match["unit"] + " tokens") if match else None
+        tokens = _tokens_in_description(description)
+    if tokens is None and unit.strip().lower() == "units":
+        tokens = _marketplace_tokens(description)
     if tokens is None or tokens <= 0 or price < 0:
         return None
     return (price * MILLION / tokens).quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
@@ -301,6 +408,22 @@ def _tokens_in_unit(unit: str) -> Decimal | None:
         return None
     count = Decimal(match["count"].replace(",", "")) if match["count"] else Decimal(1)
     return count * _SCALES[match["scale"]]
+
+
+def _tokens_in_description(description: str) -> Decimal | None:
+    """The token count a description names: "per 1M input tokens", or a Marketplace dimension
+    that starts with it ("Million Input Tokens Global", "thousand ... Tokens")."""
+    match = _DESCRIBED_UNIT.search(description)
+    if match is None:
+        match = _COUNTED_TOKENS.match(description.rsplit("|", 1)[-1].strip())
+    return _tokens_in_unit(match["unit"] + " tokens") if match else None
+
+
+def _marketplace_tokens(description: str) -> Decimal | None:
+    dimension = description.rsplit("|", 1)[-1].lower()
+    if description.startswith(MARKETPLACE_DESCRIPTION) and "token" in dimension:
+        return MILLION
+    return None
 
 
 def quotes_by_model(points: Iterable[PricePoint]) -> dict[str, ModelQuote]:
@@ -319,7 +442,22 @@ def quotes_by_model(points: Iterable[PricePoint]) -> dict[str, ModelQuote]:
 
 
 def _model_name(service_name: str) -> str:
-    return service_name.removesuffix(SERVICE_NAME_SUFFIX).strip()
+    return " ".join(_EDITION_SUFFIX.sub("", service_name).split())
+
+
+def _load_item(raw: Any) -> dict | None:
+    try:
+        item = json.loads(raw) if isinstance(raw, str | bytes) else raw
+    except ValueError:
+        logger.warning("pricing: skipping an item that is not JSON")
+        return None
+    return item if isinstance(item, dict) else None
+
+
+def _attributes(item: dict | None) -> dict | None:
+    product = item.get("product") if item else None
+    attributes = product.get("attributes") if isinstance(product, dict) else None
+    return attributes if isinstance(attributes, dict) else None
 
 
 def _price_dimension(terms: Any) -> tuple[Decimal, str, str] | None:
@@ -345,15 +483,19 @@ def _dicts(value: Any) -> Iterator[dict]:
     return (item for item in (value if isinstance(value, list) else ()) if isinstance(item, dict))
 
 
-def _pages(operation, request: dict, *, cursor_key: str) -> Iterator[dict]:
-    """Call `operation` until the page token runs out (or repeats, or MAX_PAGES is reached)."""
-    seen: set[str] = set()
-    token = None
-    for _ in range(MAX_PAGES):
-        page = operation(**request, **({cursor_key: token} if token else {}))
-        yield page if isinstance(page, dict) else {}
-        token = page.get(cursor_key) if isinstance(page, dict) else None
-        if not token or token in seen:
-            return
-        seen.add(token)
-    logger.warning("%s: stopped after %d pages", getattr(operation, "__name__", "aws"), MAX_PAGES)
+def _pages(client, operation: str, request: dict) -> Iterator[dict]:
+    """Every page of `operation`, through botocore's paginator, at most MAX_PAGES of them.
+
+    The paginator follows the operation's token (NextToken, nextToken) until AWS stops sending
+    one, and raises PaginationError when AWS sends the same token twice: that ends the
+    listing with a warning, like reaching MAX_PAGES.
+    """
+    pages = client.get_paginator(operation).paginate(**request)
+    try:
+        for number, page in enumerate(pages, start=1):
+            yield page if isinstance(page, dict) else {}
+            if number >= MAX_PAGES:
+                logger.warning("%s: stopped after %d pages", operation, MAX_PAGES)
+                return
+    except PaginationError as error:
+        logger.warning("%s: stopped paging: %s", operation, error)
