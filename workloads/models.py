@@ -556,6 +556,17 @@ class ModelPrice(models.Model):
             raise ValidationError(
                 {"cache_read": "A model that supports caching needs cache write and read prices."}
             )
+        if self.lifecycle != Lifecycle.ACTIVE and self.book_id and not self.book.illustrative:
+            # The tier-default rule, seen from the row: retire the default elsewhere first.
+            tiers = TierDefault.objects.filter(book_id=self.book_id, model_id=self.model_id)
+            tier = tiers.values_list("tier", flat=True).first()
+            if tier is not None:
+                raise ValidationError(
+                    {
+                        "lifecycle": f"This model is the book's {tier} default; pick another "
+                        "default for that tier first."
+                    }
+                )
 
 
 class TierDefault(models.Model):

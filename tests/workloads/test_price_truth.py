@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from tests.factories import UserFactory
 from workloads import selectors
@@ -185,7 +184,9 @@ def test_the_admin_refuses_a_legacy_default(operator_client):
             f"tier_defaults-{index}-id": str(default.pk),
             f"tier_defaults-{index}-book": str(book.pk),
             f"tier_defaults-{index}-tier": default.tier,
-            f"tier_defaults-{index}-model_id": OPUS_41 if default.tier == "opus" else default.model_id,
+            f"tier_defaults-{index}-model_id": OPUS_41
+            if default.tier == "opus"
+            else default.model_id,
         }
 
     response = operator_client.post(f"/admin/workloads/pricebook/{book.pk}/change/", form)
@@ -264,7 +265,7 @@ def test_prices_are_stale_after_thirty_days_without_a_refresh(
 
 def test_the_books_provenance_names_its_date_source_and_staleness():
     book = PriceBook.objects.get(slug="bedrock-current")
-    book.refreshed_at = timezone.make_aware(dt.datetime(2026, 11, 30, 4))
+    book.refreshed_at = dt.datetime(2026, 11, 30, 4, tzinfo=dt.UTC)
     book.save()
 
     provenance = selectors.price_book_provenance(book, on=TODAY)
@@ -278,3 +279,15 @@ def test_the_books_provenance_names_its_date_source_and_staleness():
         "illustrative": False,
         "stale": False,
     }
+
+
+def test_a_default_models_row_cannot_be_marked_legacy_while_it_is_the_default():
+    row = _row(SONNET_5)
+    row.lifecycle = Lifecycle.LEGACY
+
+    with pytest.raises(ValidationError) as error:
+        row.full_clean()
+    assert "sonnet default" in str(error.value.message_dict["lifecycle"])
+
+    TierDefault.objects.filter(book=row.book, tier="sonnet").update(model_id=SONNET_46)
+    row.full_clean()  # no longer the default: it may retire
