@@ -225,6 +225,7 @@ def load_price_books(price_book_model, model_price_model, tier_default_model) ->
     its historical models (fields they do not have yet are left out); rows operators added
     stay untouched, and so do tier defaults an operator changed."""
     book_fields, row_fields = _fields(price_book_model), _fields(model_price_model)
+    lifecycles = {value for value, _ in model_price_model._meta.get_field("lifecycle").choices}
     for book_data in PRICE_BOOKS:
         book_values = {
             key: book_data[key]  # type: ignore[literal-required]
@@ -238,6 +239,8 @@ def load_price_books(price_book_model, model_price_model, tier_default_model) ->
         for row in book_data["rows"]:
             values = {key: value for key, value in row.items() if key in row_fields}
             values["supports_caching"] = row["cache_read"] is not None
+            if values["lifecycle"] not in lifecycles:  # a schema before END_OF_LIFE existed
+                values["lifecycle"] = LEGACY
             model_price_model.objects.update_or_create(
                 book=book,
                 model_id=row["model_id"],
