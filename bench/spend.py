@@ -105,10 +105,14 @@ def tier_price(row: dict) -> spend.TierPrice:
         cache_read=money(row["cache_read"]),
         batch_input=money(row["batch_input"]),
         batch_output=money(row["batch_output"]),
-        supports_caching=row["supports_caching"],
+        # As workloads.pricebook_data.load_price_books stores it: caching iff a read price.
+        supports_caching=row.get("supports_caching", row["cache_read"] is not None),
         min_cache_prefix=row["min_cache_prefix"],
         regional_premium=row["regional_premium"],
-        legacy=row["lifecycle"] == "legacy",
+        lifecycle=row.get("lifecycle", "active"),
+        name=row.get("name", ""),
+        end_of_life_on=row["end_of_life_on"].isoformat() if row.get("end_of_life_on") else None,
+        replacement=row.get("replacement") or None,
     )
 
 

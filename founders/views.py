@@ -4,6 +4,7 @@
 Views stay thin: a form, one service call or a few selector reads, a template. Which intakes a
 request may see is `matching.selectors.intakes_visible`, the founder's access rule."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
@@ -29,7 +30,7 @@ from matching.signin import confirm_token_make
 from workloads import services as workload_services
 from workloads.choices import USE_CASE_PRESETS
 from workloads.reports import projection_csv
-from workloads.selectors import PriceBookMissingError
+from workloads.selectors import PriceBookMissingError, priced_book_for
 from workloads.spend import to_cents
 
 from .dashboard import dashboard_context, progress
@@ -98,6 +99,16 @@ def intake(request):
     )
 
 
+def _provenance_dates(provenance: dict) -> dict:
+    """The book's provenance with its dates as dates, for the template to format."""
+    effective_from, refreshed_at = provenance["effective_from"], provenance["refreshed_at"]
+    return {
+        **provenance,
+        "effective_from": dt.date.fromisoformat(effective_from) if effective_from else None,
+        "refreshed_at": dt.datetime.fromisoformat(refreshed_at) if refreshed_at else None,
+    }
+
+
 @require_POST
 def intake_estimate(request):
     """htmx: the live estimate under the intake form, from the workload fields typed so far."""
@@ -125,6 +136,8 @@ def intake_estimate(request):
                 else 0.0,
                 "per_request_cost": estimate.per_request_cost,
                 "warnings": estimate.warnings,
+                # The default book, which workload_estimate priced with (cached: no query).
+                "price_book": _provenance_dates(priced_book_for().provenance),
             }
     return render(request, "founders/_live_estimate.html", context)
 

@@ -2,8 +2,10 @@
 
 Reads only what `workload_project` stored (the JSON of
 docs/architecture.md#the-spend-model-contract in `result`, the what-ifs in
-`scenarios`), so the dashboard shows what was computed, even after prices change. Money stays
-`Decimal` from the stored cent strings; only the chart data turns it into JSON numbers.
+`scenarios`, the price book's provenance and the prices in `inputs`), so the dashboard shows
+what was computed, even after prices change. Only whether those prices are stale is judged at
+read time. Money stays `Decimal` from the stored strings; only the chart data turns it into
+JSON numbers. Projections stored before a key existed read without it (see each helper).
 """
 
 import csv
@@ -15,9 +17,10 @@ from decimal import Decimal
 
 from core.formatting import month_label, month_start
 
-from .models import WorkloadProjection
+from .models import Lifecycle, WorkloadProjection
+from .selectors import STALE_AFTER_DAYS, provenance_stale
 from .services import SCENARIOS
-from .spend import TIER_LABELS
+from .spend import REGIONAL_PREMIUM, TIER_LABELS, TIERS
 
 CSV_COLUMNS = (
     "month",
@@ -30,6 +33,36 @@ CSV_COLUMNS = (
     "credits_expired",
 )
 MONEY_COLUMNS = CSV_COLUMNS[2:]
+# The prices block of the CSV, after the month table and a blank line (see projection_csv).
+PRICE_CSV_COLUMNS = (
+    "tier",
+    "model_id",
+    "model",
+    "lifecycle",
+    "input",
+    "output",
+    "cache_write",
+    "cache_read",
+    "batch_input",
+    "batch_output",
+    "price_date",
+    "source",
+)
+# Each unit price, as `unit_prices` names it (`price_details` calls the same thing the same).
+PRICE_KINDS = ("input", "output", "cache_write", "cache_read", "batch_input", "batch_output")
+REGIONAL_PREMIUM_PERCENT = round((REGIONAL_PREMIUM - 1) * 100)
+# The what-if levers of result["sensitivity"], in the order the card shows them: what one
+# more percentage point of the share is.
+LEVERS = {
+    "escalation_sonnet": "requests escalated to Sonnet",
+    "escalation_opus": "requests escalated to Opus",
+    "cache_hit_rate": "cache hits",
+}
+LEVER_CHART_LABELS = {
+    "escalation_sonnet": "Escalated to Sonnet",
+    "escalation_opus": "Escalated to Opus",
+    "cache_hit_rate": "Cache hit rate",
+}
 SAVING_LABELS = {
     "tiering": "Haiku first (tier mix)",
     "caching": "Prompt caching",
@@ -62,6 +95,12 @@ class ProjectionReport:
     credits_expired: Decimal = Decimal("0")
     first_expiry: dict | None = None  # the first month credits expire unused, and how much
     prices: list[dict] = field(default_factory=list)
+    # Where the prices come from (_price_book): name, own date, source, last refresh from
+    # AWS, illustrative, and `stale` as of the day the report is read.
+    price_book: dict = field(default_factory=dict)
+    regional: bool = False  # the workload runs on an in-Region endpoint
+    prices_charged: bool = False  # `prices` are the unit prices charged (after the premium)
+    sensitivity: dict | None = None  # the what-if slopes and their chart; None before them
 
     @property
     def first_out_of_pocket_on(self) -> dt.date | None:
@@ -73,6 +112,11 @@ class ProjectionReport:
     @property
     def last_month_label(self) -> str:
         return self.months[-1]["label"] if self.months else ""
+
+    @property
+    def regional_premium_percent(self) -> int:
+        """How much more an in-Region endpoint costs on the models flagged for it."""
+        return REGIONAL_PREMIUM_PERCENT
 
     @property
     def horizon(self) -> int:
@@ -93,14 +137,19 @@ def _money(value: str | None) -> Decimal:
 
 
 def projection_report(
-    *, projection: WorkloadProjection, actuals: Mapping[int, Decimal] | None = None
+    *,
+    projection: WorkloadProjection,
+    actuals: Mapping[int, Decimal] | None = None,
+    on: dt.date | None = None,
 ) -> ProjectionReport:
-    """Everything the dashboard shows about one stored projection; no queries.
+    """Everything the dashboard shows about one stored projection; no queries (but for a
+    projection stored before its book's provenance was: its `price_book`, unless the caller
+    selected it).
 
     `actuals` maps a month number (month 1 = the projection's first month) to what AWS
     actually billed for Bedrock that month; each month row gets it as `actual` (None when
     unknown) and the chart an "Actual spend" line. The caller reads them (workloads does not
-    know where they come from)."""
+    know where they come from). Whether the prices are stale is judged as of `on` (today)."""
     result = projection.result
     actuals = actuals or {}
     start = _start(projection)
@@ -166,6 +215,10 @@ def projection_report(
         credits_expired=_money(result["totals"].get("credits_expired")),
         first_expiry=first_expiry,
         prices=_prices(projection),
+        price_book=_price_book(projection, on=on),
+        regional=_regional(projection),
+        prices_charged="unit_prices" in projection.inputs,
+        sensitivity=_sensitivity(result.get("sensitivity")),
     )
 
 
@@ -185,23 +238,155 @@ def _start(projection: WorkloadProjection) -> dt.date:
     return projection.created_at.date().replace(day=1)
 
 
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _per_million(value: Decimal | None) -> str:
+    """A unit price as the page shows it: at least cents, more digits only where the price
+    has them ("0.30", "0.125", "3.30"), to the book's four places."""
+    if value is None:
+        return ""
+    text = f"{value.quantize(Decimal('0.0001')).normalize():f}"
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
+
+
+def _regional(projection: WorkloadProjection) -> bool:
+    """Whether the projection priced an in-Region endpoint, as stored (projections with
+    `unit_prices` always record it; the template falls back to the workload for older ones)."""
+    return projection.inputs.get("endpoint") == "regional"
+
+
+def _price_book(projection: WorkloadProjection, *, on: dt.date | None = None) -> dict:
+    """The book's provenance as stored with the projection, `stale` judged as of `on`.
+
+    A projection stored before provenance was has only its book's name (the `price_book`
+    relation) and the dates of its price rows: `recorded` is False, and staleness goes by the
+    newest row's date."""
+    stored = projection.inputs.get("price_book")
+    if stored is None:
+        dates = [row["effective_from"] for row in projection.inputs.get("price_details", [])]
+        stored = {
+            "name": projection.price_book.name,
+            "effective_from": max(dates) if dates else None,
+            "source": "",
+            "refreshed_at": None,
+            "illustrative": False,
+        }
+        recorded = False
+    else:
+        recorded = True
+    refreshed_at = stored.get("refreshed_at")
+    source = stored.get("source") or ""
+    return {
+        "name": stored.get("name", ""),
+        "effective_from": _date(stored.get("effective_from")),
+        "source": source,
+        "source_is_link": source.startswith("https://"),
+        "refreshed_at": dt.datetime.fromisoformat(refreshed_at) if refreshed_at else None,
+        "illustrative": bool(stored.get("illustrative")),
+        "stale": provenance_stale(stored, on=on),
+        "stale_after_days": STALE_AFTER_DAYS,
+        "recorded": recorded,
+    }
+
+
+def _lifecycle_badge(row: Mapping) -> str:
+    """ "Legacy — ends 8 Jan 2027, move to Claude Sonnet 4.6", "End of life since …", or ""
+    for an active model."""
+    lifecycle = row.get("lifecycle") or Lifecycle.ACTIVE
+    if lifecycle == Lifecycle.ACTIVE:
+        return ""
+    end = _date(row.get("end_of_life_on"))
+    when = f"{end.day} {end:%b %Y}" if end else ""
+    if lifecycle == Lifecycle.END_OF_LIFE:
+        text = f"End of life since {when}" if when else "End of life"
+    else:
+        text = f"Legacy — ends {when}" if when else "Legacy"
+    replacement = row.get("replacement")
+    return f"{text}, move to {replacement}" if replacement else text
+
+
 def _prices(projection: WorkloadProjection) -> list[dict]:
-    """The unit prices the projection used, per tier, with their date and source."""
+    """Per tier, the model and the unit prices the projection charged, with the price row's
+    date, source and note.
+
+    The prices are `unit_prices` (after the in-Region premium) where the projection stored
+    them; an older projection has only its book's rows (`price_details`, global endpoint).
+    A tier's `premium` says its prices are the in-Region ones."""
+    inputs = projection.inputs
+    details = {row["tier"]: row for row in inputs.get("price_details", [])}
+    charged = inputs.get("unit_prices", {})
+    regional = bool(charged) and _regional(projection)
     rows = []
-    for row in projection.inputs.get("price_details", []):
+    for tier in [tier for tier in TIERS if tier in details or tier in charged]:
+        row = {**charged.get(tier, {}), **details.get(tier, {})}
+        unit = charged.get(tier) or details.get(tier, {})
+        prices = {kind: _decimal(unit.get(kind)) for kind in PRICE_KINDS}
+        source = row.get("source") or ""
         rows.append(
             {
-                **row,
-                "label": TIER_LABELS.get(row["tier"], row["tier"]),
-                "effective_from": dt.date.fromisoformat(row["effective_from"]),
-                "source_is_link": row["source"].startswith("https://"),
-                **{
-                    key: None if row.get(key) is None else Decimal(row[key])
-                    for key in ("input", "output", "cache_read", "cache_write", "batch_input")
-                },
+                "tier": tier,
+                "label": TIER_LABELS.get(tier, tier),
+                "model_id": row.get("model_id", ""),
+                "name": row.get("name", ""),
+                "lifecycle": row.get("lifecycle") or Lifecycle.ACTIVE,
+                "lifecycle_badge": _lifecycle_badge(row),
+                **prices,
+                "shown": {kind: _per_million(value) for kind, value in prices.items()},
+                "premium": regional and bool(row.get("regional_premium")),
+                "effective_from": _date(row.get("effective_from")),
+                "source": source,
+                "source_is_link": source.startswith("https://"),
+                "note": row.get("note") or "",
             }
         )
     return rows
+
+
+def _sensitivity(stored: dict | None) -> dict | None:
+    """The what-if slopes as the card shows them: per lever, what one more percentage point
+    of its share does to month 1's cost, and the chart's curves (share in percent, cost in
+    dollars). None for a projection stored before them."""
+    if not stored:
+        return None
+    levers = []
+    for name, phrase in LEVERS.items():
+        per_point = stored.get("per_point", {}).get(name)
+        if per_point is None:
+            continue
+        change = Decimal(per_point)
+        levers.append(
+            {
+                "name": name,
+                "phrase": phrase,
+                "change": change,
+                "amount": abs(change),
+                "effect": "adds" if change > 0 else "saves" if change < 0 else "none",
+            }
+        )
+    curves = stored.get("curves", {})
+    chart = {
+        "month": stored.get("month", 1),
+        "series": [
+            {
+                "name": name,
+                "label": LEVER_CHART_LABELS[name],
+                "points": [
+                    {"x": round(float(point["share"]) * 100, 2), "y": float(point["monthly_cost"])}
+                    for point in curves[name]
+                ],
+            }
+            for name in LEVERS
+            if curves.get(name)
+        ],
+    }
+    return {"month": chart["month"], "levers": levers, "chart": chart}
 
 
 def _scenarios(stored: dict) -> list[dict]:
@@ -264,11 +449,47 @@ def _chart_data(
     }
 
 
-def projection_csv(*, projection: WorkloadProjection) -> str:
-    """One header row and one row per month; money exactly as stored (cent strings)."""
+def projection_csv(*, projection: WorkloadProjection, on: dt.date | None = None) -> str:
+    """The projection as CSV, in two blocks separated by one blank line.
+
+    1. The months: the header CSV_COLUMNS and one row per month, money exactly as stored
+       (cent strings).
+    2. The prices: the header PRICE_CSV_COLUMNS and one row per tier (the unit prices
+       charged, in USD per 1M tokens, after the in-Region premium where the projection stored
+       them, else its book's global prices; empty where the model does not offer one;
+       `lifecycle` is active, legacy or end_of_life; `price_date` and `source` are the price
+       row's), then four `key,value` lines: `price_book,<name>`,
+       `price_book_date,<the book's own date, ISO 8601, empty if unknown>`,
+       `price_book_source,<source>` and `prices_stale,<yes|no>`, stale as of `on` (today).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in projection.result["months"]:
         writer.writerow([row.get(column, "0.00") for column in CSV_COLUMNS])
+    writer.writerow([])
+    writer.writerow(PRICE_CSV_COLUMNS)
+    prices = _prices(projection) or [  # a projection stored before its prices were
+        {"tier": tier, "model_id": model_id, "name": "", "lifecycle": "", "effective_from": None}
+        | {"shown": dict.fromkeys(PRICE_KINDS, ""), "source": ""}
+        for tier, model_id in projection.result.get("models", {}).items()
+    ]
+    for price in prices:
+        writer.writerow(
+            [
+                price["tier"],
+                price["model_id"],
+                price["name"],
+                price["lifecycle"],
+                *(price["shown"][kind] for kind in PRICE_KINDS),
+                price["effective_from"].isoformat() if price["effective_from"] else "",
+                price["source"],
+            ]
+        )
+    book = _price_book(projection, on=on)
+    writer.writerow(["price_book", book["name"]])
+    book_date = book["effective_from"] if book["recorded"] else None  # else a row's date
+    writer.writerow(["price_book_date", book_date.isoformat() if book_date else ""])
+    writer.writerow(["price_book_source", book["source"]])
+    writer.writerow(["prices_stale", "yes" if book["stale"] else "no"])
     return buffer.getvalue()

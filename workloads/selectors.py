@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.errors import NotConfiguredError
 
-from .models import Lifecycle, ModelPrice, PriceBook, Workload, WorkloadProjection
+from .models import ModelPrice, PriceBook, Workload, WorkloadProjection
 from .spend import TIERS, TierPrice
 
 # Estimates run on every keystroke of the intake form: keep each book's resolved prices for a
@@ -62,7 +62,10 @@ def tier_price_from_row(row: ModelPrice) -> TierPrice:
         supports_caching=row.supports_caching,
         min_cache_prefix=row.min_cache_prefix,
         regional_premium=row.regional_premium,
-        legacy=row.lifecycle == Lifecycle.LEGACY,
+        lifecycle=row.lifecycle,
+        name=row.name,
+        end_of_life_on=row.end_of_life_on.isoformat() if row.end_of_life_on else None,
+        replacement=row.replacement or None,
     )
 
 

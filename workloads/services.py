@@ -465,10 +465,10 @@ def _lifecycle_sync(
         return  # its defaults reproduce the brief, retired models included
     by_name = {row.name: row for row in latest.values()}
     for default in TierDefault.objects.filter(book=book).order_by("tier"):
-        row = latest.get(default.model_id)
-        if row is None or row.lifecycle == Lifecycle.ACTIVE:
+        retiring = latest.get(default.model_id)
+        if retiring is None or retiring.lifecycle == Lifecycle.ACTIVE:
             continue
-        replacement = by_name.get(row.replacement)
+        replacement = by_name.get(retiring.replacement)
         if replacement is not None and not tier_default_error(
             book=book, tier=default.tier, model_id=replacement.model_id
         ):
@@ -476,13 +476,13 @@ def _lifecycle_sync(
             default.save(update_fields=["model_id"])
             result.defaults_moved[default.tier] = replacement.model_id
             result.alert(
-                f"The {default.tier} tier now runs on {replacement.name}: {row.name} is "
-                f"{row.get_lifecycle_display().lower()}."
+                f"The {default.tier} tier now runs on {replacement.name}: {retiring.name} is "
+                f"{retiring.get_lifecycle_display().lower()}."
             )
         else:
             result.alert(
-                f"The default {default.tier} model {row.name} is "
-                f"{row.get_lifecycle_display().lower()} and has no active replacement in this "
+                f"The default {default.tier} model {retiring.name} is "
+                f"{retiring.get_lifecycle_display().lower()} and has no active replacement in this "
                 "book: pick one in the admin."
             )
 
@@ -542,6 +542,12 @@ def _price_change(
     return _PriceChange(row=row, values=values)
 
 
+def _usd(value: Decimal) -> str:
+    """A price as people write it: 10.00, 0.125 (not 10.0000)."""
+    cents = value.quantize(Decimal("0.01"))
+    return f"{cents if cents == value else value.normalize():f}"
+
+
 def _jumps(change: _PriceChange) -> list[str]:
     """The prices of a change that move by more than PRICE_CHANGE_FACTOR, described."""
     jumps = []
@@ -550,7 +556,7 @@ def _jumps(change: _PriceChange) -> list[str]:
         if old is None or new is None or old <= 0 or new <= 0:
             continue
         if new > old * PRICE_CHANGE_FACTOR or new * PRICE_CHANGE_FACTOR < old:
-            jumps.append(f"{name.replace('_', ' ')} {new:f} (was {old:f})")
+            jumps.append(f"{name.replace('_', ' ')} ${_usd(new)} (was ${_usd(old)})")
     return jumps
 
 

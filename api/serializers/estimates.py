@@ -168,7 +168,8 @@ class PriceBookProvenanceSerializer(serializers.Serializer):
     effective_from = serializers.DateField(
         allow_null=True, help_text="The date of the source the book's prices follow."
     )
-    source = serializers.CharField()
+    # (The metaclass takes declared fields off the class, so this never shadows Field.source.)
+    source = serializers.CharField()  # type: ignore[assignment]
     refreshed_at = serializers.DateTimeField(
         allow_null=True, help_text="The last refresh from AWS that priced the book's models."
     )

@@ -2,6 +2,8 @@
 // the first month paid out of pocket marked, and what AWS actually billed as a line when
 // the founder granted billing access. Data comes from the json_script block
 // #projection-chart-data (workloads/reports.py: _chart_data); Chart.js is vendored.
+// Also the what-if card's small chart: month 1's cost against each lever's share, from
+// #sensitivity-chart-data (workloads/reports.py: _sensitivity), when the projection has it.
 (function () {
   "use strict";
 
@@ -13,6 +15,12 @@
     marker: "#b00020",
     actual: "#7a3db8",
     grid: "#eef1f5",
+  };
+  // One colour and dash per what-if lever, so the lines differ without colour too.
+  const LEVER_STYLES = {
+    escalation_sonnet: { color: "#2952cc", dash: [] },
+    escalation_opus: { color: "#b00020", dash: [6, 4] },
+    cache_hit_rate: { color: "#3fa36b", dash: [2, 3] },
   };
 
   const dollars = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
@@ -149,9 +157,58 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
-  } else {
+  // x: the lever's share in percent (0-100), y: month 1's cost in dollars.
+  function drawSensitivity() {
+    const canvas = document.getElementById("sensitivity-chart");
+    const source = document.getElementById("sensitivity-chart-data");
+    if (!canvas || !source || !window.Chart) return;
+    const data = JSON.parse(source.textContent);
+    const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    const narrow = canvas.parentElement.clientWidth < NARROW;
+    const font = { size: narrow ? 10 : 12 };
+    const percent = (value) => `${value}%`;
+    new window.Chart(canvas, {
+      type: "line",
+      data: {
+        datasets: data.series.map((series) => {
+          const style = LEVER_STYLES[series.name] || { color: COLORS.paid, dash: [] };
+          return { label: series.label, data: series.points, borderColor: style.color,
+                   backgroundColor: style.color, borderDash: style.dash, borderWidth: 2,
+                   pointRadius: 2, tension: 0 };
+        }),
+      },
+      options: {
+        maintainAspectRatio: false,
+        animation: reduceMotion ? false : { duration: 400 },
+        interaction: { mode: "nearest", axis: "x", intersect: false },
+        scales: {
+          x: { type: "linear", min: 0, max: 100, grid: { color: COLORS.grid },
+               ticks: { callback: percent, stepSize: 25, font },
+               title: { display: !narrow, text: "Share" } },
+          y: { beginAtZero: true, grid: { color: COLORS.grid },
+               ticks: { callback: (value) => compactDollars.format(value), maxTicksLimit: 5,
+                        font },
+               title: { display: !narrow, text: `Month ${data.month} cost` } },
+        },
+        plugins: {
+          legend: { position: "bottom", labels: { usePointStyle: true, boxHeight: 8, font } },
+          tooltip: { callbacks: {
+            title: (items) => (items.length ? `At ${items[0].parsed.x}%` : ""),
+            label: (item) => `${item.dataset.label}: ${dollars.format(item.parsed.y)}`,
+          } },
+        },
+      },
+    });
+  }
+
+  function drawAll() {
     draw();
+    drawSensitivity();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", drawAll);
+  } else {
+    drawAll();
   }
 })();

@@ -234,5 +234,5 @@ def test_badge_and_projection_agree_once_credits_are_issued_and_expiry_shows(
     expect(page.locator('[data-step="issued"]')).to_have_class("done")
     expect(page.get_by_test_id("what-next")).to_have_count(0)
     # The prices used, with their date and source.
-    expect(page.get_by_test_id("projection-models")).to_contain_text("Price as of")
+    expect(page.get_by_test_id("projection-models")).to_contain_text("Price date and source")
     page.screenshot(path=SCREENSHOTS / "journey-issued.png", full_page=True)

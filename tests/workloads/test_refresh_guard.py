@@ -177,7 +177,7 @@ def test_a_price_moving_more_than_the_factor_is_held_with_a_note_and_an_alert(in
     assert _rows(HAIKU_45).count() == 1  # nothing overwritten, nothing added
     row = _rows(HAIKU_45).get()
     assert row.input == Decimal("1.00")
-    assert f"input {Decimal(input_usd):f} (was 1.0000)" in row.note
+    assert f"input ${input_usd} (was $1.00)" in row.note
     assert any("held" in alert and "Claude Haiku 4.5" in alert for alert in result.alerts)
     assert _book().refreshed_at is None  # a held refresh confirms nothing
 
