@@ -55,7 +55,14 @@ ESTIMATE = "/api/v1/estimates/"
 BOOK = "bedrock-current"  # the default book the migration loads
 # What the figures depend on; their hashes go into the results, as the tree may be dirty.
 SOURCES = (
-    "workloads/spend.py",
+    "workloads/spend/__init__.py",
+    "workloads/spend/costs.py",
+    "workloads/spend/engine.py",
+    "workloads/spend/exact.py",
+    "workloads/spend/inputs.py",
+    "workloads/spend/result.py",
+    "workloads/spend/warnings.py",
+    "workloads/spend/whatif.py",
     "api/estimates.py",
     "api/serializers/estimates.py",
     "workloads/selectors.py",

@@ -151,41 +151,14 @@ def projection_report(
     unknown) and the chart an "Actual spend" line. The caller reads them (workloads does not
     know where they come from). Whether the prices are stale is judged as of `on` (today)."""
     result = projection.result
-    actuals = actuals or {}
     start = _start(projection)
-    months = [
-        {
-            "month": row["month"],
-            "label": month_label(month_start(start, row["month"])),
-            "requests": row["requests"],
-            # (Projections stored before expiry was counted per month have no such column.)
-            **{column: _money(row.get(column)) for column in MONEY_COLUMNS},
-            "actual": actuals.get(row["month"]),
-        }
-        for row in result["months"]
-    ]
-    first_expiry = _first_expiry(months)
+    months = _month_rows(result, start=start, actuals=actuals or {})
     has_actuals = any(row["actual"] is not None for row in months)
     totals = {name: _money(value) for name, value in result["totals"].items()}
     first = months[0] if months else {"cost": Decimal(0), "baseline_cost": Decimal(0)}
     baseline = first["baseline_cost"]
-    savings = [
-        {
-            "name": name,
-            "label": label,
-            "amount": _money(result["savings"].get(name)),
-            "percent": _percent(_money(result["savings"].get(name)), totals["baseline_cost"]),
-        }
-        for name, label in SAVING_LABELS.items()
-    ]
     grants = projection.inputs.get("credits", [])
     first_out_of_pocket = result["first_out_of_pocket_month"]
-    if not grants:
-        months_at_zero = 0
-    elif first_out_of_pocket is None:
-        months_at_zero = len(months)
-    else:
-        months_at_zero = first_out_of_pocket - 1
     return ProjectionReport(
         projection=projection,
         months=months,
@@ -194,12 +167,14 @@ def projection_report(
         month1_baseline=baseline,
         saving_percent=_percent(baseline - first["cost"], baseline),
         total_saving=totals.get("baseline_cost", Decimal(0)) - totals.get("cost", Decimal(0)),
-        savings=savings,
+        savings=_savings(result, baseline_total=totals["baseline_cost"]),
         per_request_cost=Decimal(result["per_request_cost"]),
         has_credits=bool(grants),
         credits_total=sum((_money(grant["amount"]) for grant in grants), Decimal(0)),
         first_out_of_pocket_month=first_out_of_pocket,
-        months_at_zero=months_at_zero,
+        months_at_zero=_months_at_zero(
+            months, first_out_of_pocket=first_out_of_pocket, has_credits=bool(grants)
+        ),
         scenarios=_scenarios(projection.scenarios),
         models=[
             {"tier": tier, "label": TIER_LABELS.get(tier, tier), "model_id": model_id}
@@ -213,13 +188,54 @@ def projection_report(
         start=start,
         credits_basis=projection.inputs.get("credits_basis", "expected"),
         credits_expired=_money(result["totals"].get("credits_expired")),
-        first_expiry=first_expiry,
+        first_expiry=_first_expiry(months),
         prices=_prices(projection),
         price_book=_price_book(projection, on=on),
         regional=_regional(projection),
         prices_charged="unit_prices" in projection.inputs,
         sensitivity=_sensitivity(result.get("sensitivity")),
     )
+
+
+def _month_rows(result: dict, *, start: dt.date, actuals: Mapping[int, Decimal]) -> list[dict]:
+    """The stored month rows with their calendar label, money as Decimal and what AWS billed
+    (`actual`, None when unknown)."""
+    return [
+        {
+            "month": row["month"],
+            "label": month_label(month_start(start, row["month"])),
+            "requests": row["requests"],
+            # (Projections stored before expiry was counted per month have no such column.)
+            **{column: _money(row.get(column)) for column in MONEY_COLUMNS},
+            "actual": actuals.get(row["month"]),
+        }
+        for row in result["months"]
+    ]
+
+
+def _savings(result: dict, *, baseline_total: Decimal) -> list[dict]:
+    """Each lever's saving over the horizon, and its share of the baseline total."""
+    return [
+        {
+            "name": name,
+            "label": label,
+            "amount": _money(result["savings"].get(name)),
+            "percent": _percent(_money(result["savings"].get(name)), baseline_total),
+        }
+        for name, label in SAVING_LABELS.items()
+    ]
+
+
+def _months_at_zero(
+    months: list[dict], *, first_out_of_pocket: int | None, has_credits: bool
+) -> int:
+    """How many months the credits cover in full: none without credits, all of them when
+    nothing is ever paid out of pocket."""
+    if not has_credits:
+        return 0
+    if first_out_of_pocket is None:
+        return len(months)
+    return first_out_of_pocket - 1
 
 
 def _first_expiry(months: list[dict]) -> dict | None:

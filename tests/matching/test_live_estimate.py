@@ -110,11 +110,12 @@ def test_it_shows_hand_checked_figures(client):
 
 
 def test_it_rounds_to_the_cent_as_the_api_does(client, api_client):
-    # 1000 requests of 735 input and 3 output tokens, 3% on Sonnet: the month costs exactly
-    # 0.795 (0.97*(735*1 + 3*5) + 0.03*(735*3 + 3*15) = 795 per 1M requests), which is
-    # 0.7949999999999999 as a float. Half up to the cent: 0.80, in both places.
+    # 2000 requests of 735 input and 3 output tokens, 3% on Sonnet 5 (2/10): the month costs
+    # exactly 1.545 (0.97*(735*1 + 3*5) + 0.03*(735*2 + 3*10) = 772.5 per 1M requests), an
+    # exact half cent that float arithmetic may land on either side of. Half up: 1.55, in both
+    # places.
     values = {
-        "monthly_requests": 1000,
+        "monthly_requests": 2000,
         "input_tokens": 735,
         "output_tokens": 3,
         "baseline_tier": "opus",
@@ -133,11 +134,11 @@ def test_it_rounds_to_the_cent_as_the_api_does(client, api_client):
 
     html = client.post(URL, data).content.decode()
 
-    assert api["months"][0]["cost"] == "0.80"
-    assert _figure(html, "estimate-monthly") == "0.80"
-    # Opus 4.6: 1000*(735*5 + 3*25)/1e6 = 3.75; the saving shown is 3.75 - 0.80.
-    assert _figure(html, "estimate-baseline") == api["months"][0]["baseline_cost"] == "3.75"
-    assert _figure(html, "estimate-saving") == "2.95"
+    assert api["months"][0]["cost"] == "1.55"
+    assert _figure(html, "estimate-monthly") == "1.55"
+    # Opus 4.8: 2000*(735*5 + 3*25)/1e6 = 7.50; the saving shown is 7.50 - 1.55.
+    assert _figure(html, "estimate-baseline") == api["months"][0]["baseline_cost"] == "7.50"
+    assert _figure(html, "estimate-saving") == "5.95"
 
 
 def test_it_shows_the_engines_warnings(client):
@@ -275,3 +276,17 @@ def test_it_runs_no_queries_per_keystroke(django_assert_num_queries, overrides, 
 
     assert response.status_code == 200
     assert shown in response.content.decode()
+
+
+def test_it_names_the_prices_it_used_with_their_date_and_staleness(client):
+    data = _form_data(
+        monthly_requests=1000, input_tokens=735, output_tokens=3, cached_prefix_tokens=0
+    )
+
+    html = client.post(URL, data).content.decode()
+
+    # The shipped book is dated 3 Sep 2026 and never refreshed here: more than 30 days old.
+    prices = html[html.index('data-testid="estimate-prices"') :]
+    prices = prices[: prices.index("</p>")]
+    assert "Amazon Bedrock list prices (global endpoint), as of 3 Sep 2026" in prices
+    assert "more than 30 days old" in prices

@@ -44,7 +44,10 @@ SONNET_45 = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 SONNET_46 = "anthropic.claude-sonnet-4-6"
 OPUS_46 = "anthropic.claude-opus-4-6-v1"
 OPUS_41 = "anthropic.claude-opus-4-1-20250805-v1:0"
-CURRENT_MODELS = {"haiku": HAIKU_45, "sonnet": SONNET_46, "opus": OPUS_46}
+SONNET_5 = "anthropic.claude-sonnet-5"
+OPUS_48 = "anthropic.claude-opus-4-8"
+# AWS's recommended defaults (shared/reference/aws-facts.md, issue 14).
+CURRENT_MODELS = {"haiku": HAIKU_45, "sonnet": SONNET_5, "opus": OPUS_48}
 
 
 def _estimate(api_client, **body):
@@ -330,7 +333,7 @@ def test_it_applies_no_minimum_prefix_to_inline_prices(api_client):
     assert _month(result, 1)["cost"] == "6830.00"
     assert result["warnings"] == []
     # The tiers not overridden still come from the book.
-    assert result["models"]["opus"] == OPUS_46
+    assert result["models"]["opus"] == OPUS_48
 
 
 def test_it_adds_the_regional_premium_on_flagged_models(api_client):
@@ -384,7 +387,10 @@ def test_it_warns_about_every_lever_the_representative_book_drops(api_client):
     )
 
     warnings = " ".join(result["warnings"])
-    assert f"{OPUS_41} (the Opus tier) is a legacy model" in warnings
+    assert (
+        "Claude Opus 4.1 (the Opus tier) is a legacy model on Bedrock; AWS ends it on "
+        "2027-01-08. Move to Claude Opus 4.8."
+    ) in warnings
     assert f"{OPUS_41} (Opus tier) has no Batch pricing" in warnings
     assert f"{HAIKU_3} (Haiku tier) does not support prompt caching" in warnings
 
@@ -392,10 +398,14 @@ def test_it_warns_about_every_lever_the_representative_book_drops(api_client):
 def test_it_warns_about_a_legacy_baseline_even_without_escalation(api_client):
     result = _ok(api_client, **_haiku_only(price_book="representative-2026"))
 
+    # Claude 3 Haiku carries the traffic and is retired; Opus 4.1 is the legacy baseline.
     assert result["warnings"] == [
-        f"{OPUS_41} (the baseline) is a legacy model; AWS may retire it, so plan a move to a "
-        "current model."
+        "Claude 3 Haiku (the Haiku tier) reached end of life on Bedrock on 2026-09-10: requests "
+        "to it fail, so these figures are illustrative only. Move to Claude Haiku 4.5.",
+        "Claude Opus 4.1 (the baseline) is a legacy model on Bedrock; AWS ends it on "
+        "2027-01-08. Move to Claude Opus 4.8.",
     ]
+    assert result["price_book"]["illustrative"] is True and result["price_book"]["stale"]
 
 
 def test_it_answers_503_when_no_price_book_is_configured(api_client):
@@ -723,7 +733,10 @@ def test_it_warns_when_an_operator_marks_a_default_model_legacy(api_client):
 
     result = _ok(api_client, **VALID)
 
-    assert any(f"{HAIKU_45} (the Haiku tier) is a legacy model" in w for w in result["warnings"])
+    assert any(
+        "Claude Haiku 4.5 (the Haiku tier) is a legacy model on Bedrock" in w
+        for w in result["warnings"]
+    )
 
 
 # --- queries ------------------------------------------------------------------------------

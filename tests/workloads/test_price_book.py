@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from tests.factories import UserFactory
-from workloads.models import Lifecycle, ModelPrice, PriceBook, TierDefault
+from workloads.models import ModelPrice, PriceBook, TierDefault
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
 
@@ -213,38 +213,7 @@ def test_the_migration_ships_both_books_with_three_tier_defaults_each():
         assert set(defaults.values()) <= priced
 
 
-def test_the_current_book_matches_aws_facts():
-    rows = {row.model_id: row for row in ModelPrice.objects.filter(book__slug="bedrock-current")}
-
-    haiku = rows[HAIKU_45]
-    assert (haiku.name, haiku.tier) == ("Claude Haiku 4.5", "haiku")
-    assert (haiku.input, haiku.output) == (Decimal("1.00"), Decimal("5.00"))
-    assert (haiku.cache_write_5m, haiku.cache_read) == (Decimal("1.25"), Decimal("0.10"))
-    assert (haiku.batch_input, haiku.batch_output) == (Decimal("0.50"), Decimal("2.50"))
-    assert haiku.min_cache_prefix == 4096
-    assert haiku.regional_premium is True
-    assert haiku.supports_caching is True
-    assert haiku.lifecycle == Lifecycle.ACTIVE
-
-    opus_41 = rows[OPUS_41]
-    assert (opus_41.input, opus_41.output) == (Decimal("15.00"), Decimal("75.00"))
-    assert opus_41.lifecycle == Lifecycle.LEGACY
-    assert (opus_41.batch_input, opus_41.batch_output) == (None, None)
-    assert opus_41.min_cache_prefix == 1024
-    assert opus_41.regional_premium is False
-
-    haiku_3 = rows["anthropic.claude-3-haiku-20240307-v1:0"]
-    assert (haiku_3.input, haiku_3.output) == (Decimal("0.25"), Decimal("1.25"))
-    assert haiku_3.supports_caching is False
-    assert (haiku_3.batch_input, haiku_3.batch_output) == (Decimal("0.125"), Decimal("0.625"))
-
-    sonnet_46 = rows["anthropic.claude-sonnet-4-6"]
-    assert (sonnet_46.input, sonnet_46.output, sonnet_46.min_cache_prefix) == (
-        Decimal("3.00"),
-        Decimal("15.00"),
-        2048,
-    )
-    assert all(row.source for row in rows.values())
+# Each shipped row's facts: tests/workloads/test_price_truth.py.
 
 
 def test_the_representative_book_holds_the_briefs_rates():

@@ -19,8 +19,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hash
 
 CURRENT_MODELS = {
     "haiku": "anthropic.claude-haiku-4-5-20251001-v1:0",
-    "sonnet": "anthropic.claude-sonnet-4-6",
-    "opus": "anthropic.claude-opus-4-6-v1",
+    "sonnet": "anthropic.claude-sonnet-5",
+    "opus": "anthropic.claude-opus-4-8",
 }
 SCENARIO_NAMES = {"as_entered", "no_caching", "no_batch", "all_haiku", "all_baseline"}
 
@@ -49,6 +49,15 @@ def test_it_stores_a_24_month_projection_with_its_inputs_and_scenarios():
     details = {row["tier"]: row for row in inputs["price_details"]}
     assert {tier: row["model_id"] for tier, row in details.items()} == CURRENT_MODELS
     assert all(row["effective_from"] and row["source"] for row in details.values())
+    # Which book, its own date, and the prices charged (issue 14).
+    assert inputs["price_book"]["slug"] == "bedrock-current"
+    assert inputs["price_book"]["effective_from"] == "2026-09-03"
+    assert inputs["unit_prices"]["sonnet"]["input"] == "2.00"
+    assert set(projection.result["sensitivity"]["per_point"]) == {
+        "escalation_sonnet",
+        "escalation_opus",
+        "cache_hit_rate",
+    }
     assert set(projection.scenarios) == SCENARIO_NAMES
     for name, summary in projection.scenarios.items():
         assert summary["label"] == services.SCENARIOS[name]
@@ -64,7 +73,9 @@ def test_it_matches_the_estimate_service_on_the_same_workload():
     projection = services.workload_project(workload_id=workload.pk)
 
     live = services.workload_estimate(workload=workload, months=24).as_dict()
-    assert projection.result == live
+    stored = dict(projection.result)
+    stored.pop("sensitivity")  # the stored projection adds the what-if slopes
+    assert stored == live
     assert projection.scenarios["as_entered"]["total_cost"] == live["totals"]["cost"]
 
 

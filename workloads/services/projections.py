@@ -1,0 +1,285 @@
+"""Spend projections: the live estimate of a workload being typed in, the stored projection
+with its what-ifs (`workload_project`) and the nightly re-projection (`workloads_reproject`)."""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from core.formatting import months_from
+
+from .. import selectors
+from ..audit import audit_log
+from ..models import AuditEvent, ModelPrice, PriceBook, Workload, WorkloadProjection
+from ..spend import (
+    CreditGrant,
+    Projection,
+    SpendInput,
+    TierPrice,
+    project,
+    sensitivity,
+    unit_prices,
+)
+
+# The founder's what-ifs on the dashboard: name -> change to the inputs as entered.
+SCENARIOS = {
+    "as_entered": "As entered",
+    "no_caching": "No caching",
+    "no_batch": "No batch",
+    "all_haiku": "Everything on Haiku",
+    "all_baseline": "Everything on the baseline tier",
+}
+PROJECTION_MONTHS = 24
+# What a projection's credits are (its inputs' `credits_basis`).
+CREDITS_EXPECTED, CREDITS_ISSUED = "expected", "issued"
+
+
+def spend_input_for_workload(
+    workload: Workload, *, months: int = PROJECTION_MONTHS, credits: Iterable[CreditGrant] = ()
+) -> SpendInput:
+    return SpendInput(
+        monthly_requests=workload.monthly_requests,
+        monthly_growth=workload.monthly_growth,
+        input_tokens=workload.input_tokens,
+        cached_prefix_tokens=workload.cached_prefix_tokens,
+        output_tokens=workload.output_tokens,
+        cache_hit_rate=workload.cache_hit_rate,
+        batch_share=workload.batch_share,
+        escalation_sonnet=workload.escalation_sonnet,
+        escalation_opus=workload.escalation_opus,
+        baseline_tier=workload.baseline_tier,
+        endpoint=workload.endpoint,
+        cascade=workload.cascade,
+        months=months,
+        credits=tuple(credits),
+    )
+
+
+def workload_estimate(*, workload: Workload, months: int = 12) -> Projection:
+    """The live estimate for a workload being typed in (unsaved is fine), default price book.
+
+    Raises selectors.PriceBookMissingError when no price book is configured.
+    """
+    prices = selectors.tier_prices_for()
+    return project(spend_input_for_workload(workload, months=months), prices)
+
+
+def scenario_inputs(inputs: SpendInput) -> dict[str, SpendInput]:
+    baseline = {"haiku": (0.0, 0.0), "sonnet": (1.0, 0.0), "opus": (0.0, 1.0)}
+    sonnet, opus = baseline[inputs.baseline_tier]
+    return {
+        "as_entered": inputs,
+        "no_caching": replace(inputs, cached_prefix_tokens=0, cache_hit_rate=0.0),
+        "no_batch": replace(inputs, batch_share=0.0),
+        "all_haiku": replace(inputs, escalation_sonnet=0.0, escalation_opus=0.0, cascade=False),
+        "all_baseline": replace(
+            inputs,
+            escalation_sonnet=sonnet,
+            escalation_opus=opus,
+            cascade=False,
+            cached_prefix_tokens=0,
+            cache_hit_rate=0.0,
+            batch_share=0.0,
+        ),
+    }
+
+
+def _scenario_summary(inputs: SpendInput, prices: dict[str, TierPrice]) -> dict[str, dict]:
+    summary = {}
+    for name, scenario in scenario_inputs(inputs).items():
+        result = project(scenario, prices).as_dict()
+        summary[name] = {
+            "label": SCENARIOS[name],
+            "monthly_cost": result["months"][0]["cost"] if result["months"] else "0.00",
+            "total_cost": result["totals"]["cost"],
+            "out_of_pocket": result["totals"]["out_of_pocket"],
+            "first_out_of_pocket_month": result["first_out_of_pocket_month"],
+        }
+    return summary
+
+
+def _price_details(rows: dict[str, ModelPrice]) -> list[dict[str, Any]]:
+    """What the founder is shown of the prices used: each tier's model, its unit prices in
+    dollars per 1M tokens, and the price's own date and source."""
+
+    def money(value: Decimal | None) -> str | None:
+        return None if value is None else f"{value:f}"
+
+    return [
+        {
+            "tier": tier,
+            "model_id": row.model_id,
+            "name": row.name,
+            "input": money(row.input),
+            "output": money(row.output),
+            "cache_read": money(row.cache_read),
+            "cache_write": money(row.cache_write_5m),
+            "cache_write_1h": money(row.cache_write_1h),
+            "batch_input": money(row.batch_input),
+            "batch_output": money(row.batch_output),
+            "min_cache_prefix": row.min_cache_prefix,
+            "regional_premium": row.regional_premium,
+            "lifecycle": row.lifecycle,
+            "end_of_life_on": row.end_of_life_on.isoformat() if row.end_of_life_on else None,
+            "replacement": row.replacement,
+            "effective_from": row.effective_from.isoformat(),
+            "source": row.source,
+            "note": row.note,
+        }
+        for tier, row in rows.items()
+    ]
+
+
+def _projection_for(
+    workload: Workload,
+    *,
+    book: PriceBook,
+    rows: dict[str, ModelPrice],
+    credits: Iterable[CreditGrant],
+    credits_basis: str,
+    months: int,
+) -> WorkloadProjection:
+    """An unsaved projection of the workload: the engine's result and the what-ifs.
+
+    `inputs` records month 1 (`start`, the current month), whether the credits are the
+    ones expected from eligibility or the ones AWS issued (`credits_basis`), the book's
+    provenance (`price_book`), each tier's price row (`price_details`) and the unit prices
+    charged after the regional premium (`unit_prices`); `result` adds the what-if slopes
+    (`sensitivity`) to the engine's JSON. The dashboard and the CSV read all of it from here."""
+    prices = {tier: selectors.tier_price_from_row(row) for tier, row in rows.items()}
+    inputs = spend_input_for_workload(workload, months=months, credits=credits)
+    return WorkloadProjection(
+        workload=workload,
+        price_book=book,
+        inputs={
+            "months": inputs.months,
+            "start": timezone.localdate().replace(day=1).isoformat(),
+            "credits_basis": credits_basis,
+            "credits": [
+                {
+                    "amount": f"{g.amount:.2f}",
+                    "start_month": g.start_month,
+                    "valid_months": g.valid_months,
+                }
+                for g in inputs.credits
+            ],
+            "prices": {tier: price.model_id for tier, price in prices.items()},
+            "price_book": selectors.price_book_provenance(book),
+            "price_details": _price_details(rows),
+            "unit_prices": unit_prices(prices, inputs.endpoint),
+            "endpoint": inputs.endpoint,
+            "cascade": inputs.cascade,
+        },
+        result={**project(inputs, prices).as_dict(), "sensitivity": sensitivity(inputs, prices)},
+        scenarios=_scenario_summary(inputs, prices),
+    )
+
+
+def workload_project(
+    *,
+    workload_id: int,
+    credits: Iterable[CreditGrant] = (),
+    book_slug: str | None = None,
+    credits_basis: str = CREDITS_EXPECTED,
+    months: int = PROJECTION_MONTHS,
+) -> WorkloadProjection | None:
+    """Store a new projection of the workload against `credits` with the price book's prices.
+
+    `credits_basis` says what the credits are: CREDITS_EXPECTED (from eligibility) or
+    CREDITS_ISSUED (the grants AWS issued; credits.services.outcome). Pure computation plus
+    one insert; safe to run twice (it adds another dated row, the dashboard shows the
+    newest). Returns None when the workload no longer exists.
+    """
+    workload = Workload.objects.filter(pk=workload_id).first()
+    if workload is None:
+        return None
+    book = selectors.price_book_get(slug=book_slug)
+    projection = _projection_for(
+        workload,
+        book=book,
+        rows=selectors.tier_price_rows(book=book),
+        credits=credits,
+        credits_basis=credits_basis,
+        months=months,
+    )
+    with transaction.atomic():
+        projection.save()
+        audit_log(
+            actor=None,
+            action="workload.projected",
+            subject=workload,
+            data={"projection": projection.pk, "book": book.slug, "credits": credits_basis},
+        )
+    return projection
+
+
+def _stored_credits(inputs: dict | None, *, today: dt.date) -> tuple[CreditGrant, ...]:
+    """The credits of a stored projection, moved to a month 1 of `today`'s month: an issued
+    grant keeps its calendar months (one that has run out by now is dropped). Expected
+    credits are not issued yet, so they still start in month 1, whenever that is."""
+    inputs = inputs or {}
+    start = inputs.get("start")
+    issued = inputs.get("credits_basis") == CREDITS_ISSUED
+    shift = months_from(dt.date.fromisoformat(start), today) if start and issued else 0
+    grants = []
+    for g in inputs.get("credits", ()):
+        first, last = g["start_month"] - shift, g["start_month"] + g["valid_months"] - 1 - shift
+        if last >= 1:
+            first = max(first, 1)
+            grants.append(CreditGrant(float(g["amount"]), first, last - first + 1))
+    return tuple(grants)
+
+
+def workloads_reproject(*, workload_ids: Iterable[int], since: dt.datetime) -> int:
+    """Re-project these workloads with the default book's current prices, each against the
+    credits of its newest projection; returns how many projections were stored.
+
+    A workload projected at or after `since` is skipped, so a batch that runs twice (a retry,
+    a redelivery after a lost worker) adds nothing the second time. A workload never
+    projected is left to the intake pipeline, which knows its expected credits.
+    """
+    newest = WorkloadProjection.objects.filter(workload=OuterRef("pk")).order_by("-created_at")
+    workloads = (
+        Workload.objects.filter(pk__in=list(workload_ids))
+        .select_related("startup")
+        .annotate(
+            projected_at=Subquery(newest.values("created_at")[:1]),
+            projected_inputs=Subquery(newest.values("inputs")[:1]),
+        )
+        .filter(projected_at__lt=since)
+        .order_by("pk")
+    )
+    book = selectors.price_book_get()
+    rows = selectors.tier_price_rows(book=book)
+    today = timezone.localdate()
+    projections = [
+        _projection_for(
+            workload,
+            book=book,
+            rows=rows,
+            credits=_stored_credits(workload.projected_inputs, today=today),
+            credits_basis=(workload.projected_inputs or {}).get("credits_basis", CREDITS_EXPECTED),
+            months=(workload.projected_inputs or {}).get("months", PROJECTION_MONTHS),
+        )
+        for workload in workloads
+    ]
+    workload_type = ContentType.objects.get_for_model(Workload)
+    with transaction.atomic():
+        WorkloadProjection.objects.bulk_create(projections)
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                action="workload.projected",
+                content_type=workload_type,
+                object_id=str(p.workload_id),
+                object_repr=str(p.workload)[:200],
+                data={"projection": p.pk, "book": book.slug, "nightly": True},
+            )
+            for p in projections
+        )
+    return len(projections)
