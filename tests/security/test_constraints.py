@@ -380,6 +380,9 @@ VIOLATIONS: dict[str, Violation] = {
     "one_default_price_book": Violation(
         admin_form(PriceBook, _new_book, is_default=True), "is_default"
     ),
+    "illustrative_book_never_default": Violation(
+        admin_form(PriceBook, _new_book, is_default=True, illustrative=True), "is_default"
+    ),
     "model_price_once_per_date": Violation(admin_form(ModelPrice, _price_copy), FORM_WIDE),
     "model_price_positive": Violation(admin_form(ModelPrice, _price, input="0"), "input"),
     "model_price_batch_both_or_neither": Violation(

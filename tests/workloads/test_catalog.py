@@ -475,15 +475,17 @@ def test_it_warns_when_a_tier_default_is_legacy_and_about_unknown_models(aws_stu
 
     result = catalog_refresh(bedrock_client=clients.bedrock, pricing_client=clients.pricing)
 
-    assert f"The default opus model {OPUS_41} is LEGACY; pick a newer one." in result.warnings
+    # A legacy default moves to its active replacement, and the operators hear of it.
+    assert "The opus tier now runs on Claude Opus 4.8: Claude Opus 4.1 is legacy." in result.alerts
+    assert book.tier_defaults.get(tier="opus").model_id == "anthropic.claude-opus-4-8"
     assert result.unknown_models == [OPUS_47]
     assert any(OPUS_47 in warning and "does not know" in warning for warning in result.warnings)
     # Models the book knows that AWS did not list are named too.
     assert any("anthropic.claude-3-5-haiku" in w for w in result.warnings)
 
 
-def test_it_warns_about_the_legacy_default_of_the_representative_book(aws_stubs):
-    clients = aws_stubs()
+def test_it_leaves_the_retired_defaults_of_the_illustrative_book_alone(aws_stubs):
+    clients = aws_stubs()  # lists Claude 3 Haiku as ACTIVE, past its end-of-life date
 
     result = catalog_refresh(
         bedrock_client=clients.bedrock,
@@ -491,7 +493,25 @@ def test_it_warns_about_the_legacy_default_of_the_representative_book(aws_stubs)
         book_slug="representative-2026",
     )
 
-    assert result.warnings[0] == f"The default opus model {OPUS_41} is LEGACY; pick a newer one."
+    book = PriceBook.objects.get(slug="representative-2026")
+    assert book.tier_defaults.get(tier="opus").model_id == OPUS_41  # the brief's rates
+    assert not any("pick a newer one" in warning for warning in result.warnings)
+    assert result.alerts == []
+    # Past its end-of-life date a model stays retired, whatever a listing says.
+    assert latest_row(HAIKU_3, "representative-2026").lifecycle == Lifecycle.END_OF_LIFE
+
+
+def test_a_model_past_its_end_of_life_date_is_retired_even_if_listed_or_missing(aws_stubs):
+    clients = aws_stubs()
+    ModelPrice.objects.filter(book__slug="bedrock-current", model_id=OPUS_41).update(
+        end_of_life_on=dt.date(2026, 11, 1)  # AWS still lists it as LEGACY in the stub
+    )
+
+    result = catalog_refresh(bedrock_client=clients.bedrock, pricing_client=clients.pricing)
+
+    assert latest_row(OPUS_41).lifecycle == Lifecycle.END_OF_LIFE
+    assert latest_row(HAIKU_3).lifecycle == Lifecycle.END_OF_LIFE  # listed ACTIVE, EOL 2026-09-10
+    assert result.lifecycle_changed == {OPUS_41: Lifecycle.END_OF_LIFE}
 
 
 def test_it_skips_unknown_and_broken_items_and_changes_nothing_for_them(aws_stubs):
@@ -618,7 +638,7 @@ def test_the_admin_action_refreshes_and_reports(operator_client, aws_stubs, monk
     ) in messages
     assert (
         "warning",
-        f"{book}: The default opus model {OPUS_41} is LEGACY; pick a newer one.",
+        f"{book}: The opus tier now runs on Claude Opus 4.8: Claude Opus 4.1 is legacy.",
     ) in (messages)
     assert latest_row(HAIKU_45).input == Decimal("0.9000")
     event = AuditEvent.objects.get(action="price_book.refreshed")

@@ -1,7 +1,7 @@
 """Exact money (issue 14): the spend engine against an exact Fraction reference, to the cent.
 
 The reference below is written from docs/architecture.md#the-spend-model-contract and the
-engine's module docstring, not from workloads/spend.py: every input is the decimal it prints
+engine's module docstring, not from workloads/spend/: every input is the decimal it prints
 as, requests are monthly_requests x (1 + g)^(m - 1), each month's cost and baseline cost are
 rounded half up once, credits are drawn in whole cents from the grants re-sorted every
 month, totals are sums of the months, tiering and caching savings are rounded once and batch

@@ -123,7 +123,7 @@ def catalog_refresh(
         for row in ModelPrice.objects.filter(book=book).order_by("model_id", "-effective_from"):
             latest.setdefault(row.model_id, row)
         result = CatalogRefreshResult(book=book.slug, models_listed=len(catalog))
-        _lifecycle_sync(book=book, latest=latest, catalog=catalog, result=result)
+        _lifecycle_sync(book=book, latest=latest, catalog=catalog, today=today, result=result)
         changes = [
             change
             for model_id, row in latest.items()
@@ -155,18 +155,28 @@ def _reproject_using(*, model_ids: list[str], since: dt.datetime) -> None:
         reproject_batch.delay(ids[start : start + REPROJECT_BATCH_SIZE], since.isoformat())
 
 
+def _lifecycle_wanted(row: ModelPrice, model: CatalogModel | None, today: dt.date) -> str | None:
+    """The lifecycle AWS gives the model, or None when it says nothing. A row whose
+    end-of-life date has passed is END_OF_LIFE whatever a listing says: AWS drops retired
+    models from list_foundation_models (botocore 1.44 knows only ACTIVE and LEGACY), and a
+    listing can lag its lifecycle page."""
+    if row.end_of_life_on is not None and row.end_of_life_on <= today:
+        return Lifecycle.END_OF_LIFE
+    return _LIFECYCLES.get(model.lifecycle_status or "") if model else None
+
+
 def _lifecycle_sync(
     *,
     book: PriceBook,
     latest: dict[str, ModelPrice],
     catalog: dict[str, CatalogModel],
+    today: dt.date,
     result: CatalogRefreshResult,
 ) -> None:
-    """Set each listed model's lifecycle on all its rows, then move tier defaults off the
-    models that are no longer active (see catalog_refresh)."""
+    """Set each model's lifecycle on all its rows, then move tier defaults off the models
+    that are no longer active (see catalog_refresh)."""
     for model_id, row in latest.items():
-        model = catalog.get(model_id)
-        lifecycle = _LIFECYCLES.get(model.lifecycle_status or "") if model else None
+        lifecycle = _lifecycle_wanted(row, catalog.get(model_id), today)
         if lifecycle is None or lifecycle == row.lifecycle:
             continue
         ModelPrice.objects.filter(book=book, model_id=model_id).update(lifecycle=lifecycle)
@@ -337,7 +347,9 @@ def _refresh_warnings(
     result: CatalogRefreshResult,
 ) -> list[str]:
     warnings = []
-    for tier, model_id in book.tier_defaults.order_by("tier").values_list("tier", "model_id"):
+    # An illustrative book's defaults are retired on purpose (the brief's rates).
+    defaults = book.tier_defaults.order_by("tier").values_list("tier", "model_id")
+    for tier, model_id in () if book.illustrative else defaults:
         model, row = catalog.get(model_id), latest.get(model_id)
         if tier in result.defaults_moved:
             continue

@@ -130,6 +130,7 @@ class TierPrice:
         given_input, given_output = exact(input), exact(output)
         return cls(
             model_id=model_id,
+            name="Inline prices",
             input=input,
             output=output,
             cache_write=_CACHE_WRITE * given_input if cache_write is None else cache_write,

@@ -6,7 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 from .costs import _check_prices, _tier_costs, _weights
-from .exact import Ratio, _cents_of_fraction, _cents_text, _decimal_text
+from .exact import Ratio, _cents_of, _cents_of_fraction, _cents_text, _decimal_text
 from .inputs import _PREMIUM, ENDPOINTS, TIERS, SpendInput, TierPrice
 
 
@@ -165,12 +165,21 @@ def _curves(
 
 def _curve(largest: Fraction, cost_at: Callable[[Fraction], Fraction]) -> list[dict[str, str]]:
     """CURVE_POINTS evenly spaced shares from 0 to `largest`, each with month 1's cost there,
-    rounded to cents once."""
+    rounded to cents once. Month 1's cost is linear in each lever inside the bounds, so the
+    points between the two ends are exact interpolations: two evaluations, then integers."""
     largest = max(largest, Fraction(0))
-    shares = [largest * step / (CURVE_POINTS - 1) for step in range(CURVE_POINTS)]
+    start, end = cost_at(Fraction(0)), cost_at(largest)
+    last = CURVE_POINTS - 1
+    # start + (end - start) * step / last, over one common denominator.
+    denominator = start.denominator * end.denominator * last
+    base = start.numerator * end.denominator * last
+    rise = end.numerator * start.denominator - start.numerator * end.denominator
     return [
-        {"share": _decimal_text(share), "monthly_cost": _cents_text(_cents_of_fraction(cost))}
-        for share, cost in ((share, cost_at(share)) for share in shares)
+        {
+            "share": _decimal_text(Fraction(largest.numerator * step, largest.denominator * last)),
+            "monthly_cost": _cents_text(_cents_of((base + rise * step, denominator))),
+        }
+        for step in range(CURVE_POINTS)
     ]
 
 
