@@ -757,3 +757,54 @@ def test_it_runs_three_queries_with_a_cold_price_cache(api_client, django_assert
         _ok(api_client, **VALID)
     with django_assert_num_queries(0):
         _ok(api_client, **VALID)
+
+
+# --- provenance and what-ifs (issue 14) ---------------------------------------------------------
+
+
+def test_it_names_the_book_its_date_source_and_staleness(api_client):
+    result = _ok(api_client, **VALID)
+
+    book = result["price_book"]
+    assert (book["slug"], book["effective_from"], book["illustrative"]) == (
+        "bedrock-current",
+        "2026-09-03",
+        False,
+    )
+    assert "bedrock-pricing-cache.md" in book["source"]
+    # Shipped 2026-09-03 and never refreshed from AWS here: more than 30 days old.
+    assert book["stale"] is True and book["refreshed_at"] is None
+
+
+def test_it_returns_the_unit_prices_charged_after_the_regional_premium(api_client):
+    result = _ok(api_client, **{**VALID, "endpoint": "regional"})
+
+    sonnet = result["prices"]["sonnet"]
+    # Sonnet 5 (2/10, 5-minute write 2.50, read 0.20) 10% above global; no Batch listed.
+    assert (sonnet["model_id"], sonnet["name"], sonnet["lifecycle"]) == (
+        SONNET_5,
+        "Claude Sonnet 5",
+        "active",
+    )
+    assert (sonnet["input"], sonnet["output"], sonnet["cache_write"], sonnet["cache_read"]) == (
+        "2.20",
+        "11.00",
+        "2.75",
+        "0.22",
+    )
+    assert (sonnet["batch_input"], sonnet["batch_output"]) == (None, None)
+    assert _ok(api_client, **VALID)["prices"]["sonnet"]["input"] == "2.00"  # global
+
+
+def test_its_sensitivity_is_the_exact_change_of_month_one_per_point(api_client):
+    body = {"monthly_requests": 1_000_000, "input_tokens": 2000, "output_tokens": 500}
+    base = _ok(api_client, **body, escalation={"sonnet": 0.10, "opus": 0.0}, months=1)
+    more = _ok(api_client, **body, escalation={"sonnet": 0.11, "opus": 0.0}, months=1)
+
+    # +1% to Sonnet 5 instead of Haiku 4.5: 1e6 * 0.01 * ((2000*2 + 500*10) - (2000*1 + 500*5))
+    # / 1e6 = 0.01 * 4500 = 45.00 a month.
+    assert base["sensitivity"]["per_point"]["escalation_sonnet"] == "45.00"
+    difference = Decimal(_month(more, 1)["cost"]) - Decimal(_month(base, 1)["cost"])
+    assert difference == Decimal("45.00")
+    curve = base["sensitivity"]["curves"]["escalation_sonnet"]
+    assert len(curve) == 11 and curve[0]["share"] == "0.00" and curve[-1]["share"] == "1.00"
