@@ -58,12 +58,12 @@ def test_a_slope_is_the_exact_change_of_month_one_for_a_point(spec, book, lever)
     # Month 1 is linear in each lever, so the exact difference of any two values 0.01 apart
     # is the slope; 0 and 0.01 are always within the engine's formula, not always within the
     # bounds, so the reference is asked directly.
-    low = dataclasses.replace(spec, **{lever: Fraction(0)})
-    high = dataclasses.replace(spec, **{lever: Fraction(1, 100)})
     if lever == "escalation_sonnet" and exact(spec.escalation_opus) > Fraction(99, 100):
-        return  # no room for +0.01 of Sonnet within the bounds
+        return  # no room for +0.01 of Sonnet within the bounds (the input would be refused)
     if lever == "escalation_opus" and exact(spec.escalation_sonnet) > Fraction(99, 100):
         return
+    low = dataclasses.replace(spec, **{lever: Fraction(0)})
+    high = dataclasses.replace(spec, **{lever: Fraction(1, 100)})
     change = month_one(high, ref_prices) - month_one(low, ref_prices)
     assert got["per_point"][lever] == cents_text(change)
 
