@@ -7,6 +7,7 @@ figure we chose and why. README.md ("Models and prices") lists the shipped model
 """
 
 import datetime as dt
+from decimal import Decimal
 from typing import NotRequired, TypedDict
 
 # The book's own date: the capture of AWS's Bedrock pricing page every current row follows.
@@ -216,37 +217,53 @@ PRICE_BOOKS: list[PriceBookData] = [
 ]
 
 
+# What the previous release (before issue 14) shipped, for every value this one corrects. The
+# loader changes such a value only while the database still holds it, so an operator's edit
+# in the admin survives an upgrade.
+PREVIOUS_SOURCES = {
+    "aws/agent-toolkit-for-aws aws-startup-advisor bedrock-pricing-cache.md (2026-09-03); "
+    "Bedrock pricing page copy 2025-07-20 for older models",
+    "CloudRoute brief: representative 2026 tier rates",
+}
+PREVIOUS_BOOKS = {
+    "bedrock-current": {"description": "Claude on Bedrock as listed in late 2026."},
+    "representative-2026": {
+        "name": "Representative 2026 tier rates (the brief)",
+        "description": "Haiku 0.25/1.25, Sonnet 3/15, Opus-class 15/75: Claude 3 Haiku, "
+        "Sonnet 4.5 and Opus 4.1.",
+    },
+}
+PREVIOUS_ROWS: dict[str, dict[str, object]] = {
+    "anthropic.claude-3-5-haiku-20241022-v1:0": {"cache_write_1h": Decimal("1.60")},
+    "anthropic.claude-3-haiku-20240307-v1:0": {"lifecycle": ACTIVE},
+    "anthropic.claude-sonnet-4-6": {"min_cache_prefix": 2048},
+    "anthropic.claude-opus-4-1-20250805-v1:0": {"cache_write_1h": Decimal("30.00")},
+}
+NEW_ROW_FIELDS = ("note", "end_of_life_on", "replacement")  # filled where still empty
+
+
 def _fields(model) -> set[str]:
     return {field.name for field in model._meta.get_fields()}
 
 
 def load_price_books(price_book_model, model_price_model, tier_default_model) -> None:
-    """Create or update the shipped books. Takes model classes so a data migration can pass
-    its historical models (fields they do not have yet are left out); rows operators added
-    stay untouched, and so do tier defaults an operator changed."""
+    """Create the shipped books, or bring an existing database up to this release.
+
+    Takes model classes so a data migration can pass its historical models (fields they do
+    not have yet are left out). On an existing database it changes only what an operator
+    cannot have chosen: values still as the previous release shipped them (PREVIOUS_*),
+    fields still empty, and tier defaults still on a previously shipped default. It never
+    touches `is_default` of an existing book, rows operators added, or their edits."""
     book_fields, row_fields = _fields(price_book_model), _fields(model_price_model)
     lifecycles = {value for value, _ in model_price_model._meta.get_field("lifecycle").choices}
     for book_data in PRICE_BOOKS:
-        book_values = {
-            key: book_data[key]  # type: ignore[literal-required]
-            for key in ("name", "description", "is_default", "illustrative", "effective_from",
-                        "source")
-            if key in book_fields
-        }  # fmt: skip
-        book, _ = price_book_model.objects.update_or_create(
-            slug=book_data["slug"], defaults=book_values
-        )
+        book = _book_load(price_book_model, book_data, book_fields)
         for row in book_data["rows"]:
             values = {key: value for key, value in row.items() if key in row_fields}
             values["supports_caching"] = row["cache_read"] is not None
             if values["lifecycle"] not in lifecycles:  # a schema before END_OF_LIFE existed
                 values["lifecycle"] = LEGACY
-            model_price_model.objects.update_or_create(
-                book=book,
-                model_id=row["model_id"],
-                effective_from=book_data["effective_from"],
-                defaults={k: v for k, v in values.items() if k not in ("model_id",)},
-            )
+            _row_load(model_price_model, book, book_data["effective_from"], values)
         for tier, model_id in book_data["defaults"].items():
             default, created = tier_default_model.objects.get_or_create(
                 book=book, tier=tier, defaults={"model_id": model_id}
@@ -254,3 +271,51 @@ def load_price_books(price_book_model, model_price_model, tier_default_model) ->
             if not created and default.model_id in book_data["previous_defaults"].get(tier, ()):
                 default.model_id = model_id
                 default.save(update_fields=["model_id"])
+
+
+def _book_load(price_book_model, book_data: PriceBookData, fields: set[str]):
+    keys = ("name", "description", "illustrative", "effective_from", "source")
+    values = {key: book_data[key] for key in keys if key in fields}  # type: ignore[literal-required]
+    book = price_book_model.objects.filter(slug=book_data["slug"]).first()
+    if book is None:
+        other_default = price_book_model.objects.filter(is_default=True).exists()
+        return price_book_model.objects.create(
+            slug=book_data["slug"], is_default=book_data["is_default"] and not other_default,
+            **values,
+        )  # fmt: skip
+    previous = PREVIOUS_BOOKS.get(book_data["slug"], {})
+    changed = [
+        key
+        for key, value in values.items()
+        if getattr(book, key) in (previous.get(key), None, "")
+        or (key == "source" and book.source in PREVIOUS_SOURCES)
+        or (key == "illustrative" and value and not book.is_default)
+    ]
+    for key in changed:
+        setattr(book, key, values[key])
+    if changed:
+        book.save(update_fields=changed)
+    return book
+
+
+def _row_load(model_price_model, book, effective_from: dt.date, values: dict) -> None:
+    row = model_price_model.objects.filter(
+        book=book, model_id=values["model_id"], effective_from=effective_from
+    ).first()
+    if row is None:
+        model_price_model.objects.create(book=book, effective_from=effective_from, **values)
+        return
+    previous = PREVIOUS_ROWS.get(values["model_id"], {})
+    changed = [
+        key
+        for key, value in values.items()
+        if (key in NEW_ROW_FIELDS and getattr(row, key) in (None, ""))
+        or (key == "source" and row.source in PREVIOUS_SOURCES)
+        or (key in previous and getattr(row, key) == previous[key])
+        # Loaded by migration 0003, whose schema had no END_OF_LIFE yet (see above).
+        or (key == "lifecycle" and value == END_OF_LIFE and row.lifecycle == LEGACY)
+    ]
+    for key in changed:
+        setattr(row, key, values[key])
+    if changed:
+        row.save(update_fields=changed)

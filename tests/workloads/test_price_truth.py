@@ -235,6 +235,39 @@ def test_loading_moves_the_previously_shipped_defaults_and_keeps_an_operators_ch
     assert _row(SONNET_46).min_cache_prefix == 1024  # the corrected fact
 
 
+def test_loading_over_an_earlier_release_keeps_operators_edits_and_their_default_book():
+    """The state an earlier release left, plus an operator's work: their own default book,
+    an edited price and note, a retired row they re-activated. Migration 0007 runs this."""
+    current = PriceBook.objects.get(slug="bedrock-current")
+    current.is_default = False
+    current.save()
+    PriceBook.objects.create(slug="ours", name="Our negotiated prices", is_default=True)
+    _rows = ModelPrice.objects.filter(book=current)
+    _rows.filter(model_id=HAIKU_45).update(output=Decimal("4.50"), note="Negotiated.")
+    _rows.filter(model_id=OPUS_41).update(cache_write_1h=Decimal("30.00"), end_of_life_on=None)
+    _rows.filter(model_id=HAIKU_35).update(cache_write_1h=Decimal("1.75"))  # not as shipped
+    ModelPrice.objects.filter(book__slug="representative-2026").update(
+        lifecycle=Lifecycle.ACTIVE, source="CloudRoute brief: representative 2026 tier rates"
+    )
+    PriceBook.objects.filter(slug="representative-2026").update(
+        illustrative=False, name="Representative 2026 tier rates (the brief)"
+    )
+
+    load_price_books(PriceBook, ModelPrice, TierDefault)
+
+    assert PriceBook.objects.get(is_default=True).slug == "ours"  # no IntegrityError either
+    haiku = _row(HAIKU_45)
+    assert (haiku.output, haiku.note) == (Decimal("4.50"), "Negotiated.")  # theirs
+    opus_41 = _row(OPUS_41)
+    assert opus_41.cache_write_1h is None  # as shipped before: corrected
+    assert opus_41.end_of_life_on == dt.date(2027, 1, 8)  # empty: filled
+    assert _row(HAIKU_35).cache_write_1h == Decimal("1.75")  # an operator's value: kept
+    brief = PriceBook.objects.get(slug="representative-2026")
+    assert brief.illustrative and brief.name.startswith("Illustrative")
+    haiku_3 = _row(HAIKU_3, "representative-2026")
+    assert haiku_3.lifecycle == Lifecycle.END_OF_LIFE and "(illustrative)" in haiku_3.source
+
+
 # --- staleness ------------------------------------------------------------------------------
 
 TODAY = dt.date(2026, 12, 2)
