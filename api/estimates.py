@@ -53,8 +53,8 @@ class EstimateApi(APIView):
                 {"price_book": [f"Unknown price book {slug!r}; use one of: {known}."]}
             ) from None
         prices = book.prices | serializer.inline_prices()
-        inputs = serializer.spend_input()
         try:
+            inputs = serializer.spend_input()
             projection = spend.project(inputs, prices)
         except ValueError as error:  # the engine's own bounds, a backstop to the serializer
             raise InvalidInputError(str(error)) from error

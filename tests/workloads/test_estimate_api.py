@@ -808,3 +808,14 @@ def test_its_sensitivity_is_the_exact_change_of_month_one_per_point(api_client):
     assert difference == Decimal("45.00")
     curve = base["sensitivity"]["curves"]["escalation_sonnet"]
     assert len(curve) == 11 and curve[0]["share"] == "0.00" and curve[-1]["share"] == "1.00"
+
+
+def test_escalation_just_above_one_is_a_400_not_a_500(api_client):
+    # 0.5 + 0.5000000010000001 is 1.0000000010000001 exactly, above 1 + 1e-9, though the float
+    # sum rounds to 1.000000001: the serializer and the engine must agree (found in review).
+    response = _estimate(
+        api_client, **{**VALID, "escalation": {"sonnet": 0.5, "opus": 0.5000000010000001}}
+    )
+
+    assert response.status_code == 400
+    assert "escalation" in response.json()

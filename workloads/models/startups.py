@@ -3,6 +3,7 @@ and the database share."""
 
 import datetime as dt
 from decimal import Decimal
+from fractions import Fraction
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -354,7 +355,10 @@ def workload_cross_field_errors(
     if (
         escalation_sonnet is not None
         and escalation_opus is not None
-        and escalation_sonnet + escalation_opus > 1 + SHARE_TOLERANCE
+        # Exactly, on the decimals as typed, as the spend engine checks them: a float sum
+        # could let through a pair the engine then refuses.
+        and Fraction(str(escalation_sonnet)) + Fraction(str(escalation_opus))
+        > 1 + Fraction(str(SHARE_TOLERANCE))
     ):
         errors["escalation"] = (
             "sonnet + opus must be at most 1 (the rest runs on Haiku); "
