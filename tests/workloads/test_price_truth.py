@@ -324,3 +324,12 @@ def test_a_default_models_row_cannot_be_marked_legacy_while_it_is_the_default():
 
     TierDefault.objects.filter(book=row.book, tier="sonnet").update(model_id=SONNET_46)
     row.full_clean()  # no longer the default: it may retire
+
+
+def test_a_book_that_stops_being_illustrative_must_follow_the_default_rule():
+    book = PriceBook.objects.get(slug="representative-2026")
+    book.illustrative = False
+
+    with pytest.raises(ValidationError) as error:
+        book.full_clean()
+    assert "end of life" in str(error.value.message_dict["illustrative"])

@@ -32,14 +32,14 @@ HAIKU_45_NAME = "Claude Haiku 4.5 (Amazon Bedrock Edition)"
 ANY = None  # Stubber: accept whatever parameters the adapter sends
 
 
-def _summary(model_id: str, name: str, status: str = "ACTIVE") -> dict:
+def _summary(model_id: str, name: str, status: str = "ACTIVE", **lifecycle) -> dict:
     return {
         "modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{model_id}",
         "modelId": model_id,
         "modelName": name,
         "providerName": "Anthropic",
         "inferenceTypesSupported": ["INFERENCE_PROFILE"],
-        "modelLifecycle": {"status": status},
+        "modelLifecycle": {"status": status, **lifecycle},
     }
 
 
@@ -93,8 +93,37 @@ def haiku_items(input_usd: str = "1.00") -> list[str]:
     return items
 
 
-def _clients(*, statuses: dict[str, str] | None = None, items: list[str]) -> CatalogClients:
-    statuses = statuses or {}
+SONNET_5_NAME = "Claude Sonnet 5 (Amazon Bedrock Edition)"
+OPUS_48_NAME = "Claude Opus 4.8 (Amazon Bedrock Edition)"
+
+
+def default_items(input_usd: str = "1.00") -> list[str]:
+    """Every tier default's model at the book's prices (Haiku's input as given)."""
+    others = [
+        _item(f"USE1-MP:USE1_{meter}_Global-Units", usd, name)
+        for name, prices in (
+            (SONNET_5_NAME, ("2.00", "10.00", "0.20", "2.50", "4.00")),
+            (OPUS_48_NAME, ("5.00", "25.00", "0.50", "6.25", "10.00")),
+        )
+        for meter, usd in zip(
+            (
+                "InputTokenCount",
+                "OutputTokenCount",
+                "CacheReadInputTokenCount",
+                "CacheWriteInputTokenCount",
+                "CacheWrite1hInputTokenCount",
+            ),
+            prices,
+            strict=True,
+        )
+    ]
+    return haiku_items(input_usd) + others
+
+
+def _clients(
+    *, statuses: dict[str, str] | None = None, items: list[str], lifecycle: dict | None = None
+) -> CatalogClients:
+    statuses, lifecycle = statuses or {}, lifecycle or {}
     names = {HAIKU_45: "Claude Haiku 4.5", SONNET_5: "Claude Sonnet 5", OPUS_48: "Claude Opus 4.8"}
     bedrock = boto3.client(
         "bedrock", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
@@ -107,7 +136,9 @@ def _clients(*, statuses: dict[str, str] | None = None, items: list[str]) -> Cat
         "list_foundation_models",
         {
             "modelSummaries": [
-                _summary(model_id, name, statuses.get(model_id, "ACTIVE"))
+                _summary(
+                    model_id, name, statuses.get(model_id, "ACTIVE"), **lifecycle.get(model_id, {})
+                )
                 for model_id, name in names.items()
             ]
         },
@@ -143,17 +174,26 @@ def _default(tier: str) -> str:
 def test_a_refresh_that_prices_the_book_marks_it_fresh():
     assert selectors.price_book_provenance(_book())["stale"]  # shipped 2026-09-03
 
-    result = refresh(items=haiku_items())
+    result = refresh(items=default_items())
 
-    assert not result.held and result.prices_unchanged == 1 and result.prices_added == 0
+    assert not result.held and result.prices_unchanged == 3 and result.prices_added == 0
     book = _book()
-    assert book.refreshed_at is not None
+    assert book.refreshed_at is not None and book.refresh_note == ""
     assert selectors.price_book_provenance(book)["stale"] is False
     assert book.effective_from == dt.date(2026, 9, 3)  # no price changed: the date stays
 
 
+def test_a_refresh_that_leaves_a_default_unpriced_confirms_nothing():
+    result = refresh(items=haiku_items())  # Sonnet 5 and Opus 4.8 are not in this Price List
+
+    assert not result.held and result.prices_unchanged == 1
+    book = _book()
+    assert book.refreshed_at is None and selectors.price_book_provenance(book)["stale"]
+    assert SONNET_5 in book.refresh_note and OPUS_48 in book.refresh_note
+
+
 def test_a_modest_price_change_is_a_new_dated_row_and_dates_the_book():
-    result = refresh(items=haiku_items(input_usd="1.20"))
+    result = refresh(items=default_items(input_usd="1.20"))
 
     today = timezone.localdate()
     assert result.added == [HAIKU_45] and not result.held
@@ -161,7 +201,11 @@ def test_a_modest_price_change_is_a_new_dated_row_and_dates_the_book():
     assert (newest.effective_from, newest.input) == (today, Decimal("1.2000"))
     assert newest.min_cache_prefix == 4096  # from the dated table, the Price List has none
     assert _rows(HAIKU_45).count() == 2  # the old row stays as history
-    assert (_book().effective_from, "Price List" in _book().source) == (today, True)
+    book = _book()
+    assert book.effective_from == today and book.refreshed_at is not None
+    # The book names both origins: the Price List for what it changed, the capture for the rest.
+    assert book.source.startswith("AWS Price List API") and "Claude Haiku 4.5" in book.source
+    assert "bedrock-pricing-cache.md" in book.source
 
 
 # --- the guard --------------------------------------------------------------------------------
@@ -177,9 +221,15 @@ def test_a_price_moving_more_than_the_factor_is_held_with_a_note_and_an_alert(in
     assert _rows(HAIKU_45).count() == 1  # nothing overwritten, nothing added
     row = _rows(HAIKU_45).get()
     assert row.input == Decimal("1.00")
-    assert f"input ${input_usd} (was $1.00)" in row.note
+    assert "held" not in row.note  # row notes reach founders; this is for operators
     assert any("held" in alert and "Claude Haiku 4.5" in alert for alert in result.alerts)
-    assert _book().refreshed_at is None  # a held refresh confirms nothing
+    book = _book()
+    assert book.refreshed_at is None  # a held refresh confirms nothing
+    assert f"input ${input_usd} (was $1.00)" in book.refresh_note
+
+    refresh(items=default_items(input_usd=input_usd))  # tomorrow, the same Price List
+
+    assert _book().refresh_note.count("held") == 1  # replaced, not piled up
 
 
 def test_a_price_list_that_prices_no_known_model_changes_nothing_and_alerts():
@@ -277,3 +327,41 @@ def test_an_unchanged_lifecycle_reprojects_nothing(django_capture_on_commit_call
 
     assert result.lifecycle_changed == {} and callbacks == []
     assert workload.projections.count() == 1
+
+
+def test_awss_end_of_life_date_is_stored_on_the_models_rows():
+    when = dt.datetime(2027, 3, 1, 0, 0, tzinfo=dt.UTC)
+
+    refresh(
+        statuses={OPUS_48: "LEGACY"},
+        lifecycle={OPUS_48: {"endOfLifeTime": when}},
+        items=default_items(),
+    )
+
+    assert set(_rows(OPUS_48).values_list("end_of_life_on", flat=True)) == {dt.date(2027, 3, 1)}
+
+
+def test_an_illustrative_book_is_not_refreshed():
+    clients = _clients(items=default_items(input_usd="0.30"))
+    before = list(ModelPrice.objects.values_list("pk", "input", "lifecycle"))
+
+    result = catalog_refresh(
+        bedrock_client=clients.bedrock,
+        pricing_client=clients.pricing,
+        book_slug="representative-2026",
+    )
+
+    assert result.warnings == ["An illustrative book is not refreshed from AWS."]
+    assert list(ModelPrice.objects.values_list("pk", "input", "lifecycle")) == before
+    assert PriceBook.objects.get(slug="representative-2026").refreshed_at is None
+
+
+def test_a_price_listed_only_in_region_is_not_stored_as_the_global_one():
+    # AWS lists Haiku 4.5's batch input only in-Region (0.55): the book keeps its global 0.50
+    # rather than store a price the regional premium would then raise again.
+    items = [item for item in default_items() if "InputTokenCount_Global_Batch" not in item]
+    items.append(_item("USE1-MP:USE1_InputTokenCount_Batch-Units", "0.55"))
+
+    refresh(items=items)
+
+    assert _rows(HAIKU_45).latest("effective_from").batch_input == Decimal("0.50")

@@ -93,5 +93,10 @@ class Migration(migrations.Migration):
                 name="illustrative_book_never_default",
             ),
         ),
+        migrations.AddField(
+            model_name='pricebook',
+            name='refresh_note',
+            field=models.TextField(blank=True, help_text='Why the last refresh from AWS did not confirm the prices (held, unpriced).'),
+        ),
         migrations.RunPython(load, migrations.RunPython.noop),
     ]

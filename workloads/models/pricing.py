@@ -36,6 +36,10 @@ class PriceBook(models.Model):
     refreshed_at = models.DateTimeField(
         null=True, blank=True, help_text="The last refresh from AWS that priced its models."
     )
+    refresh_note = models.TextField(
+        blank=True,
+        help_text="Why the last refresh from AWS did not confirm the prices (held, unpriced).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -60,6 +64,13 @@ class PriceBook(models.Model):
             raise ValidationError(
                 {"is_default": "An illustrative book cannot be the default; untick one."}
             )
+        if self.pk and not self.illustrative:
+            # The tier-default rule holds for a book that stops being illustrative too.
+            defaults = TierDefault.objects.filter(book_id=self.pk).order_by("tier")
+            for tier, model_id in defaults.values_list("tier", "model_id"):
+                error = tier_default_error(book=self, tier=tier, model_id=model_id)
+                if error:
+                    raise ValidationError({"illustrative": f"The {tier} default: {error}"})
         if self.is_default:
             default = PriceBook.objects.filter(is_default=True).exclude(pk=self.pk).first()
             if default is not None:

@@ -23,6 +23,7 @@ from ..models import Lifecycle, ModelPrice, PriceBook, TierDefault, tier_default
 from ..pricebook_data import min_cache_prefix_for
 
 PRICE_SOURCE = "AWS Price List API (AmazonBedrockFoundationModels, us-east-1), {date}"
+_EARLIER = "; the rest: "  # joins the refresh's source to the book's earlier one
 PRICE_CEILING = Decimal("1000000")  # ModelPrice holds at most 999999.9999 per 1M tokens
 # A listed price this many times above or below the book's is held for review, not written:
 # real price moves on Bedrock have been a third (Sonnet 5) or a half (Batch), not 3x.
@@ -119,6 +120,10 @@ def catalog_refresh(
         book = PriceBook.objects.select_for_update().filter(slug=book_slug).first()
         if book is None:
             raise selectors.PriceBookMissingError(book_slug)
+        if book.illustrative:  # its figures illustrate the brief; AWS's prices are not its
+            result = CatalogRefreshResult(book=book.slug, models_listed=len(catalog))
+            result.warnings.append("An illustrative book is not refreshed from AWS.")
+            return result
         latest: dict[str, ModelPrice] = {}
         for row in ModelPrice.objects.filter(book=book).order_by("model_id", "-effective_from"):
             latest.setdefault(row.model_id, row)
@@ -135,9 +140,7 @@ def catalog_refresh(
             book=book, latest=latest, catalog=catalog, quotes=quotes, result=result
         )
         result.warnings = warnings + result.warnings  # book-wide first, then per model
-        if not result.held and result.prices_added + result.prices_unchanged > 0:
-            book.refreshed_at = now
-            book.save(update_fields=["refreshed_at"])
+        _refresh_record(book=book, result=result, now=now)
         audit_log(actor=actor, action="price_book.refreshed", subject=book, data=result.as_dict())
         if result.lifecycle_changed:
             transaction.on_commit(
@@ -147,12 +150,44 @@ def catalog_refresh(
     return result
 
 
+def _refresh_record(*, book: PriceBook, result: CatalogRefreshResult, now: dt.datetime) -> None:
+    """`refreshed_at` when the Price List priced every tier default's model and nothing was
+    held; `refresh_note` (admin only) says why the last refresh did not confirm the book, and
+    is replaced on every run, so a daily held refresh does not pile up lines."""
+    defaults = set(book.tier_defaults.values_list("model_id", flat=True))
+    confirmed = not result.held and bool(defaults) and not defaults & set(result.unpriced)
+    if confirmed:
+        book.refreshed_at, book.refresh_note = now, ""
+    else:
+        reasons = result.alerts or [
+            "The Price List did not price every tier default's model: "
+            + ", ".join(sorted(defaults & set(result.unpriced)))
+            + "."
+        ]
+        book.refresh_note = f"{timezone.localdate(now)}: " + " ".join(reasons)
+    book.save(update_fields=["refreshed_at", "refresh_note"])
+
+
 def _reproject_using(*, model_ids: list[str], since: dt.datetime) -> None:
     from ..tasks import REPROJECT_BATCH_SIZE, reproject_batch
 
     ids = selectors.workloads_priced_with(model_ids=model_ids)
     for start in range(0, len(ids), REPROJECT_BATCH_SIZE):
         reproject_batch.delay(ids[start : start + REPROJECT_BATCH_SIZE], since.isoformat())
+
+
+def _end_of_life_sync(*, book: PriceBook, row: ModelPrice, model: CatalogModel | None) -> None:
+    """AWS's end-of-life date of the model (modelLifecycle.endOfLifeTime), on all its rows."""
+    when = model.end_of_life_time if model else None
+    if when is None:
+        return
+    end_of_life_on = timezone.localdate(when) if timezone.is_aware(when) else when.date()
+    if end_of_life_on == row.end_of_life_on:
+        return
+    ModelPrice.objects.filter(book=book, model_id=row.model_id).update(
+        end_of_life_on=end_of_life_on
+    )
+    row.end_of_life_on = end_of_life_on
 
 
 def _lifecycle_wanted(row: ModelPrice, model: CatalogModel | None, today: dt.date) -> str | None:
@@ -176,6 +211,7 @@ def _lifecycle_sync(
     """Set each model's lifecycle on all its rows, then move tier defaults off the models
     that are no longer active (see catalog_refresh)."""
     for model_id, row in latest.items():
+        _end_of_life_sync(book=book, row=row, model=catalog.get(model_id))
         lifecycle = _lifecycle_wanted(row, catalog.get(model_id), today)
         if lifecycle is None or lifecycle == row.lifecycle:
             continue
@@ -222,6 +258,16 @@ def _quote_for(
     return (quotes.get(model.name) if model else None) or quotes.get(row.name)
 
 
+def _scope_prices(quote: ModelQuote, *, prefer_global: bool, row: ModelPrice) -> dict:
+    """The quote's prices in the book's scope only. A kind AWS lists only in the other scope
+    is not borrowed from it when the model has a regional premium: an in-Region price stored
+    as the global one would be charged the premium twice."""
+    if not row.regional_premium:
+        return quote.prices(prefer_global=prefer_global)
+    scoped = quote.global_prices if prefer_global else quote.regional_prices
+    return dict(scoped) or quote.prices(prefer_global=prefer_global)
+
+
 def _price_change(
     row: ModelPrice,
     model: CatalogModel | None,
@@ -234,7 +280,7 @@ def _price_change(
     # The book holds global-endpoint prices; a model whose profiles are all regional (such
     # as a US-only one) is priced in-region.
     prefer_global = model is None or not model.profile_ids or model.has_global_profile
-    quoted = quote.prices(prefer_global=prefer_global) if quote else {}
+    quoted = _scope_prices(quote, prefer_global=prefer_global, row=row) if quote else {}
     if quote is None or "input" not in quoted or "output" not in quoted:
         result.unpriced.append(row.model_id)
         return None
@@ -248,11 +294,8 @@ def _price_change(
     regional_premium = quote.regional_premium
     if regional_premium is None:
         regional_premium = row.regional_premium
-    min_prefix = min_cache_prefix_for(row.model_id, default=row.min_cache_prefix)
-    if (
-        regional_premium == row.regional_premium
-        and min_prefix == row.min_cache_prefix
-        and all(values[name] == getattr(row, name) for name in PRICE_FIELDS)
+    if regional_premium == row.regional_premium and all(
+        values[name] == getattr(row, name) for name in PRICE_FIELDS
     ):
         result.prices_unchanged += 1
         return None
@@ -262,10 +305,14 @@ def _price_change(
             f"{row.effective_from}; review it in the admin."
         )
         return None
+    caching = values["cache_write_5m"] is not None and values["cache_read"] is not None
+    # The Price List has no minimum prefix: keep the row's (an operator may have corrected
+    # it), and take the dated table's only where a model that now caches has none.
+    min_prefix = row.min_cache_prefix
+    if caching and not min_prefix:
+        min_prefix = min_cache_prefix_for(row.model_id, default=0)
     values.update(
-        supports_caching=values["cache_write_5m"] is not None and values["cache_read"] is not None,
-        min_cache_prefix=min_prefix,
-        regional_premium=regional_premium,
+        supports_caching=caching, min_cache_prefix=min_prefix, regional_premium=regional_premium
     )
     return _PriceChange(row=row, values=values)
 
@@ -307,14 +354,11 @@ def _price_write(
         result.held = True
         for change in changes:
             if jumps[change.row.model_id]:
-                line = (
-                    f"{today}: the refresh held AWS's listed "
+                result.alert(
+                    f"{change.row.name}: the refresh held AWS's listed "
                     + ", ".join(jumps[change.row.model_id])
                     + f": more than {PRICE_CHANGE_FACTOR}x; the old prices stay until reviewed."
                 )
-                change.row.note = f"{change.row.note}\n{line}".strip()
-                change.row.save(update_fields=["note"])
-                result.alert(f"{change.row.name}: {line}")
         return
     for change in changes:
         row = change.row
@@ -333,8 +377,14 @@ def _price_write(
         result.prices_added += 1
         result.added.append(row.model_id)
     if changes:
+        # The book's date is its newest prices'; its source names both origins.
+        earlier = book.source.split(_EARLIER, 1)[-1] if _EARLIER in book.source else book.source
         book.effective_from = today
-        book.source = PRICE_SOURCE.format(date=today.isoformat())
+        book.source = (
+            PRICE_SOURCE.format(date=today.isoformat())
+            + f" for {', '.join(change.row.name for change in changes)}"
+            + (f"{_EARLIER}{earlier}" if earlier and not earlier.startswith("AWS Price") else "")
+        )[:300]
         book.save(update_fields=["effective_from", "source"])
 
 
