@@ -103,11 +103,12 @@ def catalog_refresh(
       once the transaction commits, so their warnings name it.
     - **Prices**: a ModelPrice row dated today for each model whose AWS price differs from
       its newest row (older rows stay as history; a row already dated today is never
-      overwritten), with the minimum prefix of workloads.pricebook_data.MIN_CACHE_PREFIXES.
-      The guard: when the Price List prices no model of the book, or any price moves by more
-      than PRICE_CHANGE_FACTOR, no price is written at all (`held`), the rows concerned get a
-      dated note and operators are alerted.
-    - `refreshed_at` is set when the Price List priced the book's models and was not held.
+      overwritten), in the book's own scope only (`_scope_prices`), keeping the row's minimum
+      prefix. The guard: when the Price List prices no model of the book, or any price moves
+      by more than PRICE_CHANGE_FACTOR, no price is written at all (`held`) and operators are
+      alerted.
+    - `refreshed_at` is set when every tier default's model was priced and nothing was held;
+      else `refresh_note` says why (`_refresh_record`). An illustrative book is left alone.
 
     Writes the audit event `price_book.refreshed`; clears the per-process price cache.
     Safe to run twice a day. Raises PriceBookMissingError for an unknown slug.
