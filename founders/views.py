@@ -118,13 +118,13 @@ def intake_estimate(request):
     context = {"form": form, "estimate": None}
     if form.is_valid():
         try:
-            estimate = workload_services.workload_estimate(workload=form.instance)
+            book = priced_book_for()  # one read: the prices and the provenance shown
+            estimate = workload_services.workload_estimate(workload=form.instance, book=book)
         except PriceBookMissingError:
             estimate = None
         if estimate is not None:
             first = estimate.months[0] if estimate.months else None
-            # Cents as the API rounds them (floatformat on a float such as 0.7949999999999999
-            # would show 0.79 where the API says 0.80); the saving is the difference shown.
+            # Cents exactly as the API gives them; the saving is the difference shown.
             monthly_cost = to_cents(first.cost) if first else Decimal("0.00")
             baseline_cost = to_cents(first.baseline_cost) if first else Decimal("0.00")
             context["estimate"] = {
@@ -136,8 +136,7 @@ def intake_estimate(request):
                 else 0.0,
                 "per_request_cost": estimate.per_request_cost,
                 "warnings": estimate.warnings,
-                # The default book, which workload_estimate priced with (cached: no query).
-                "price_book": _provenance_dates(priced_book_for().provenance),
+                "price_book": _provenance_dates(book.provenance),
             }
     return render(request, "founders/_live_estimate.html", context)
 

@@ -264,10 +264,10 @@ def _decimal(value: str | None) -> Decimal | None:
 
 def _per_million(value: Decimal | None) -> str:
     """A unit price as the page shows it: at least cents, more digits only where the price
-    has them ("0.30", "0.125", "3.30"), to the book's four places."""
+    has them ("0.30", "0.125", "3.30", "0.15125"), exactly as the estimate API gives it."""
     if value is None:
         return ""
-    text = f"{value.quantize(Decimal('0.0001')).normalize():f}"
+    text = f"{value.normalize():f}"
     whole, _, fraction = text.partition(".")
     return f"{whole}.{fraction.ljust(2, '0')}"
 

@@ -48,17 +48,15 @@ def price_book_get(*, slug: str | None = None) -> PriceBook:
 
 
 def tier_price_from_row(row: ModelPrice) -> TierPrice:
-    def money(value):
-        return None if value is None else float(value)
-
+    """The engine's view of a price row; the Decimals go in as they are (the engine is exact)."""
     return TierPrice(
         model_id=row.model_id,
-        input=float(row.input),
-        output=float(row.output),
-        cache_write=money(row.cache_write_5m),
-        cache_read=money(row.cache_read),
-        batch_input=money(row.batch_input),
-        batch_output=money(row.batch_output),
+        input=row.input,
+        output=row.output,
+        cache_write=row.cache_write_5m,
+        cache_read=row.cache_read,
+        batch_input=row.batch_input,
+        batch_output=row.batch_output,
         supports_caching=row.supports_caching,
         min_cache_prefix=row.min_cache_prefix,
         regional_premium=row.regional_premium,

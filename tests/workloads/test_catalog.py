@@ -538,7 +538,7 @@ def test_it_writes_an_audit_event_and_clears_the_price_cache(aws_stubs):
     assert (event.actor, event.subject) == (operator, book)
     assert event.data["prices_added"] == 1 and event.data["added"] == [HAIKU_45]
     assert event.data["warnings"] == result.warnings
-    assert selectors.tier_prices(book=book)["haiku"].input == 0.9
+    assert selectors.tier_prices(book=book)["haiku"].input == Decimal("0.90")
 
 
 def test_it_raises_for_an_unknown_book(aws_stubs):

@@ -61,12 +61,15 @@ def spend_input_for_workload(
     )
 
 
-def workload_estimate(*, workload: Workload, months: int = 12) -> Projection:
-    """The live estimate for a workload being typed in (unsaved is fine), default price book.
+def workload_estimate(
+    *, workload: Workload, months: int = 12, book: selectors.PricedBook | None = None
+) -> Projection:
+    """The live estimate for a workload being typed in (unsaved is fine), with `book` (the
+    default book when None; pass it to show its provenance next to the figures).
 
     Raises selectors.PriceBookMissingError when no price book is configured.
     """
-    prices = selectors.tier_prices_for()
+    prices = (book or selectors.priced_book_for()).prices
     return project(spend_input_for_workload(workload, months=months), prices)
 
 
