@@ -100,7 +100,19 @@ class PriceBookAdmin(admin.ModelAdmin):
     inlines = [TierDefaultInline, ModelPriceInline]
     actions = ["refresh_from_aws"]
 
-    @admin.action(description="Refresh models and prices from AWS", permissions=["change"])
+    # The refresh adds price rows, edits lifecycles and moves tier defaults: it needs every
+    # permission those edits would need in the admin, not only the book's change permission.
+    REFRESH_PERMISSIONS = (
+        "workloads.change_pricebook",
+        "workloads.add_modelprice",
+        "workloads.change_modelprice",
+        "workloads.change_tierdefault",
+    )
+
+    def has_refresh_permission(self, request) -> bool:
+        return request.user.has_perms(self.REFRESH_PERMISSIONS)
+
+    @admin.action(description="Refresh models and prices from AWS", permissions=["refresh"])
     def refresh_from_aws(self, request, queryset) -> None:
         clients = aws.catalog_clients()
         if clients is None:

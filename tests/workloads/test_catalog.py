@@ -654,3 +654,27 @@ def test_the_admin_action_warns_without_aws_credentials(operator_client, no_aws_
     assert len(messages) == 1 and messages[0][0] == "warning"
     assert "No AWS credentials" in messages[0][1]
     assert ModelPrice.objects.count() == rows_before
+
+
+def test_the_admin_action_needs_the_permissions_of_the_edits_it_makes(client, monkeypatch):
+    # An operator who may edit the book's name but not its prices or defaults cannot refresh
+    # them through the action (a side door to add_modelprice / change_tierdefault).
+    from django.contrib.auth.models import Permission
+
+    operator = UserFactory(is_staff=True)
+    operator.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="workloads", codename__in=["view_pricebook", "change_pricebook"]
+        )
+    )
+    client.force_login(operator)
+    monkeypatch.setattr(aws, "catalog_clients", lambda: pytest.fail("AWS was called"))
+    rows_before = ModelPrice.objects.count()
+
+    response = run_admin_action(client, PriceBook.objects.all())
+
+    assert response.status_code == 200
+    assert ModelPrice.objects.count() == rows_before
+    assert not AuditEvent.objects.filter(action="price_book.refreshed").exists()
+    changelist = client.get(reverse("admin:workloads_pricebook_changelist")).content.decode()
+    assert "refresh_from_aws" not in changelist
