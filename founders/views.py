@@ -116,6 +116,8 @@ def intake_estimate(request):
         return too_many_requests(request)
     form = WorkloadEstimateForm(request.POST)
     context = {"form": form, "estimate": None}
+    if form.is_bound and not form.is_valid():
+        context["error_labels"] = [str(field.label).lower() for field in form if field.errors]
     if form.is_valid():
         try:
             book = priced_book_for()  # one read: the prices and the provenance shown

@@ -195,6 +195,7 @@ def test_it_says_which_fields_to_fix(client, overrides, label):
     assert "To see your estimate, fix:" in html
     assert label in html
     assert "data-testid" not in html
+    assert ", ." not in html and ",." not in html  # one error, no stray separators
 
 
 def test_it_asks_for_everything_when_nothing_is_typed(client):
