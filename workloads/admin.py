@@ -95,7 +95,7 @@ class TierDefaultInline(admin.TabularInline):
 @admin.register(PriceBook)
 class PriceBookAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "is_default", "illustrative", "effective_from", "refreshed_at"]
-    readonly_fields = ["refreshed_at"]
+    readonly_fields = ["refreshed_at", "refresh_note"]
     search_fields = ["name", "slug"]
     inlines = [TierDefaultInline, ModelPriceInline]
     actions = ["refresh_from_aws"]
