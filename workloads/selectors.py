@@ -158,14 +158,6 @@ def priced_book_for(*, slug: str | None = None, on: dt.date | None = None) -> Pr
     return priced
 
 
-def tier_prices_for(*, slug: str | None = None, on: dt.date | None = None) -> dict[str, TierPrice]:
-    """`tier_prices` of the named book (the default one when None), cached by the name.
-
-    Raises PriceBookMissingError when there is no such book or a tier has no price.
-    """
-    return priced_book_for(slug=slug, on=on).prices
-
-
 def price_cache_clear() -> None:
     _price_cache_by_slug.clear()
 

@@ -12,10 +12,10 @@ import logging
 from decimal import Decimal
 from pathlib import Path
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
+from tests.workloads.test_catalog import PRICE_REQUEST, stubbed
 from workloads.aws.catalog import (
     classify_usagetype,
     fetch_bedrock_prices,
@@ -26,12 +26,6 @@ from workloads.aws.catalog import (
 )
 
 SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "aws_pricelist"
-PRICE_REQUEST = {
-    "ServiceCode": "AmazonBedrockFoundationModels",
-    "Filters": [{"Type": "TERM_MATCH", "Field": "regionCode", "Value": "us-east-1"}],
-    "FormatVersion": "aws_v1",
-    "MaxResults": 100,
-}
 
 
 def sample(name: str) -> dict:
@@ -247,16 +241,6 @@ def test_it_counts_the_tokens_a_units_price_is_for(price, description, expected)
 
 
 # --- fetch_bedrock_prices over paginated get_products ------------------------------------
-
-
-def stubbed(service: str) -> tuple:
-    client = boto3.client(
-        service,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    return client, Stubber(client)
 
 
 @pytest.fixture

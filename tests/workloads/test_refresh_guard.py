@@ -10,13 +10,12 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 from django.utils import timezone
 from zeal import zeal_ignore
 
 from tests.factories import UserFactory, WorkloadFactory
+from tests.workloads.test_catalog import stubbed
 from workloads import selectors, services, tasks
 from workloads.aws import CatalogClients
 from workloads.models import AuditEvent, Lifecycle, ModelPrice, PriceBook, TierDefault
@@ -125,13 +124,7 @@ def _clients(
 ) -> CatalogClients:
     statuses, lifecycle = statuses or {}, lifecycle or {}
     names = {HAIKU_45: "Claude Haiku 4.5", SONNET_5: "Claude Sonnet 5", OPUS_48: "Claude Opus 4.8"}
-    bedrock = boto3.client(
-        "bedrock", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
-    )
-    pricing = boto3.client(
-        "pricing", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
-    )
-    bedrock_stub, pricing_stub = Stubber(bedrock), Stubber(pricing)
+    (bedrock, bedrock_stub), (pricing, pricing_stub) = stubbed("bedrock"), stubbed("pricing")
     bedrock_stub.add_response(
         "list_foundation_models",
         {
