@@ -39,6 +39,13 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField("e-mail address", unique=True)
     full_name = models.CharField(max_length=150, blank=True)
+    # Made by `seed_demo` with the password "demo": signs in only while DEBUG is on
+    # (cloudroute.auth), and `check --deploy` fails while one exists (cloudroute.checks).
+    is_demo = models.BooleanField(
+        "demo login",
+        default=False,
+        help_text="Made by seed_demo (password 'demo'); refused whenever DEBUG is off.",
+    )
 
     # The stubs pin AbstractUser.objects to auth's UserManager (username-first create_user);
     # an e-mail login needs its own BaseUserManager, as Django's custom-user docs do.

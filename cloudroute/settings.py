@@ -101,10 +101,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "cloudroute.User"
 # django-axes: after AXES_FAILURE_LIMIT failed sign-ins for one e-mail from one address, that
 # pair is locked out for AXES_COOLOFF_TIME hours (forms, the admin and the API token alike).
-# AxesBackend only checks the lockout (and serves sessions); ModelBackend checks passwords.
+# LockoutBackend (axes') only checks the lockout; AccountBackend (Django's
+# ModelBackend) checks passwords. Both refuse the demo logins whenever DEBUG is off.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "cloudroute.auth.LockoutBackend",
+    "cloudroute.auth.AccountBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_TIME", default=0.5)

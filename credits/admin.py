@@ -79,7 +79,12 @@ class StartupAdmin(WorkloadsStartupAdmin):
             "credits/admin/snapshot.html", {"snapshot": snapshot, "result": snapshot.result}
         )
 
-    @admin.action(description="Re-evaluate eligibility and re-project (selected startups)")
+    # A re-evaluation writes a snapshot and a projection: it takes the startup's change
+    # permission, not the view permission a read-only operator has.
+    @admin.action(
+        description="Re-evaluate eligibility and re-project (selected startups)",
+        permissions=["change"],
+    )
     def reevaluate(self, request, queryset) -> None:
         ids = list(queryset.values_list("pk", flat=True))
         for startup_id in ids:

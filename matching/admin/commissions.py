@@ -178,11 +178,15 @@ class CommissionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Mark invoiced")
+    def has_mark_permission(self, request) -> bool:
+        """The change form is off (amounts are fixed), but moving the status is a change."""
+        return request.user.has_perm("matching.change_commission")
+
+    @admin.action(description="Mark invoiced", permissions=["mark"])
     def mark_invoiced(self, request, queryset):
         self._mark(request, queryset, status=CommissionStatus.INVOICED, done="Marked invoiced")
 
-    @admin.action(description="Mark paid")
+    @admin.action(description="Mark paid", permissions=["mark"])
     def mark_paid(self, request, queryset):
         self._mark(request, queryset, status=CommissionStatus.PAID, done="Marked paid")
 

@@ -82,6 +82,11 @@ class IntakeAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["reroute_now", "assign_partner"]
 
+    def has_route_permission(self, request) -> bool:
+        """Re-routing and assigning withdraw and offer leads: they need the lead's change
+        permission, not only the intake's view permission (a read-only operator has that)."""
+        return request.user.has_perm("matching.change_lead")
+
     @staticmethod
     def _one_per_startup(queryset: QuerySet[Intake]) -> list[Intake]:
         """Routing works per startup: two selected intakes of one startup route it once."""
@@ -90,7 +95,10 @@ class IntakeAdmin(admin.ModelAdmin):
             by_startup.setdefault(intake.startup_id, intake)
         return list(by_startup.values())
 
-    @admin.action(description="Re-route now (withdraw the offer, offer the next partner)")
+    @admin.action(
+        description="Re-route now (withdraw the offer, offer the next partner)",
+        permissions=["route"],
+    )
     def reroute_now(self, request, queryset):
         def call(intake: Intake) -> str | None:
             decision = services.lead_reroute(startup_id=intake.startup_id, actor=request.user)
@@ -100,7 +108,7 @@ class IntakeAdmin(admin.ModelAdmin):
 
         call_each(self, request, self._one_per_startup(queryset), call, done="Re-routed")
 
-    @admin.action(description="Assign to a partner…")
+    @admin.action(description="Assign to a partner…", permissions=["route"])
     def assign_partner(self, request, queryset):
         """An intermediate page with a partner select; on submit, lead_assign per startup."""
         form = AssignPartnerForm(request.POST if "apply" in request.POST else None)

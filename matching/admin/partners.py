@@ -35,11 +35,11 @@ class PartnerAdmin(admin.ModelAdmin):
     inlines = [PartnerMembershipInline]
     actions = ["pause_partners", "resume_partners"]
 
-    @admin.action(description="Pause partner (stop offering new leads)")
+    @admin.action(description="Pause partner (stop offering new leads)", permissions=["change"])
     def pause_partners(self, request, queryset):
         self._pause(request, queryset, paused=True, done="Paused")
 
-    @admin.action(description="Resume partner (offer new leads again)")
+    @admin.action(description="Resume partner (offer new leads again)", permissions=["change"])
     def resume_partners(self, request, queryset):
         self._pause(request, queryset, paused=False, done="Resumed")
 

@@ -15,7 +15,8 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 
-ROLES = ("anonymous", "founder_a", "founder_b", "partner_x", "partner_y", "operator")
+# The viewer is a read-only operator: staff holding every view permission and nothing else.
+ROLES = ("anonymous", "founder_a", "founder_b", "partner_x", "partner_y", "operator", "viewer")
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,12 @@ LOGIN_PAGES = ("login", "partner-login", "admin:login")
 
 
 def expect(default: Expect, **by_role: Expect) -> dict[str, Expect]:
-    """Every role gets `default` unless named."""
+    """Every role gets `default` unless named; the viewer, unless named, gets what the
+    operator gets (reading is what both may do)."""
     unknown = set(by_role) - set(ROLES)
     assert not unknown, f"unknown roles {unknown}"
+    if "operator" in by_role:
+        by_role.setdefault("viewer", by_role["operator"])
     return {role: by_role.get(role, default) for role in ROLES}
 
 
@@ -297,6 +301,7 @@ def api_operations() -> dict[str, tuple[str, str]]:
 class AdminPage:
     url_name: str
     operator: Expect  # every other role is sent to the admin's sign-in
+    viewer: Expect  # the read-only operator: reads what the operator reads, adds nothing
     app_label: str | None = None  # for an app's index
     world_key: str | None = None  # the world object a change page opens
 
@@ -309,17 +314,19 @@ def admin_pages(*, no_add: set, singletons: set, world_models: dict) -> Iterator
     """The index, each app's index, every registered model's changelist and add page, and
     the change page of each world object whose model is registered. All of them go through
     `AdminSite.admin_view`, as do the admin's other URLs."""
-    yield AdminPage("admin:index", OK)
+    yield AdminPage("admin:index", OK, OK)
     registered = sorted(admin.site._registry, key=lambda model: model._meta.label)
     for app_label in sorted({model._meta.app_label for model in registered}):
-        yield AdminPage("admin:app_list", OK, app_label=app_label)
+        yield AdminPage("admin:app_list", OK, OK, app_label=app_label)
     for model in registered:
         key = (model._meta.app_label, model._meta.model_name)
         prefix = f"admin:{key[0]}_{key[1]}"
         # A one-row model's changelist opens its row.
-        yield AdminPage(f"{prefix}_changelist", REDIRECT if key in singletons else OK)
-        yield AdminPage(f"{prefix}_add", FORBIDDEN if key in no_add else OK)
+        changelist = REDIRECT if key in singletons else OK
+        yield AdminPage(f"{prefix}_changelist", changelist, changelist)
+        yield AdminPage(f"{prefix}_add", FORBIDDEN if key in no_add else OK, FORBIDDEN)
     for world_key, model in world_models.items():
         if model in admin.site._registry:
             url_name = f"admin:{model._meta.app_label}_{model._meta.model_name}_change"
-            yield AdminPage(url_name, OK, world_key=world_key)
+            # The viewer's change page is the read-only view of the row.
+            yield AdminPage(url_name, OK, OK, world_key=world_key)

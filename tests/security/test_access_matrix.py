@@ -11,6 +11,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -63,6 +64,7 @@ VISIBLE_STARTUPS = {
     "partner_x": {"a"},
     "partner_y": {"b"},
     "operator": {"a", "b"},
+    "viewer": {"a", "b"},
 }
 # World objects whose admin change page is in the matrix.
 WORLD_MODELS = {
@@ -81,7 +83,8 @@ def _build_world() -> dict:
     program = CreditProgram.objects.filter(code="bedrock_poc").latest("effective_from")
     world: dict = {
         "users": {
-            "operator": UserFactory(email="operator@example.com", is_staff=True, is_superuser=True)
+            "operator": UserFactory(email="operator@example.com", is_staff=True, is_superuser=True),
+            "viewer": UserFactory(email="viewer@example.com", is_staff=True),
         },
         # What each role sends as `Authorization: Token ...`: a founder the intake's token,
         # partners and the operator their API token.
@@ -123,7 +126,10 @@ def _build_world() -> dict:
         world["users"][f"founder_{side}"] = founder
         world["users"][f"partner_{firm}"] = member
         world["api_tokens"][f"founder_{side}"] = INTAKE_TOKENS[side]
-    for role in ("partner_x", "partner_y", "operator"):
+    world["users"]["viewer"].user_permissions.set(
+        Permission.objects.filter(codename__startswith="view_")
+    )
+    for role in ("partner_x", "partner_y", "operator", "viewer"):
         world["api_tokens"][role] = Token.objects.create(user=world["users"][role]).key
     # One session per role, signed in once: each cell's client only carries its cookie.
     world["sessions"] = {}
@@ -303,4 +309,5 @@ def test_admin_page(world, page, role: str):
         kwargs["object_id"] = world[page.world_key].pk
     response = _client_for(role, world).get(reverse(page.url_name, kwargs=kwargs))
 
-    _assert_outcome(response, page.operator if role == "operator" else TO_ADMIN_LOGIN, role)
+    expected = {"operator": page.operator, "viewer": page.viewer}.get(role, TO_ADMIN_LOGIN)
+    _assert_outcome(response, expected, role)

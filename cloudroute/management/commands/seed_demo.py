@@ -148,7 +148,24 @@ DEMO_LEADS = {
 class Command(BaseCommand):
     help = "Load credit programs, partners, startups and demo logins (password 'demo'). DEBUG only."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--retire-logins",
+            action="store_true",
+            help="Deactivate the demo logins (no usable password); their demo data stays. "
+            "Works with DEBUG off: what `check --deploy` asks for.",
+        )
+
     def handle(self, *args, **options):
+        if options["retire_logins"]:
+            retired = 0
+            for user in get_user_model().objects.filter(is_demo=True, is_active=True):
+                user.set_unusable_password()
+                user.is_active = False
+                user.save(update_fields=["password", "is_active"])
+                retired += 1
+            self.stdout.write(f"Retired {retired} demo login(s).")
+            return
         if not settings.DEBUG:
             raise CommandError(
                 "seed_demo creates logins with the password 'demo'; run it with DEBUG on only."
@@ -169,7 +186,14 @@ class Command(BaseCommand):
 
     def _user(self, email: str, name: str, *, staff: bool = False):
         user, _ = get_user_model().objects.update_or_create(
-            email=email, defaults={"full_name": name, "is_staff": staff, "is_superuser": staff}
+            email=email,
+            defaults={
+                "full_name": name,
+                "is_staff": staff,
+                "is_superuser": staff,
+                "is_demo": True,
+                "is_active": True,
+            },
         )
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])

@@ -1,0 +1,26 @@
+"""`manage.py check --deploy`: fails while an active demo login exists (cloudroute.auth
+refuses them anyway; the check says they should not be there at all)."""
+
+from django.core import checks
+from django.db import DatabaseError
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def demo_logins_absent(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    from .models import User
+
+    try:
+        demo = User.objects.filter(is_demo=True, is_active=True)
+        emails = list(demo.values_list("email", flat=True)[:5])
+    except DatabaseError:  # no database yet (an image build): nothing to find
+        return []
+    if not emails:
+        return []
+    return [
+        checks.Error(
+            f"Demo logins (password 'demo') exist: {', '.join(emails)}.",
+            hint="Retire them (inactive, no usable password; the demo data stays): "
+            "manage.py seed_demo --retire-logins",
+            id="cloudroute.E001",
+        )
+    ]
