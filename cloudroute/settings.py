@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The sign-in forms (site, portal, admin) share the API's `auth` rate per client.
+    "cloudroute.signin_throttle.SignInThrottleMiddleware",
     # Last: turns a locked-out sign-in into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -113,6 +115,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Our sign-in forms post the e-mail as "username" (Django's AuthenticationForm).
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
+# The client address of the throttles (NUM_PROXIES), not the proxy's.
+AXES_CLIENT_IP_CALLABLE = "core.throttling.client_ip"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -251,7 +255,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON only: the bodies nest (company, workload, prices), which form encodings cannot
     # carry, and a form's strings would slip past the types the schema promises.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # core.parsers: DRF's JSON parser with a nesting limit (deep bodies are a 400, not a 500).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="60/minute"),

@@ -28,5 +28,8 @@ urlpatterns = [
     path("", include("api.urls")),
 ]
 
-# API paths answer an unmatched URL with a JSON 404, like their other errors.
+# API paths answer an unmatched URL, a bad request (an oversize body: 413) and an unhandled
+# error (an unreachable database: 503 with Retry-After) in JSON, like their other errors.
+handler400 = "core.api.bad_request"
 handler404 = "core.api.not_found"
+handler500 = "core.api.server_error"

@@ -6,9 +6,13 @@ two shapes clients know: `{"detail": "..."}` or a dict of fields to messages.
 """
 
 import logging
+import sys
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from drf_spectacular.types import OpenApiTypes
@@ -23,9 +27,36 @@ from .errors import ApplicationError
 logger = logging.getLogger(__name__)
 
 
+# PostgreSQL cannot be reached (down, restarting, its connections exhausted) or gave up on a
+# transaction it would let a retry finish (a deadlock): a 503 the client may retry, not a 500.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+
+def _body_too_big() -> dict[str, str]:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return {"detail": f"The request body is larger than the {limit:,} bytes accepted."}
+
+
+def _database_unavailable() -> dict[str, str]:
+    return {
+        "detail": "The database is unavailable; nothing was saved. "
+        f"Retry in {RETRY_AFTER_SECONDS} seconds."
+    }
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: an ApplicationError answers its own status and body; a model
-    ValidationError is a 400 naming its fields; the rest is DRF's."""
+    ValidationError is a 400 naming its fields; an oversize body a 413; an unreachable
+    database a 503 with Retry-After; the rest is DRF's."""
+    if isinstance(exc, RequestDataTooBig):
+        return Response(_body_too_big(), status=413)
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        logger.exception("database unavailable")
+        set_rollback()
+        return Response(
+            _database_unavailable(), status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
     if isinstance(exc, ApplicationError):
         logger.debug("api error %s (%s): %s", exc.code, exc.status, exc.detail)
         set_rollback()  # as DRF's own handler does (matters with ATOMIC_REQUESTS)
@@ -56,9 +87,13 @@ ERROR_RESPONSES = {
     404: _detail("No such object, or not yours: the two look alike."),
     409: _detail("The object's current state does not allow this."),
     422: _detail("This Idempotency-Key was already used with a different body."),
+    413: _detail("The request body is larger than the server accepts."),
     429: _detail("Too many requests; retry after the Retry-After header's seconds."),
     502: _detail("An upstream AWS service failed; nothing changed, retry."),
-    503: _detail("Not configured yet; an operator must finish the setup."),
+    503: _detail(
+        "Not configured yet (an operator must finish the setup), or the database is "
+        "unavailable (retry after the Retry-After header's seconds)."
+    ),
 }
 
 
@@ -73,3 +108,26 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A SuspiciousOperation outside an API view (a body read by middleware, say): JSON under
+    /api/, with a 413 for an oversize body; the site's HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse(_body_too_big(), status=413)
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """An error no view handled (with DEBUG off): under /api/, JSON, and a 503 with
+    Retry-After when the database is unreachable (a middleware's session or user read, say);
+    the site's HTML page elsewhere."""
+    if not request.path.startswith("/api/"):
+        return defaults.server_error(request)
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        response = JsonResponse(_database_unavailable(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return JsonResponse({"detail": "Server error."}, status=500)

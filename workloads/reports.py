@@ -8,7 +8,6 @@ read time. Money stays `Decimal` from the stored strings; only the chart data tu
 JSON numbers. Projections stored before a key existed read without it (see each helper).
 """
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Mapping
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from core.formatting import month_label, month_start
+from core.spreadsheet import SafeWriter
 
 from .models import Lifecycle, WorkloadProjection
 from .selectors import STALE_AFTER_DAYS, provenance_stale
@@ -479,7 +479,7 @@ def projection_csv(*, projection: WorkloadProjection, on: dt.date | None = None)
        `price_book_source,<source>` and `prices_stale,<yes|no>`, stale as of `on` (today).
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = SafeWriter(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in projection.result["months"]:
         writer.writerow([row.get(column, "0.00") for column in CSV_COLUMNS])

