@@ -274,13 +274,14 @@ class AppServer:
 
 
 @contextmanager
-def running_app_server(*, redis_url: str) -> Iterator[AppServer]:
-    """Gunicorn (one sync worker) with tasks published to `redis_url`; ready on entry (it
-    answers /healthz, whatever the status), stopped on exit. Runs in its own session."""
+def running_app_server(*, redis_url: str, database_url: str = "") -> Iterator[AppServer]:
+    """Gunicorn (one sync worker) with tasks published to `redis_url`, against the test
+    database unless `database_url` says otherwise; ready on entry (it answers /healthz,
+    whatever the status), stopped on exit. Runs in its own session."""
     port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": worker_database_url(),
+        "DATABASE_URL": database_url or worker_database_url(),
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "DJANGO_SETTINGS_MODULE": "cloudroute.settings",
