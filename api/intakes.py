@@ -36,12 +36,19 @@ class IntakeCreateApi(APIView):
         description="The intake is saved, checked against every credit program and estimated "
         "at once (read it back with the token). It reaches no partner and joins no account "
         "until the founder uses the link e-mailed to `founder.email`; the answer is the same "
-        "whether or not that address has an account.",
+        "whether or not that address has an account. With an `Idempotency-Key`, the same "
+        "client's retry (same key, same body) within a day (IDEMPOTENCY_KEY_TTL) gets this "
+        "response again, token included; another client's key is its own.",
     )
     def post(self, request):
-        return idempotent(request, scope="intake.create", handler=lambda: self._create(request))
+        return idempotent(
+            request,
+            scope="intake.create",
+            handler=lambda token: self._create(request, token),
+            redacted_field="token",
+        )
 
-    def _create(self, request) -> Response:
+    def _create(self, request, token: str) -> Response:
         serializer = IntakeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -50,6 +57,7 @@ class IntakeCreateApi(APIView):
             founder_name=data["founder"]["name"],
             founder_email=data["founder"]["email"],
             workload=dict(data["workload"]),
+            access_token=token,
         )
         body = IntakeCreatedSerializer(
             {

@@ -9,13 +9,9 @@ axes' backend, a ModelBackend) consults for both; a session is served by the bac
 opened it, so both refuse."""
 
 from axes.backends import AxesBackend
-from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
-
-def demo_login_refused(user) -> bool:
-    """A demo login outside DEBUG (the API's token authentication asks this too)."""
-    return bool(getattr(user, "is_demo", False)) and not settings.DEBUG
+from core.accounts import demo_login_refused
 
 
 class LockoutBackend(AxesBackend):

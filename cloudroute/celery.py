@@ -9,3 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cloudroute.settings")
 app = Celery("cloudroute")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Logging through settings.LOGGING, the request id into tasks, task outcomes counted.
+from .observability import tasks as _observability_tasks  # noqa: E402, F401

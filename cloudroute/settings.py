@@ -14,6 +14,9 @@ from celery.schedules import crontab
 from django.core.management.utils import get_random_secret_key
 from django.utils.csp import CSP
 
+from cloudroute.observability.logs import logging_config
+from cloudroute.observability.sentry import sentry_init
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -32,7 +35,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="") or f"http://127.0.0.1:{env.int('PORT', default=8000)}"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with our two-factor admin site as `admin.site`.
+    "cloudroute.admin_config.CloudRouteAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,6 +51,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_countries",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "cloudroute",
     "workloads",
     "credits",
@@ -58,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the latency cover every response, redirects and errors too.
+    "cloudroute.observability.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so every response (lockouts and errors too) carries the policy (see Security).
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -66,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): passed the second sign-in step (matching/twofactor.py).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -98,6 +109,21 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# DATABASE_POOL=true (PostgreSQL only; the compose file sets it for web): each process borrows
+# connections from a psycopg pool of DATABASE_POOL_MAX_SIZE (one per gunicorn thread) instead of
+# keeping one per thread for CONN_MAX_AGE, which Django then needs at 0. See README, "Pooling".
+if env.bool("DATABASE_POOL", default=False) and "postgresql" in DATABASES["default"]["ENGINE"]:
+    from psycopg_pool import ConnectionPool
+
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=4),
+        # Seconds a request waits for a free connection before it fails.
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        # A connection the server dropped (restart, failover) is replaced, not handed out.
+        "check": ConnectionPool.check_connection,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "cloudroute.User"
@@ -117,6 +143,13 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 # The client address of the throttles (NUM_PROXIES), not the proxy's.
 AXES_CLIENT_IP_CALLABLE = "core.throttling.client_ip"
+# Two-factor sign-in (django-otp; matching/twofactor.py): operators and partner firm admins
+# type a code from an authenticator app (or a one-time recovery code) after the password.
+# Required unless DEBUG, so `make run`'s demo logins stay one step. Read per request.
+OTP_REQUIRED = env.bool("OTP_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = "CloudRoute"
+# The admin never shows a device's key or recovery codes (a read-only operator could copy them).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -134,6 +167,12 @@ INTAKE_CONFIRM_MAX_AGE = env.int(
     "INTAKE_CONFIRM_MAX_AGE", default=int(timedelta(days=7).total_seconds())
 )
 FOUNDER_EMAILS_PER_HOUR = env.int("FOUNDER_EMAILS_PER_HOUR", default=5)
+# Seconds an API token (POST /api/v1/auth/token/) works; signing out revokes it sooner.
+API_TOKEN_TTL = env.int("API_TOKEN_TTL", default=int(timedelta(hours=24).total_seconds()))
+# Seconds an Idempotency-Key's response is replayed to its client; then it is purged.
+IDEMPOTENCY_KEY_TTL = env.int(
+    "IDEMPOTENCY_KEY_TTL", default=int(timedelta(hours=24).total_seconds())
+)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -212,6 +251,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10 * 60.0,
     },
     "expire-unanswered-leads": {"task": "matching.expire_leads", "schedule": 60.0},
+    "purge-idempotency-keys": {
+        "task": "matching.purge_idempotency_keys",
+        "schedule": 60 * 60.0,
+    },
     "sync-ace-opportunities": {"task": "matching.sync_ace", "schedule": 15 * 60.0},
     "refresh-bedrock-catalog": {
         "task": "workloads.refresh_catalog",
@@ -249,7 +292,7 @@ if env.str("EMAIL_URL", default=""):
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.tokens.ExpiringTokenAuthentication",  # API_TOKEN_TTL
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -298,7 +341,7 @@ SECURE_HSTS_PRELOAD = not DEBUG
 # Trust X-Forwarded-Proto only from a proxy we know is there; a client could forge it.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if NUM_PROXIES else None
 # Load balancer probes speak plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/db$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/db$", r"^metrics$"]
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (Django's own middleware): our pages load scripts and styles only
 # from our static files, never inline, so an injected <script> or style="" does not run.
@@ -318,9 +361,21 @@ CLOUDROUTE_CSP = {
 SECURE_CSP = {} if DEBUG else CLOUDROUTE_CSP
 SECURE_CSP_REPORT_ONLY = CLOUDROUTE_CSP if DEBUG else {}
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# --- Logs, errors, metrics (cloudroute/observability/) --------------------------------
+# One line per record on stderr: JSON (production) or coloured key=value (DEBUG), with the
+# time, level, logger, request id and user id. The Celery worker logs through it too.
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+LOGGING = logging_config(level=LOG_LEVEL, fmt=LOG_FORMAT)
+# Sentry (Django and Celery integrations) only when a DSN is set; no personal data.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+sentry_init(
+    dsn=SENTRY_DSN,
+    environment=env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
+    release=env.str("SENTRY_RELEASE", default=""),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+)
+# GET /metrics answers `Authorization: Bearer <METRICS_TOKEN>` only (unset: open with DEBUG
+# on, a 404 with DEBUG off). PROMETHEUS_MULTIPROC_DIR, read by prometheus-client itself, sums
+# the gunicorn workers' samples (cloudroute/observability/metrics.py).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -7,11 +7,13 @@ from django.urls import include, path
 from founders.forms import LinkRequestForm
 
 from . import views
+from .observability.metrics import metrics
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("healthz/db", views.healthz_db, name="healthz-db"),
+    path("metrics", metrics, name="metrics"),
     path("", include("founders.urls")),
     path("", include("portal.urls")),
     path(

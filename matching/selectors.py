@@ -12,7 +12,15 @@ from credits.models import ApplicationEvent, ApplicationStatus, CreditApplicatio
 from workloads.models import WorkloadProjection
 from workloads.selectors import workload_projection_latest
 
-from .models import Intake, Lead, LeadStatus, Partner, PartnerAceAccount, PartnerMembership
+from .models import (
+    Intake,
+    IntakeStatus,
+    Lead,
+    LeadStatus,
+    Partner,
+    PartnerAceAccount,
+    PartnerMembership,
+)
 from .scoring import PartnerProfile
 from .tokens import intake_token_hash
 
@@ -26,6 +34,21 @@ if TYPE_CHECKING:  # django_stubs_ext comes with django-stubs, a development dep
 
     # A CreditApplication read through applications_for_partner, with its `lead_id`.
     PartnerApplication = WithAnnotations[CreditApplication, _AcceptedLeadId]
+
+
+def intakes_pending_counts() -> dict[str, int]:
+    """Intakes not yet through matching, by status: {"received": n, "processing": m}. One
+    grouped count on the (status, updated_at) index, for the /metrics scrape."""
+    pending = (IntakeStatus.RECEIVED, IntakeStatus.PROCESSING)
+    counts = dict.fromkeys((str(status) for status in pending), 0)
+    rows = (
+        Intake.objects.filter(status__in=pending)
+        .order_by()
+        .values_list("status")
+        .annotate(count=Count("id"))
+    )
+    counts.update({status: count for status, count in rows})
+    return counts
 
 
 def intakes_for_founder(*, founder) -> QuerySet[Intake]:

@@ -24,11 +24,13 @@ class RetryOptions(TypedDict):
 RETRY: RetryOptions = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 5}
 
 
-@shared_task(name="matching.process_intake", **RETRY)
-def process_intake(intake_id: int) -> str | None:
+@shared_task(bind=True, name="matching.process_intake", **RETRY)
+def process_intake(self, intake_id: int) -> str | None:
+    """The claim records this task's id, so the same message redelivered after its worker
+    was killed (same id) takes over its own lease at once (intake_process)."""
     from .services import intake_process
 
-    intake = intake_process(intake_id=intake_id)
+    intake = intake_process(intake_id=intake_id, task_id=self.request.id or "")
     return intake.status if intake else None
 
 
@@ -164,3 +166,12 @@ def email_signin_request(email: str) -> None:
     from .services import signin_link_request_email_send
 
     signin_link_request_email_send(email=email)
+
+
+@shared_task(name="matching.purge_idempotency_keys")
+def purge_idempotency_keys() -> int:
+    """Beat, hourly: delete the Idempotency-Key records past IDEMPOTENCY_KEY_TTL (their
+    replays stop before that anyway). Safe to run twice: a second run finds nothing."""
+    from .services.idempotency import idempotency_keys_purge
+
+    return idempotency_keys_purge()

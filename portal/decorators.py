@@ -6,7 +6,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 
-from matching import selectors
+from matching import selectors, twofactor
 from matching.models import Partner
 
 # Set in the session of a signed-in partner, so base.html can show the portal link without
@@ -23,7 +23,8 @@ class PartnerHttpRequest(HttpRequest):
 
 def partner_required(view):
     """Anonymous: to the partner sign-in. Signed in without a firm (a founder, staff): 404,
-    so the portal does not even admit it exists. Else `request.partner` is the user's firm."""
+    so the portal does not even admit it exists. A firm admin who still owes the second
+    sign-in step (OTP_REQUIRED): to that step. Else `request.partner` is the user's firm."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -32,6 +33,10 @@ def partner_required(view):
         partner = selectors.partner_for_user(request.user)
         if partner is None:
             raise Http404("No partner firm for this account.")
+        if twofactor.otp_pending(request.user):
+            # A firm admin signed in with a password only: the code step first (or setup).
+            step = "verify" if twofactor.otp_has_device(request.user) else "setup"
+            return redirect_to_login(request.get_full_path(), reverse(f"partner-2fa-{step}"))
         request.partner = partner
         if not request.session.get(PARTNER_SESSION_FLAG):
             request.session[PARTNER_SESSION_FLAG] = True

@@ -107,3 +107,17 @@ class ApplicationTransitionForm(forms.Form):
             for state in ApplicationStatus.values
             if state in TRANSITIONS.get(application.status, ())
         ]
+
+
+class OtpTokenForm(forms.Form):
+    """The second sign-in step: a code from an authenticator app or a recovery code."""
+
+    otp_token = forms.CharField(
+        label="Code",
+        max_length=32,
+        help_text="The 6 digits your authenticator app shows, or one of your recovery codes.",
+        error_messages={"required": "Type the code from your authenticator app."},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )

@@ -1,10 +1,18 @@
 from django.urls import path
 
-from .views import applications, auth, leads, scorecard
+from .views import applications, auth, leads, scorecard, twofactor
 
 urlpatterns = [
     path("partner/", leads.partner_inbox, name="partner-inbox"),
     path("partner/login/", auth.PartnerLoginView.as_view(), name="partner-login"),
+    # Firm admins' second sign-in step (matching/twofactor.py).
+    path("partner/2fa/verify/", twofactor.TwoFactorVerifyView.as_view(), name="partner-2fa-verify"),
+    path("partner/2fa/setup/", twofactor.TwoFactorSetupView.as_view(), name="partner-2fa-setup"),
+    path(
+        "partner/2fa/recovery-codes/",
+        twofactor.TwoFactorRecoveryCodesView.as_view(),
+        name="partner-2fa-recovery-codes",
+    ),
     path("partner/scorecard/", scorecard.partner_scorecard, name="partner-scorecard"),
     path("partner/leads/<int:lead_id>/", leads.partner_lead, name="partner-lead"),
     path(

@@ -10,7 +10,6 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +19,7 @@ from credits.services import application_precheck, application_transition
 from matching import selectors
 from matching.services import application_file_with_ace, application_start
 
+from ..tokens import ExpiringTokenAuthentication
 from .permissions import IsPartnerMember, PartnerPagination, PartnerRequest
 
 
@@ -83,7 +83,7 @@ class ApplicationDetailOutputSerializer(ApplicationOutputSerializer):
 
 
 class PartnerApplicationListApi(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication]
     permission_classes = [IsPartnerMember]
 
     @extend_schema_serializer(component_name="PartnerApplicationPage")
@@ -109,7 +109,7 @@ class PartnerApplicationListApi(APIView):
 
 
 class PartnerApplicationCreateApi(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication]
     permission_classes = [IsPartnerMember]
 
     @extend_schema_serializer(component_name="PartnerApplicationCreateInput")
@@ -152,7 +152,7 @@ class PartnerApplicationCreateApi(APIView):
 
 
 class PartnerApplicationDetailApi(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication]
     permission_classes = [IsPartnerMember]
 
     @extend_schema(
@@ -170,7 +170,7 @@ class PartnerApplicationDetailApi(APIView):
 
 
 class PartnerApplicationTransitionApi(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication]
     permission_classes = [IsPartnerMember]
 
     @extend_schema_serializer(component_name="PartnerApplicationTransitionInput")
@@ -231,7 +231,7 @@ class PartnerApplicationTransitionApi(APIView):
 
 
 class PartnerApplicationFileWithAceApi(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication]
     permission_classes = [IsPartnerMember]
 
     @extend_schema(

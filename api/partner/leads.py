@@ -7,7 +7,6 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import serializers
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,6 +18,7 @@ from matching.services import OTHER_NEEDS_NOTE, lead_accept, lead_decline
 from workloads.selectors import workload_projection_latest
 
 from ..serializers.estimates import EscalationSerializer
+from ..tokens import ExpiringTokenAuthentication
 from .permissions import (
     FindsPartner,
     FindsPartnerRequest,
@@ -143,7 +143,7 @@ def lead_summary(lead: Lead) -> dict:
 
 
 class PartnerLeadListApi(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication]
     permission_classes = [IsPartnerMember]
 
     @extend_schema_serializer(component_name="PartnerLeadPage")
@@ -215,7 +215,7 @@ class _ProjectionSerializer(serializers.Serializer):
 
 
 class PartnerLeadDetailApi(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication]
     permission_classes = [FindsPartner]
 
     @extend_schema_serializer(component_name="PartnerLeadDetail")
@@ -260,7 +260,7 @@ class PartnerLeadDetailApi(APIView):
 
 
 class PartnerLeadAcceptApi(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication]
     permission_classes = [FindsPartner]
 
     @extend_schema(
@@ -278,7 +278,7 @@ class PartnerLeadAcceptApi(APIView):
 
 
 class PartnerLeadDeclineApi(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication]
     permission_classes = [FindsPartner]
 
     @extend_schema_serializer(component_name="PartnerLeadDeclineInput")

@@ -78,7 +78,14 @@ class IntakeAdmin(admin.ModelAdmin):
     raw_id_fields = ["founder", "startup", "workload"]
     # The statuses move through the services (processing, routing), never by hand.
     # Confirmation happens only through the founder's e-mailed link (intake_confirm).
-    readonly_fields = ["access_token_hash", "status", "routing_status", "confirmed_at", "email"]
+    readonly_fields = [
+        "access_token_hash",
+        "status",
+        "routing_status",
+        "confirmed_at",
+        "email",
+        "claimed_by",
+    ]
     date_hierarchy = "created_at"
     actions = ["reroute_now", "assign_partner"]
 
@@ -139,12 +146,13 @@ class IntakeAdmin(admin.ModelAdmin):
 
 @admin.register(IdempotencyKey)
 class IdempotencyKeyAdmin(admin.ModelAdmin):
-    """Read-only, and without the stored response: it holds the intake's access token."""
+    """Read-only. The key and the client are hashes and the stored response holds no token;
+    `secret_seed` is hidden too, since with SECRET_KEY it re-derives the intake's token."""
 
     list_display = ["scope", "key", "response_status", "created_at"]
     list_filter = ["scope"]
     search_fields = ["key"]
-    exclude = ["response_body"]
+    exclude = ["response_body", "secret_seed"]
 
     def has_add_permission(self, request) -> bool:
         return False

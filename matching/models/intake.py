@@ -54,6 +54,9 @@ class Intake(models.Model):
         max_length=12, choices=RoutingStatus.choices, default=RoutingStatus.NOT_ROUTED
     )
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The Celery task id of the last claim (the lease's holder while `processing`): its own
+    # redelivery takes the lease over at once (matching.services.intake.intake_process).
+    claimed_by = models.CharField(max_length=255, blank=True, default="")
     processed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -83,18 +86,30 @@ class Intake(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """The first response to a POST carrying an Idempotency-Key, replayed on retries."""
+    """The first response to a POST carrying an Idempotency-Key, replayed to the same client
+    on retries (api/idempotency.py) for settings.IDEMPOTENCY_KEY_TTL, then purged.
 
-    scope = models.CharField(max_length=40)
-    key = models.CharField(max_length=255)
+    Keys are per client: another client's identical key is another record. Nothing here
+    works without SECRET_KEY: the key and the client are hashes, and the response is kept
+    without its secret (the intake's access token), which a replay re-derives from
+    `secret_seed` and SECRET_KEY.
+    """
+
+    scope = models.CharField(max_length=40)  # the operation: "intake.create"
+    # An HMAC of who sent it: the signed-in user, else the client address (NUM_PROXIES).
+    client = models.CharField(max_length=64, default="")
+    key = models.CharField(max_length=255)  # the key's SHA-256, never the key itself
     request_fingerprint = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
+    response_body = models.JSONField()  # without the secret field
+    secret_seed = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_unique")
+            models.UniqueConstraint(
+                fields=["scope", "client", "key"], name="idempotency_key_unique"
+            )
         ]
 
     def __str__(self) -> str:

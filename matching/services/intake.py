@@ -33,7 +33,12 @@ MAX_ATTEMPTS = 5
 
 
 def intake_submit(
-    *, company: dict[str, Any], founder_name: str, founder_email: str, workload: dict[str, Any]
+    *,
+    company: dict[str, Any],
+    founder_name: str,
+    founder_email: str,
+    workload: dict[str, Any],
+    access_token: str | None = None,
 ) -> tuple[Intake, str]:
     """Save a founder's intake: the startup, the workload, the intake; no account yet.
 
@@ -46,12 +51,13 @@ def intake_submit(
     confirmation) and `matching.email_intake_confirmation`; if the broker is down, the row
     stays `received` and the sweeper picks it up later.
 
-    Returns the intake and its access token for the API (shown once; only its hash is
-    stored).
+    Returns the intake and its access token for the API (only its hash is stored):
+    `access_token` if given (the API's, which an Idempotency-Key replay re-derives), else a
+    new random one.
     """
 
     email = get_user_model().objects.normalize_email(founder_email).lower()
-    token = secrets.token_urlsafe(32)
+    token = access_token or secrets.token_urlsafe(32)
     with transaction.atomic():
         _org_id_claims_serialize(company.get("activate_org_id", ""))
         startup = Startup.objects.create(founder=None, **company)
@@ -91,11 +97,55 @@ def _org_id_claims_serialize(org_id: str) -> None:
         )
 
 
-def _claimable(intake: Intake, now) -> bool:
-    """Received, or processing by a worker whose lease ran out (it died or was killed)."""
+def _claimable(intake: Intake, now, task_id: str) -> bool:
+    """Received; processing by a worker whose lease ran out (it died or was killed); or
+    processing under a claim of this very task id, which is then the broker handing the
+    message out again because the worker running it is gone (acks_late and
+    reject_on_worker_lost: a killed child's message is requeued with its id). Celery keeps
+    the id on a redelivery and on a retry, and a running task's message is never handed out
+    twice (the visibility timeout, 1 h, outlasts the hard time limit), so a claim of our own
+    id has no live holder left. Any other task (a duplicate, a sweep's re-enqueue) still
+    waits for the lease."""
     if intake.status == IntakeStatus.RECEIVED:
         return True
-    return intake.status == IntakeStatus.PROCESSING and intake.updated_at < now - INTAKE_LEASE
+    if intake.status != IntakeStatus.PROCESSING:
+        return False
+    if task_id and intake.claimed_by == task_id:
+        return True
+    return intake.updated_at < now - INTAKE_LEASE
+
+
+def _claim(*, intake_id: int, task_id: str) -> tuple[Intake | None, int | None]:
+    """Claim the intake (its row locked) for `task_id`; returns it and the claim's attempt
+    number, or None for the number when it is not ours to run (or was just failed)."""
+    with transaction.atomic():
+        intake = Intake.objects.select_for_update().filter(pk=intake_id).first()
+        if intake is None or not _claimable(intake, timezone.now(), task_id):
+            return intake, None
+        if intake.attempts >= MAX_ATTEMPTS:
+            intake.status = IntakeStatus.FAILED
+            intake.save(update_fields=["status", "updated_at"])
+            audit_log(
+                actor=None,
+                action="intake.failed",
+                subject=intake,
+                data={"attempts": intake.attempts},
+            )
+            logger.error("Intake %s failed after %s attempts", intake.pk, intake.attempts)
+            return intake, None
+        if intake.status == IntakeStatus.PROCESSING:  # its worker died mid-way
+            logger.warning(
+                "Intake %s: task %s takes over claim %s of task %s",
+                intake.pk,
+                task_id or "-",
+                intake.attempts,
+                intake.claimed_by or "-",
+            )
+        intake.status = IntakeStatus.PROCESSING
+        intake.attempts += 1
+        intake.claimed_by = task_id
+        intake.save(update_fields=["status", "attempts", "claimed_by", "updated_at"])
+    return intake, intake.attempts
 
 
 def _release(*, intake_id: int, claim: int) -> None:
@@ -111,14 +161,17 @@ def _release(*, intake_id: int, claim: int) -> None:
         logger.exception("Could not release intake %s after a failed step", intake_id)
 
 
-def intake_process(*, intake_id: int) -> Intake | None:
+def intake_process(*, intake_id: int, task_id: str = "") -> Intake | None:
     """Run the background steps of an intake, once, by one worker at a time.
 
     First it claims the row (locked): only a `received` intake, or a `processing` one whose
     lease (`INTAKE_LEASE`) has run out, is claimed; anything else is returned untouched, so a
-    redelivered or duplicated task is a no-op while another worker holds the lease. A claim
-    sets `processing`, counts an attempt and stamps `updated_at` (the lease's start). An
-    intake already claimed `MAX_ATTEMPTS` times goes to `failed` instead, for the operators.
+    duplicated task is a no-op while another worker holds the lease. `task_id` is the Celery
+    task's id: a claim records it (`claimed_by`), and the same task delivered again (its
+    worker was killed mid-way) takes its own lease over at once instead of waiting it out.
+    A claim sets `processing`, counts an attempt (a takeover too) and stamps `updated_at`
+    (the lease's start). An intake already claimed `MAX_ATTEMPTS` times goes to `failed`
+    instead, for the operators, so an intake that kills its worker every time still stops.
 
     Steps: eligibility against every credit program, the spend projection against the
     credits expected, then, once the founder has confirmed the intake, routing to a partner
@@ -127,25 +180,9 @@ def intake_process(*, intake_id: int) -> Intake | None:
     re-raised for Celery's retry. Only the holder of the claim marks the intake `ready`.
     Returns None when the intake does not exist.
     """
-    with transaction.atomic():
-        intake = Intake.objects.select_for_update().filter(pk=intake_id).first()
-        if intake is None or not _claimable(intake, timezone.now()):
-            return intake
-        if intake.attempts >= MAX_ATTEMPTS:
-            intake.status = IntakeStatus.FAILED
-            intake.save(update_fields=["status", "updated_at"])
-            audit_log(
-                actor=None,
-                action="intake.failed",
-                subject=intake,
-                data={"attempts": intake.attempts},
-            )
-            logger.error("Intake %s failed after %s attempts", intake.pk, intake.attempts)
-            return intake
-        intake.status = IntakeStatus.PROCESSING
-        intake.attempts += 1
-        intake.save(update_fields=["status", "attempts", "updated_at"])
-        claim = intake.attempts
+    intake, claim = _claim(intake_id=intake_id, task_id=task_id)
+    if intake is None or claim is None:
+        return intake
 
     try:
         startup_credits_refresh(startup_id=intake.startup_id, workload_id=intake.workload_id)

@@ -55,6 +55,22 @@ def test_the_api_hands_no_token_to_a_demo_login(seeded):
     assert response.status_code == 400, response.content
 
 
+def test_a_token_a_demo_login_got_while_debug_was_on_stops_working(seeded, settings):
+    settings.DEBUG = True
+    api = APIClient()
+    token = api.post(
+        reverse("api-auth-token"), {"email": OPERATOR, "password": "demo"}, format="json"
+    ).json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/v1/partner/leads/").status_code == 403  # staff, not a partner
+    settings.DEBUG = False
+
+    response = api.get("/api/v1/partner/leads/")
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Demo logins work only while DEBUG is on."}
+
+
 def test_the_admin_refuses_a_demo_login(seeded, client):
     client.post(reverse("admin:login"), {"username": OPERATOR, "password": "demo"})
 

@@ -24,7 +24,7 @@ from matching.tasks import process_intake, sweep_pending_intakes
 from tests.conftest import require_services
 from tests.factories import IntakeFactory, intake_payload
 from tests.matching.routing_helpers import routable_partner
-from workloads.models import AuditEvent
+from workloads.models import AuditEvent, Startup
 
 from .conftest import AppServer, PrivateRedis, running_celery_worker, wait_for
 
@@ -147,7 +147,8 @@ def test_a_task_whose_worker_child_is_killed_is_redelivered_and_runs_once(transa
     intake = IntakeFactory()
     queue = f"cloudroute-test-{uuid.uuid4().hex[:12]}"
     with running_celery_worker(redis_url=settings.REDIS_URL, queue=queue, pool="prefork") as worker:
-        # The test holds the intake's row lock, so the task blocks on its first statement.
+        # The test holds the intake's row lock, so the task blocks on its first statement:
+        # killed before its claim commits (the test below kills it after the claim).
         with transaction.atomic():
             Intake.objects.select_for_update().get(pk=intake.pk)
             process_intake.apply_async((intake.pk,), queue=queue)
@@ -176,6 +177,70 @@ def test_a_task_whose_worker_child_is_killed_is_redelivered_and_runs_once(transa
     intake.refresh_from_db()
     assert intake.attempts == 1
     lead = Lead.objects.get(startup_id=intake.startup_id)
+    assert events("intake.processed", intake) == 1
+    assert events("lead.offered", lead) == 1
+
+
+# A redelivered task must finish the intake this long after the worker is back (issue 18).
+RECOVERY_BOUND_SECONDS = 30.0
+
+
+def test_a_worker_child_killed_after_its_claim_is_redelivered_and_routes_at_once(
+    transactional_db,
+):
+    """Killed mid-task after the claim committed: the redelivered message (same task id)
+    takes over its own lease at once instead of waiting out the 5-minute lease and a sweep.
+    No beat runs here, so nothing but the redelivery can finish the intake."""
+    require_services()
+    routable_partner()
+    intake = IntakeFactory()
+    queue = f"cloudroute-test-{uuid.uuid4().hex[:12]}"
+    with running_celery_worker(redis_url=settings.REDIS_URL, queue=queue, pool="prefork") as worker:
+        # The test holds the startup's row lock (as an operator's edit would): the task claims
+        # the intake, commits, then blocks on its first write that refers to the startup (the
+        # eligibility snapshot's foreign key check). The intake's own row is not locked.
+        with transaction.atomic():
+            Startup.objects.select_for_update().get(pk=intake.startup_id)
+            process_intake.apply_async((intake.pk,), queue=queue)
+            wait_for(
+                lambda: (
+                    backends_waiting_for_a_lock() == 1
+                    and Intake.objects.filter(
+                        pk=intake.pk, status=IntakeStatus.PROCESSING, attempts=1
+                    ).exists()
+                ),
+                timeout=TASK_TIMEOUT,
+                what="the task to claim the intake, then wait for the startup's lock",
+            )
+            (child,) = child_pids(worker.process.pid)
+            os.kill(child, signal.SIGKILL)
+            killed = time.monotonic()
+        # The lock is released: nothing blocks the redelivered task any more.
+        wait_for(
+            lambda: [pid for pid in child_pids(worker.process.pid) if pid != child],
+            timeout=TASK_TIMEOUT,
+            what="the worker to start a new child",
+        )
+        back = time.monotonic()
+        wait_for(
+            lambda: Intake.objects.filter(
+                pk=intake.pk, status=IntakeStatus.READY, routing_status=RoutingStatus.OFFERED
+            ).exists(),
+            timeout=RECOVERY_BOUND_SECONDS,
+            interval=0.1,
+            what="the redelivered task to finish and route the intake",
+        )
+        done = time.monotonic()
+        print(
+            f"\nrouted {done - back:.2f}s after the worker was back "
+            f"({done - killed:.2f}s after the kill)"
+        )
+        assert "WorkerLostError" in worker.output()
+
+    intake.refresh_from_db()
+    assert intake.attempts == 2  # the killed run's claim and the redelivery's takeover
+    lead = Lead.objects.get(startup_id=intake.startup_id)
+    assert lead.status == LeadStatus.OFFERED
     assert events("intake.processed", intake) == 1
     assert events("lead.offered", lead) == 1
 

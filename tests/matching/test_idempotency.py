@@ -1,12 +1,17 @@
 """Idempotency-Key on POST /api/v1/intakes/ and the intake throttle."""
 
+import datetime as dt
+import hashlib
 import random
 import uuid
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from matching.models import IdempotencyKey, Intake, Lead, RoutingStatus
+from matching.services.idempotency import idempotency_keys_purge
+from matching.tasks import purge_idempotency_keys
 from tests.factories import intake_payload
 from workloads.models import Startup
 
@@ -36,8 +41,10 @@ def test_it_replays_the_first_response_for_the_same_key_and_body(api_client, pay
     assert Intake.objects.count() == 1
     assert Startup.objects.count() == 1
     record = IdempotencyKey.objects.get()
-    assert (record.scope, record.key, record.response_status) == ("intake.create", key, 201)
-    assert record.response_body == first.json()
+    assert (record.scope, record.response_status) == ("intake.create", 201)
+    assert record.key == hashlib.sha256(key.encode()).hexdigest()  # never the key itself
+    # Stored without the access token; the replay re-derives the very same token.
+    assert record.response_body == {k: v for k, v in first.json().items() if k != "token"}
 
 
 def test_it_replays_whatever_the_order_of_the_keys_in_the_body(api_client, payload):
@@ -100,7 +107,7 @@ def test_it_does_not_remember_a_refused_request(api_client, payload):
     assert fixed.status_code == 201, fixed.content
     assert "Idempotent-Replayed" not in fixed.headers
     assert Intake.objects.count() == 1
-    assert IdempotencyKey.objects.get().key == key
+    assert IdempotencyKey.objects.get().key == hashlib.sha256(key.encode()).hexdigest()
 
 
 def test_it_treats_different_keys_as_different_requests(api_client, payload):
@@ -145,6 +152,125 @@ def test_it_refuses_a_key_longer_than_255_characters(api_client, payload):
     assert "Idempotency-Key" in response.json()
     assert not Intake.objects.exists()
     assert not IdempotencyKey.objects.exists()
+
+
+# --- Per client, without the token, for IDEMPOTENCY_KEY_TTL --------------------------------
+
+INTAKE_DETAIL = "/api/v1/intakes/{}/"
+
+
+def _reads_intake(api_client, intake_id: int, token: str) -> bool:
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    try:
+        return api_client.get(INTAKE_DETAIL.format(intake_id)).status_code == 200
+    finally:
+        api_client.credentials()
+
+
+def test_it_never_gives_another_client_the_first_clients_intake(api_client, payload):
+    key = str(uuid.uuid4())
+    first = _post(api_client, payload, key, REMOTE_ADDR="10.0.0.1")
+
+    other = _post(api_client, payload, key, REMOTE_ADDR="10.0.0.2")
+
+    assert first.status_code == other.status_code == 201
+    assert "Idempotent-Replayed" not in other.headers  # its own request, not a replay
+    assert other.json()["id"] != first.json()["id"]
+    assert other.json()["token"] != first.json()["token"]
+    assert not _reads_intake(api_client, first.json()["id"], other.json()["token"])
+    assert Intake.objects.count() == 2
+    assert IdempotencyKey.objects.count() == 2
+
+
+def test_it_keeps_another_clients_key_apart_even_with_another_body(api_client, payload):
+    key = str(uuid.uuid4())
+    _post(api_client, payload, key, REMOTE_ADDR="10.0.0.1")
+    changed = intake_payload(email=payload["founder"]["email"])
+    changed["workload"]["monthly_requests"] = 999
+
+    other = _post(api_client, changed, key, REMOTE_ADDR="10.0.0.2")
+
+    assert other.status_code == 201  # not the first client's 422: no hint it was used
+    assert Intake.objects.count() == 2
+
+
+def test_the_same_clients_replay_carries_a_token_that_works(api_client, payload):
+    key = str(uuid.uuid4())
+    first = _post(api_client, payload, key, REMOTE_ADDR="10.0.0.1")
+
+    replay = _post(api_client, payload, key, REMOTE_ADDR="10.0.0.1")
+
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json()["token"] == first.json()["token"]
+    assert _reads_intake(api_client, first.json()["id"], replay.json()["token"])
+
+
+def test_it_stores_neither_the_token_nor_the_key(api_client, payload):
+    key = f"founder-retry-{uuid.uuid4()}"
+    token = _post(api_client, payload, key).json()["token"]
+
+    stored = IdempotencyKey.objects.values().get()
+
+    assert token not in str(stored)
+    assert key not in str(stored)
+    assert "token" not in stored["response_body"]
+
+
+def test_it_forgets_a_key_past_its_ttl(api_client, payload, settings):
+    key = str(uuid.uuid4())
+    first = _post(api_client, payload, key)
+    IdempotencyKey.objects.update(
+        created_at=timezone.now() - dt.timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL + 1)
+    )
+
+    again = _post(api_client, payload, key)
+
+    assert again.status_code == 201
+    assert "Idempotent-Replayed" not in again.headers
+    assert again.json()["id"] != first.json()["id"]
+    assert IdempotencyKey.objects.count() == 1
+
+
+def _key_aged(seconds: float) -> IdempotencyKey:
+    record = IdempotencyKey.objects.create(
+        scope="intake.create",
+        client="c" * 64,
+        key=uuid.uuid4().hex,
+        request_fingerprint="0" * 64,
+        response_status=201,
+        response_body={"id": 1},
+    )
+    IdempotencyKey.objects.filter(pk=record.pk).update(
+        created_at=timezone.now() - dt.timedelta(seconds=seconds)
+    )
+    return record
+
+
+def test_the_purge_deletes_only_keys_past_the_ttl(settings):
+    ttl = settings.IDEMPOTENCY_KEY_TTL
+    old = [_key_aged(ttl + 60), _key_aged(ttl * 3)]
+    young = [_key_aged(ttl - 60), _key_aged(0)]
+
+    assert idempotency_keys_purge(batch_size=1) == 2
+
+    remaining = set(IdempotencyKey.objects.values_list("pk", flat=True))
+    assert remaining == {record.pk for record in young}
+    assert not remaining & {record.pk for record in old}
+
+
+def test_the_purge_task_can_run_twice(settings):
+    _key_aged(settings.IDEMPOTENCY_KEY_TTL + 60)
+    young = _key_aged(60)
+
+    assert purge_idempotency_keys.delay().get() == 1
+    assert purge_idempotency_keys.delay().get() == 0
+    assert list(IdempotencyKey.objects.values_list("pk", flat=True)) == [young.pk]
+
+
+def test_beat_purges_the_keys_hourly(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["purge-idempotency-keys"]
+
+    assert entry == {"task": "matching.purge_idempotency_keys", "schedule": 3600.0}
 
 
 # --- Throttle ---------------------------------------------------------------------------

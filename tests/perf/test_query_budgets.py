@@ -246,6 +246,8 @@ CHANGELIST_BUDGETS: dict[str, int] = {
     "axes.AccessAttempt": 8,  # + distinct paths, attempt_time hierarchy (2)
     "axes.AccessLog": 8,  # + distinct paths, attempt_time hierarchy (2)
     "axes.AccessFailureLog": 8,  # + distinct paths, attempt_time hierarchy (2)
+    "otp_totp.TOTPDevice": 5,  # page (+user)
+    "otp_static.StaticDevice": 5,
 }
 
 
@@ -360,6 +362,7 @@ NOT_PAGES = {
     "home": "marketing page, reads no rows",
     "healthz": "probe: one SELECT 1 and a broker ping",
     "healthz-db": "readiness probe: one read of the default price book",
+    "metrics": "scrape: one grouped count of pending intakes (tests/cloudroute/test_metrics.py)",
     "intake": "the intake form; its choices are constants",
     "intake-estimate": "POST (htmx): one estimate from the cached price book",
     "founder-billing-access": "POST: saves one role",
@@ -396,6 +399,15 @@ NOT_PAGES = {
     "admin:autocomplete": "no admin declares autocomplete_fields",
     "admin:view_on_site": "a redirect",
     "admin:app_list": "admin:index filtered to one app: the same queries",
+    # Two-factor sign-in (matching/twofactor.py): one account's own devices, a few rows.
+    "partner-2fa-verify": "a code form; checks one account's devices",
+    "partner-2fa-setup": "one account's device and a QR code",
+    "partner-2fa-recovery-codes": "one account's recovery codes",
+    "admin:2fa-verify": "a code form; checks one account's devices",
+    "admin:2fa-setup": "one account's device and a QR code",
+    "admin:2fa-recovery-codes": "one account's recovery codes",
+    "admin:otp_totp_totpdevice_config": "refused: OTP_ADMIN_HIDE_SENSITIVE_DATA",
+    "admin:otp_totp_totpdevice_qrcode": "refused: OTP_ADMIN_HIDE_SENSITIVE_DATA",
 }
 # Per-object admin views read one row; the change pages that list related rows (inlines,
 # routing log) are budgeted above.

@@ -32,6 +32,7 @@ class Expect:
 
 
 OK = Expect(200)
+NO_CONTENT = Expect(204)
 BAD_REQUEST = Expect(400)
 UNAUTHORIZED = Expect(401)
 FORBIDDEN = Expect(403)
@@ -75,6 +76,9 @@ PAGES = [
     Row("home", expect(OK)),
     Row("healthz", expect(OK)),
     Row("healthz-db", expect(OK)),
+    # Only a bearer METRICS_TOKEN opens it (none of the roles has it; tests/cloudroute/
+    # test_metrics.py sends it); without one it is the site's 404, whoever asks.
+    Row("metrics", expect(NOT_FOUND)),
     Row("intake", expect(OK)),
     # The live estimate under the form: anyone; an empty form renders its errors.
     Row("intake-estimate", expect(OK), method="post"),
@@ -124,6 +128,17 @@ PAGES = [
     # Changing the answers: the signed-in founder's own newest startup only.
     Row("founder-edit", expect(NOT_FOUND, anonymous=TO_LOGIN, founder_a=OK, founder_b=OK)),
     Row("partner-login", expect(OK, partner_x=REDIRECT, partner_y=REDIRECT)),
+    # Firm admins' second sign-in step: the world's partners are plain members and runs with
+    # OTP_REQUIRED off, so no account here uses it (tests/cloudroute/test_two_factor.py does).
+    Row("partner-2fa-verify", expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN)),
+    Row("partner-2fa-verify", expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN), method="post"),
+    Row("partner-2fa-setup", expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN)),
+    Row("partner-2fa-recovery-codes", expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN)),
+    Row(
+        "partner-2fa-recovery-codes",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN),
+        method="post",
+    ),
     Row("partner-inbox", expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=OK, partner_y=OK)),
     Row(
         "partner-scorecard",
@@ -189,6 +204,12 @@ NO_TOKEN = {"anonymous": UNAUTHORIZED, "founder_a": UNAUTHORIZED, "founder_b": U
 API = [
     # Public endpoints: reachable by everyone; an empty body is a 400 naming the fields.
     Row("v1_auth_token_create", expect(BAD_REQUEST), method="post"),
+    # Revoking takes the API token itself: a session or an intake's token is not one.
+    Row(
+        "v1_auth_token_destroy",
+        expect(UNAUTHORIZED, partner_x=NO_CONTENT, partner_y=NO_CONTENT, operator=NO_CONTENT),
+        method="delete",
+    ),
     Row("v1_eligibility_create", expect(BAD_REQUEST), method="post"),
     Row("v1_estimates_create", expect(BAD_REQUEST), method="post"),
     Row("v1_intakes_create", expect(BAD_REQUEST), method="post"),

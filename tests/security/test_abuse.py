@@ -12,7 +12,7 @@ from django.contrib.auth.views import LoginView
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from matching.models import LeadStatus
+from matching.models import LeadStatus, PartnerMembership
 from tests.factories import (
     CreditApplicationFactory,
     IntakeFactory,
@@ -178,18 +178,22 @@ PAGES = sorted((name, route) for route, name, _ in _url_patterns() if _is_page(r
 
 
 @pytest.fixture
-def accounts():
+def accounts(settings):
     """A founder with an intake, and a partner member whose firm accepted a lead with an
-    application (no ACE account: filing it stops before any AWS call)."""
+    application (no ACE account: filing it stops before any AWS call). Two-factor sign-in is
+    on, for the firm's admin, whom the /partner/2fa/ pages are for (members never use it)."""
+    settings.OTP_REQUIRED = True
     intake = IntakeFactory()
     firm = PartnerFactory()
     partner = PartnerMembershipFactory(partner=firm).user
+    firm_admin = PartnerMembershipFactory(partner=firm, role=PartnerMembership.Role.ADMIN).user
     lead = make_lead(firm, status=LeadStatus.ACCEPTED)
     application = CreditApplicationFactory(startup=lead.startup)
     return {
         "founder": intake.founder,
         "intake": intake,
         "partner": partner,
+        "firm_admin": firm_admin,
         "url_kwargs": {
             "lead_id": lead.pk,
             "application_id": application.pk,
@@ -201,6 +205,8 @@ def accounts():
 
 def _user_for(name: str, accounts: dict):
     """The role a page is for, so a refusal can only come from the CSRF check."""
+    if name.startswith("partner-2fa-"):
+        return accounts["firm_admin"]
     if name.startswith("partner-") and name != "partner-login":
         return accounts["partner"]
     if name.startswith("founder-"):

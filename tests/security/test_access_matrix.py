@@ -194,7 +194,10 @@ def _run(client, row: Row, path: str, role: str, world, *, api: bool) -> None:
         return
     data = row.data(world) if callable(row.data) else row.data
     before = _rows_owned(world)
-    response = client.post(path, data, format="json") if api else client.post(path, data)
+    if api:
+        response = getattr(client, row.method)(path, data, format="json")
+    else:
+        response = client.post(path, data)
     after = _rows_owned(world)
 
     for owner, rows in before.items():
