@@ -1,5 +1,6 @@
 """`manage.py check --deploy`: fails while an active demo login exists (cloudroute.auth
-refuses them anyway; the check says they should not be there at all)."""
+refuses them anyway; the check says they should not be there at all), and warns when
+two-factor sign-in is switched off (.ci/run fails on warnings too)."""
 
 from django.core import checks
 from django.db import DatabaseError
@@ -22,5 +23,20 @@ def demo_logins_absent(app_configs, **kwargs) -> list[checks.CheckMessage]:
             hint="Retire them (inactive, no usable password; the demo data stays): "
             "manage.py seed_demo --retire-logins",
             id="cloudroute.E001",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def two_factor_required(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    from django.conf import settings
+
+    if getattr(settings, "OTP_REQUIRED", False):
+        return []
+    return [
+        checks.Warning(
+            "OTP_REQUIRED is off: operators and partner firm admins sign in with a password alone.",
+            hint="Unset OTP_REQUIRED (it defaults to on when DEBUG is off) or set it to true.",
+            id="cloudroute.W002",
         )
     ]
