@@ -107,6 +107,20 @@ def test_a_password_alone_does_not_open_the_admin(client, required):
         assert response.url.startswith("/admin/login/")
 
 
+@pytest.mark.parametrize("enrolled", [True, False], ids=["verify", "setup"])
+def test_the_second_step_shows_no_admin_and_offers_a_way_out(client, required, enrolled):
+    """Before the code, the operator is not in the admin: its model list stays hidden."""
+    user = UserFactory(email="ops@example.com", is_staff=True, is_superuser=True)
+    if enrolled:
+        _enrolled(user)
+    client.force_login(user)
+
+    page = client.get(ADMIN_VERIFY if enrolled else ADMIN_SETUP).content.decode()
+
+    assert "Intakes" not in page and "nav-sidebar" not in page
+    assert f'action="{reverse("logout")}"' in page
+
+
 def test_the_right_code_opens_the_admin(client, required):
     user = UserFactory(is_staff=True, is_superuser=True)
     device = _enrolled(user)
