@@ -66,13 +66,16 @@ def api_token_issue(*, user: Any) -> Token:
     return token
 
 
-def api_tokens_revoke(*, user: Any, reason: str) -> int:
+def api_tokens_revoke(*, user: Any, reason: str, actor: Any = None) -> int:
     """Delete the user's API tokens at once (the next call with one is a 401), auditing
-    `api_token.revoked` with `reason` ("logout", "request") if there was one. Locks nothing;
-    enqueues nothing. Returns how many were deleted."""
+    `api_token.revoked` by `actor` (the user themselves unless given: an operator) with
+    `reason` ("logout", "request", "operator") if there was one. Locks nothing; enqueues
+    nothing. Returns how many were deleted."""
     deleted, _ = Token.objects.filter(user_id=user.pk).delete()
     if deleted:
-        audit_log(actor=user, action="api_token.revoked", subject=user, data={"reason": reason})
+        audit_log(
+            actor=actor or user, action="api_token.revoked", subject=user, data={"reason": reason}
+        )
     return deleted
 
 

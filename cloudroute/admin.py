@@ -1,9 +1,12 @@
 from axes import admin as axes_admin
 from axes.models import AccessAttempt
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django_celery_beat import admin as celery_beat_admin
 from django_celery_beat.models import PeriodicTask
+from rest_framework.authtoken.models import TokenProxy
+
+from api.tokens import api_tokens_revoke
 
 from .models import User
 
@@ -21,6 +24,19 @@ class UserAdmin(DjangoUserAdmin):
         ("Important dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    actions = ["revoke_api_tokens"]
+
+    def has_revoke_permission(self, request) -> bool:
+        return request.user.has_perm("authtoken.delete_token")
+
+    @admin.action(
+        description="Revoke API tokens (the next call with one is a 401)", permissions=["revoke"]
+    )
+    def revoke_api_tokens(self, request, queryset) -> None:
+        revoked = sum(
+            api_tokens_revoke(user=user, reason="operator", actor=request.user) for user in queryset
+        )
+        self.message_user(request, f"Revoked {revoked} API token(s).", messages.SUCCESS)
 
 
 # --- Third-party admins: their actions write, so they need the write permission ------------
@@ -48,3 +64,47 @@ class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
 
     def get_actions(self, request):
         return super().get_actions(request) if self.has_delete_permission(request) else {}
+
+
+# API tokens are not browsable: a key is the account (a firm admin's skips their second
+# factor), so an operator who could read or mint one would hold every partner's access. An
+# operator revokes a user's tokens from the users' list instead (UserAdmin.revoke_api_tokens).
+admin.site.unregister(TokenProxy)
+
+
+# --- Two-factor devices (django-otp): only superusers add or change them -------------------
+# A device is a second factor: whoever adds a TOTP key or a static token to an account (a
+# superuser's too) can pass its code step. Operators holding only the model permissions
+# (add_totpdevice, change_staticdevice ...) may still list and view the rows (keys and codes
+# stay hidden: OTP_ADMIN_HIDE_SENSITIVE_DATA) and delete a lost device with the delete
+# permission, after which the owner's next sign-in starts the setup again.
+
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin  # noqa: E402
+from django_otp.plugins.otp_static.models import StaticDevice  # noqa: E402
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+
+class SuperuserWritesOnly(admin.ModelAdmin):
+    """Adding and changing need a superuser (and the permission); viewing and deleting
+    follow the model permissions as usual."""
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+
+
+@admin.register(TOTPDevice)
+class OperatorTOTPDeviceAdmin(SuperuserWritesOnly, TOTPDeviceAdmin):
+    pass
+
+
+@admin.register(StaticDevice)
+class OperatorStaticDeviceAdmin(SuperuserWritesOnly, StaticDeviceAdmin):
+    pass

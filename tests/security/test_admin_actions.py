@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.test import RequestFactory
 from django.urls import reverse
+from rest_framework.authtoken.models import Token, TokenProxy
 from zeal import zeal_ignore
 
 from matching.models import Commission, CommissionStatus, Lead, LeadStatus, Partner
@@ -138,3 +139,32 @@ def test_the_lead_change_permission_is_what_rerouting_takes(client):
 
     lead.refresh_from_db()
     assert lead.status == LeadStatus.WITHDRAWN
+
+
+def test_no_operator_reads_or_mints_an_api_token():
+    """A token key is the account (a firm admin's skips their second factor)."""
+    assert TokenProxy not in admin.site._registry
+    assert Token not in admin.site._registry
+
+
+def test_an_operator_revokes_a_users_api_tokens(client):
+    holder = UserFactory(email="firm-admin@example.com")
+    Token.objects.create(user=holder)
+    client.force_login(_staff("security@cloudroute.test", "view_user", "delete_token"))
+
+    client.post(
+        _changelist(type(holder)), {"action": "revoke_api_tokens", "_selected_action": [holder.pk]}
+    )
+
+    assert not Token.objects.filter(user=holder).exists()
+
+
+def test_a_read_only_operator_cannot_revoke_tokens(viewer_client):
+    holder = UserFactory(email="firm-admin@example.com")
+    Token.objects.create(user=holder)
+
+    viewer_client.post(
+        _changelist(type(holder)), {"action": "revoke_api_tokens", "_selected_action": [holder.pk]}
+    )
+
+    assert Token.objects.filter(user=holder).exists()
