@@ -41,9 +41,15 @@ def stand_in(pid_file: Path) -> list[str]:
     return [sys.executable, "-c", code, str(pid_file)]
 
 
-def start(locked: LockedRun, results: list[int]) -> threading.Thread:
+def start(
+    locked: LockedRun, results: list[int], *, check_every: float = 0.2, handover: float = 0.0
+) -> threading.Thread:
     def target():
-        results.append(locked.run(poll=0.1, check_every=0.2, log=lambda message: None))
+        results.append(
+            locked.run(
+                poll=0.1, check_every=check_every, handover=handover, log=lambda message: None
+            )
+        )
 
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
@@ -117,3 +123,31 @@ def test_it_stops_beat_when_the_lock_connection_drops(params, key, tmp_path):
         assert locked.child.poll() is not None  # beat was stopped, not left running unlocked
     finally:
         locked.stop(signal.SIGKILL)
+
+
+def test_a_new_holder_starts_beat_only_after_the_old_one_stopped(params, key, tmp_path):
+    """PostgreSQL ends the holder's session: the waiting beat gets the lock at once, the old
+    one notices only at its next check. The new one waits out the handover first."""
+    old_pid, new_pid = tmp_path / "old.pid", tmp_path / "new.pid"
+    old = LockedRun(stand_in(old_pid), params=params, key=key)
+    new = LockedRun(stand_in(new_pid), params=params, key=key)
+    old_results: list[int] = []
+    start(old, old_results, check_every=1.0)
+    try:
+        wait_for(old_pid.exists, timeout=10, what="the first beat to start")
+        start(new, [], handover=2.0)
+        with psycopg.connect(**params, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+                " AND classid = %s AND objid = %s AND granted",
+                [key >> 32, key & 0xFFFFFFFF],
+            )
+
+        wait_for(new_pid.exists, timeout=15, what="the second beat to start")
+
+        assert old.child is not None
+        assert old.child.poll() is not None  # stopped before the new beat started
+        assert old_results == [1]
+    finally:
+        old.stop(signal.SIGKILL)
+        new.stop(signal.SIGKILL)

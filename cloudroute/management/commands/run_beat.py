@@ -9,6 +9,11 @@ over when the holder's session ends: its process exits, or its connection drops.
 checks its connection every `--check-every` seconds; once it is gone the lock may already be
 someone else's, so beat is stopped and the command exits non-zero (the container restarts and
 queues for the lock again).
+
+The handover: when PostgreSQL ends the holder's session (a restart, a failover), the waiting
+process gets the lock at once, while the old holder notices only at its next check. So a new
+holder waits `--handover` seconds (by default a check interval and a margin) before it starts
+beat: by then the old one has found its connection gone and stopped its beat.
 """
 
 import signal
@@ -83,13 +88,20 @@ class LockedRun:
         self.key = key
         self.child: subprocess.Popen[bytes] | None = None
 
-    def run(self, *, poll: float, check_every: float, log: Callable[[str], None]) -> int:
-        """Wait for the lock, run the child to its end and return its exit code; 1 if the
-        lock's connection dropped (the child is stopped then). The lock goes with the
-        connection, closed on the way out."""
+    def run(
+        self, *, poll: float, check_every: float, handover: float, log: Callable[[str], None]
+    ) -> int:
+        """Wait for the lock, then `handover` seconds (an old holder stops its beat), run the
+        child to its end and return its exit code; 1 if the lock's connection dropped (the
+        child is stopped then). The lock goes with the connection, closed on the way out."""
         conn = wait_for_lock(self.params, self.key, poll=poll, log=log)
         try:
-            log(f"holding the beat lock; starting {' '.join(self.argv)}")
+            log(f"holding the beat lock; starting beat in {handover:g} s")
+            time.sleep(handover)
+            if not is_alive(conn):
+                log("lost the database connection that holds the beat lock before starting")
+                return 1
+            log(f"starting {' '.join(self.argv)}")
             self.child = subprocess.Popen(self.argv)  # noqa: S603 (our own argv, no shell)
             while True:
                 try:
@@ -128,6 +140,13 @@ class Command(BaseCommand):
             default=10.0,
             help="seconds between checks of the lock's connection",
         )
+        parser.add_argument(
+            "--handover",
+            type=float,
+            default=None,
+            help="seconds to wait after taking the lock before starting beat "
+            "(default: --check-every + 5, so a previous holder has stopped its beat)",
+        )
 
     def handle(self, *args, **options):
         argv = [sys.executable, "-m", "celery", "-A", "cloudroute", "beat"]
@@ -145,6 +164,11 @@ class Command(BaseCommand):
         def log(message: str) -> None:
             self.stderr.write(f"run_beat: {message}")
 
-        code = locked.run(poll=options["poll"], check_every=options["check_every"], log=log)
+        handover = options["handover"]
+        if handover is None:
+            handover = options["check_every"] + 5
+        code = locked.run(
+            poll=options["poll"], check_every=options["check_every"], handover=handover, log=log
+        )
         if code:
             raise SystemExit(code)
