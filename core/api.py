@@ -27,10 +27,25 @@ from .errors import ApplicationError
 logger = logging.getLogger(__name__)
 
 
-# PostgreSQL cannot be reached (down, restarting, its connections exhausted) or gave up on a
-# transaction it would let a retry finish (a deadlock): a 503 the client may retry, not a 500.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
+# PostgreSQL error codes (SQLSTATE) that mean "not reachable now": a connection exception
+# (class 08), a server shutting down or starting (57P01-57P03), no connection slot left (53300).
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """PostgreSQL cannot be reached: down, restarting, its connections exhausted, or the
+    connection dropped (psycopg raises those without a SQLSTATE). A 503 the client may
+    retry. Any other database error (a statement timeout, a missing table, SQLite's) is a
+    bug or a load problem that must show as a 500, not as "retry in 30 seconds"."""
+    if isinstance(exc, InterfaceError):  # the connection is already closed
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if not hasattr(exc.__cause__, "sqlstate"):  # not psycopg's (SQLite on a laptop)
+        return False
+    sqlstate: str | None = getattr(exc.__cause__, "sqlstate")  # noqa: B009 (typed as str)
+    return sqlstate is None or sqlstate.startswith(UNAVAILABLE_SQLSTATES)
 
 
 def _body_too_big() -> dict[str, str]:
@@ -51,7 +66,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     database a 503 with Retry-After; the rest is DRF's."""
     if isinstance(exc, RequestDataTooBig):
         return Response(_body_too_big(), status=413)
-    if isinstance(exc, DATABASE_UNAVAILABLE):
+    if database_unavailable(exc):
         logger.exception("database unavailable")
         set_rollback()
         return Response(
@@ -126,7 +141,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     the site's HTML page elsewhere."""
     if not request.path.startswith("/api/"):
         return defaults.server_error(request)
-    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+    if database_unavailable(sys.exc_info()[1]):
         response = JsonResponse(_database_unavailable(), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

@@ -4,6 +4,7 @@ API, never a 500 or an HTML page, and nothing is half-saved."""
 import json
 from unittest import mock
 
+import psycopg
 import pytest
 from django.db import OperationalError
 from django.test import RequestFactory
@@ -85,9 +86,19 @@ VALID = {
 }
 
 
+def _database_error(cause: psycopg.Error) -> OperationalError:
+    """What Django raises for a psycopg error: its own class, the driver's error as cause."""
+    error = OperationalError(str(cause))
+    error.__cause__ = cause
+    return error
+
+
+REFUSED = psycopg.OperationalError("connection to server at 127.0.0.1, port 5432 failed")
+
+
 @pytest.mark.parametrize("url", POSTS)
 def test_an_unreachable_database_is_a_json_503_with_retry_after(api, url):
-    down = OperationalError("connection to server at 127.0.0.1, port 5432 failed")
+    down = _database_error(REFUSED)
     with mock.patch(
         "django.db.backends.base.base.BaseDatabaseWrapper.ensure_connection", side_effect=down
     ):
@@ -100,10 +111,41 @@ def test_an_unreachable_database_is_a_json_503_with_retry_after(api, url):
     assert not Intake.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "cause",
+    [psycopg.errors.AdminShutdown("terminating connection"), psycopg.errors.TooManyConnections()],
+    ids=["shutdown", "no-slot"],
+)
+def test_a_server_going_away_counts_as_unavailable(api, cause):
+    with mock.patch(
+        "django.db.backends.base.base.BaseDatabaseWrapper.ensure_connection",
+        side_effect=_database_error(cause),
+    ):
+        response = api.post(
+            POSTS[2], data=json.dumps(VALID[POSTS[2]]), content_type="application/json"
+        )
+
+    assert response.status_code == 503
+
+
+def test_a_statement_timeout_is_a_500_not_a_retry(api):
+    """A slow query is a bug or a load problem to see, not a "retry in 30 s"."""
+    timeout = _database_error(psycopg.errors.QueryCanceled("canceling statement"))
+    with mock.patch(
+        "django.db.backends.base.base.BaseDatabaseWrapper.ensure_connection", side_effect=timeout
+    ):
+        response = api.post(
+            POSTS[2], data=json.dumps(VALID[POSTS[2]]), content_type="application/json"
+        )
+
+    assert response.status_code == 500
+    assert "Retry-After" not in response.headers
+
+
 def test_the_500_handler_answers_an_api_path_in_json_and_a_lost_database_with_503():
     request = RequestFactory().get("/api/v1/partner/leads/")
     try:
-        raise OperationalError("server closed the connection unexpectedly")
+        raise _database_error(psycopg.OperationalError("server closed the connection"))
     except OperationalError:
         lost = server_error(request)
     try:
@@ -119,7 +161,7 @@ def test_the_500_handler_answers_an_api_path_in_json_and_a_lost_database_with_50
 def test_the_error_handlers_keep_the_html_pages_outside_the_api():
     page = RequestFactory().get("/my/")
     try:
-        raise OperationalError("gone")
+        raise _database_error(REFUSED)
     except OperationalError:
         assert server_error(page)["Content-Type"].startswith("text/html")
     assert bad_request(page, ValueError())["Content-Type"].startswith("text/html")
