@@ -40,3 +40,30 @@ def two_factor_required(app_configs, **kwargs) -> list[checks.CheckMessage]:
             id="cloudroute.W002",
         )
     ]
+
+
+# Celery's autoretry waits at most this long between tries (retry_backoff_max's default).
+RETRY_BACKOFF_MAX = 600
+
+
+@checks.register(checks.Tags.compatibility)
+def redelivery_outlasts_a_running_task(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """The lease takeover (matching.services.intake) trusts that the broker hands a task's
+    message out again only once its worker is gone: the Redis visibility timeout must outlast
+    the hard time limit plus the longest retry wait, or a task still running (or waiting to
+    retry) is delivered twice and two holders share one lease."""
+    from django.conf import settings
+
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    longest = settings.CELERY_TASK_TIME_LIMIT + RETRY_BACKOFF_MAX
+    if visibility > longest:
+        return []
+    return [
+        checks.Error(
+            f"The broker's visibility_timeout ({visibility} s) does not outlast a task's hard "
+            f"time limit plus its longest retry wait ({longest} s).",
+            hint="Raise CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'] or lower "
+            "CELERY_TASK_TIME_LIMIT.",
+            id="cloudroute.E003",
+        )
+    ]

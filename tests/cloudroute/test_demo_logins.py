@@ -129,11 +129,3 @@ def test_the_migration_marks_logins_seeded_before_the_flag():
 
     flags = dict(User.objects.values_list("email", "is_demo"))
     assert flags == {old.email: True, changed.email: False, real.email: False}
-
-
-def test_check_deploy_warns_when_two_factor_is_off(settings):
-    settings.OTP_REQUIRED = False
-    assert "cloudroute.W002" in _deploy_errors()
-
-    settings.OTP_REQUIRED = True
-    assert "cloudroute.W002" not in _deploy_errors()
