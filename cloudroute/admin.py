@@ -4,6 +4,10 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django_celery_beat import admin as celery_beat_admin
 from django_celery_beat.models import PeriodicTask
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import TokenProxy
 
 from api.tokens import api_tokens_revoke
@@ -78,11 +82,6 @@ admin.site.unregister(TokenProxy)
 # (add_totpdevice, change_staticdevice ...) may still list and view the rows (keys and codes
 # stay hidden: OTP_ADMIN_HIDE_SENSITIVE_DATA) and delete a lost device with the delete
 # permission, after which the owner's next sign-in starts the setup again.
-
-from django_otp.plugins.otp_static.admin import StaticDeviceAdmin  # noqa: E402
-from django_otp.plugins.otp_static.models import StaticDevice  # noqa: E402
-from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 
 class SuperuserWritesOnly(admin.ModelAdmin):

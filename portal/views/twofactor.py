@@ -110,12 +110,14 @@ class TwoFactorSetupView(TwoFactorView):
             return _end_session(request)
         form = OtpTokenForm(request.POST)
         if form.is_valid():
-            device = twofactor.totp_device_for_enrolment(user=request.user)
-            codes = twofactor.totp_confirm(
-                request=request, device=device, token=form.cleaned_data["otp_token"]
-            )
-            if codes is not None:
-                request.session[NEW_CODES_SESSION_KEY] = codes
+            result = twofactor.totp_confirm(request=request, token=form.cleaned_data["otp_token"])
+            if result.already_set_up:
+                # The form sent twice: the first submission confirmed the device and keeps
+                # the new codes for the next step, which asks for a code if this session
+                # has not passed one.
+                return self.redirect(request, self.codes_url_name)
+            if result.codes is not None:
+                request.session[NEW_CODES_SESSION_KEY] = result.codes
                 return self.redirect(request, self.codes_url_name)
             if twofactor.otp_locked_out(request=request):
                 return _end_session(request)

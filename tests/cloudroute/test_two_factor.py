@@ -4,11 +4,16 @@ and the API token: enrolment, the code step, recovery codes, throttling, OTP_REQ
 import re
 
 import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from matching import twofactor
 from matching.models import PartnerMembership
 from tests.cloudroute.test_settings import _manage, _secret_key
 from tests.factories import PartnerMembershipFactory, UserFactory
@@ -180,6 +185,85 @@ def test_wrong_codes_count_towards_the_axes_lockout(client, required, settings):
     assert again.status_code == 429
 
 
+@pytest.mark.parametrize(
+    ("login_url", "verify_url", "make_user"),
+    [
+        (
+            "/admin/login/",
+            ADMIN_VERIFY,
+            lambda: UserFactory(email="ops@example.com", is_staff=True),
+        ),
+        ("/partner/login/", "/partner/2fa/verify/", lambda: _firm_admin(email="ops@example.com")),
+    ],
+    ids=["admin", "partner"],
+)
+def test_signing_in_again_between_wrong_codes_does_not_reset_their_count(
+    client, required, settings, login_url, verify_url, make_user
+):
+    """A password sign-in resets the e-mail's axes count (AXES_RESET_ON_SUCCESS): whoever
+    has the password must not earn fresh guesses at the code by signing in again."""
+    settings.AXES_FAILURE_LIMIT = 3
+    _enrolled(make_user())
+    credentials = {"username": "ops@example.com", "password": PASSWORD}
+
+    answers = []
+    for _ in range(3):
+        client.logout()
+        signed_in = client.post(login_url, credentials)  # sends user_logged_in
+        assert signed_in.status_code == 302
+        assert "_auth_user_id" in client.session
+        answers.append(client.post(verify_url, {"otp_token": "000000"}).status_code)
+
+    assert answers == [400, 400, 429]
+    assert "_auth_user_id" not in client.session
+    assert client.post(login_url, credentials).status_code == 429  # the password too
+
+
+def test_a_right_code_clears_the_count_of_wrong_ones(client, required, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    user = UserFactory(is_staff=True)
+    device = _enrolled(user)
+    client.force_login(user)
+    for _ in range(2):
+        client.post(ADMIN_VERIFY, {"otp_token": "000000"})
+    assert client.post(ADMIN_VERIFY, {"otp_token": _code(device)}).status_code == 302
+    client.logout()
+    client.force_login(user)
+
+    answers = [client.post(ADMIN_VERIFY, {"otp_token": "000000"}).status_code for _ in range(2)]
+
+    assert answers == [400, 400]
+
+
+def test_wrong_app_codes_leave_the_recovery_codes_usable(client, required, settings):
+    """django-otp's back-off is per device: a 6-digit code is only tried on the app, so
+    wrong ones do not push the recovery codes into hours of waiting."""
+    settings.OTP_TOTP_THROTTLE_FACTOR = 60
+    settings.OTP_STATIC_THROTTLE_FACTOR = 60
+    user = UserFactory(is_staff=True)
+    _enrolled(user, codes=["abcdefgh"])
+    client.force_login(user)
+    for _ in range(3):
+        assert client.post(ADMIN_VERIFY, {"otp_token": "123456"}).status_code == 400
+
+    response = client.post(ADMIN_VERIFY, {"otp_token": "abcdefgh"})
+
+    assert response.status_code == 302
+    assert StaticDevice.objects.get(user=user).throttling_failure_count == 0
+    assert client.get("/admin/").status_code == 200
+
+
+def test_wrong_recovery_codes_leave_the_app_usable(client, required, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 60
+    settings.OTP_STATIC_THROTTLE_FACTOR = 60
+    user = UserFactory(is_staff=True)
+    device = _enrolled(user, codes=["abcdefgh"])
+    client.force_login(user)
+    assert client.post(ADMIN_VERIFY, {"otp_token": "zzzzzzzz"}).status_code == 400
+
+    assert client.post(ADMIN_VERIFY, {"otp_token": _code(device)}).status_code == 302
+
+
 def test_a_recovery_code_works_once(client, required):
     user = UserFactory(is_staff=True)
     _enrolled(user, codes=["abcdefgh"])
@@ -230,6 +314,64 @@ def test_setup_refuses_a_wrong_first_code(client, required):
     assert not StaticToken.objects.exists()
 
 
+def test_the_setup_form_sent_twice_goes_on_to_the_recovery_codes(client, required, monkeypatch):
+    user = UserFactory(is_staff=True)
+    client.force_login(user)
+    client.get(ADMIN_SETUP)
+    device = TOTPDevice.objects.get(user=user)
+    form = {"otp_token": _code(device), "next": "/admin/"}
+    first = client.post(ADMIN_SETUP, form)
+    # The second submission raced the first: it found no confirmed device and picked the
+    # device to confirm before the first submission committed.
+    monkeypatch.setattr(twofactor, "otp_has_device", lambda user: False)
+    monkeypatch.setattr(twofactor, "totp_device_for_enrolment", lambda user: device)
+
+    second = client.post(ADMIN_SETUP, form)
+
+    assert second.status_code == 302
+    assert second.url == first.url == f"{ADMIN_CODES}?next=%2Fadmin%2F"
+    assert (
+        len(re.findall(r"<code>([a-z2-7]{8})</code>", client.get(second.url).content.decode()))
+        == 10
+    )
+    assert list(TOTPDevice.objects.filter(user=user).values_list("confirmed", flat=True)) == [True]
+    assert not AccessAttempt.objects.exists()  # not a wrong code
+
+
+def test_setup_confirms_the_device_whose_qr_code_was_scanned(client, required):
+    """Two setup pages loaded at once (before the lock) left two new devices: the code
+    of either confirms that one, and the other goes."""
+    user = UserFactory(is_staff=True)
+    TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    scanned = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    client.force_login(user)
+
+    response = client.post(ADMIN_SETUP, {"otp_token": _code(scanned)})
+
+    assert response.status_code == 302
+    assert response.url.startswith(ADMIN_CODES)
+    assert list(TOTPDevice.objects.filter(user=user).values_list("pk", "confirmed")) == [
+        (scanned.pk, True)
+    ]
+
+
+def test_the_setup_page_locks_the_account_while_it_picks_the_device(client, required):
+    # So a second setup page loaded at the same time waits and shows the same device.
+    user = UserFactory(is_staff=True)
+    client.force_login(user)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(ADMIN_SETUP)
+        client.get(ADMIN_SETUP)
+
+    table = user._meta.db_table
+    locks = [
+        q["sql"] for q in queries if f'FROM "{table}"' in q["sql"] and "FOR UPDATE" in q["sql"]
+    ]
+    assert len(locks) == 2
+    assert TOTPDevice.objects.filter(user=user).count() == 1
+
+
 def test_a_password_alone_cannot_add_a_second_authenticator(client, required):
     user = UserFactory(is_staff=True)
     _enrolled(user)
@@ -267,6 +409,69 @@ def test_the_admin_never_shows_a_devices_key(client, required):
 
     assert page.status_code == 200
     assert device.key not in page.content.decode()
+
+
+def _staff_with(*codenames: str):
+    user = UserFactory(is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+@pytest.mark.parametrize("model", ["totpdevice", "staticdevice"])
+def test_only_a_superuser_adds_a_second_factor_in_the_admin(client, settings, model):
+    """Whoever adds a device to an account (a superuser's too) can pass its code step."""
+    settings.OTP_REQUIRED = False  # the admin's permissions, not its sign-in, are under test
+    app = {"totpdevice": "otp_totp", "staticdevice": "otp_static"}[model]
+    url = reverse(f"admin:{app}_{model}_add")
+    victim = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(_staff_with(f"add_{model}", f"view_{model}", "view_user"))
+    form = {"user": victim.pk, "name": "planted", "confirmed": "on"}
+    if model == "totpdevice":
+        form.update(key="3132333435363738393031323334353637383930", step=30, t0=0, digits=6)
+        form.update(tolerance=1, drift=0, throttling_failure_count=0)
+    else:
+        form.update({"token_set-TOTAL_FORMS": 1, "token_set-INITIAL_FORMS": 0})
+        form.update({"token_set-0-token": "planted1"})
+
+    assert client.get(url).status_code == 403
+    assert client.post(url, form).status_code == 403
+    assert not TOTPDevice.objects.exists() and not StaticDevice.objects.exists()
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert client.get(url).status_code == 200
+
+
+def test_only_a_superuser_changes_a_second_factor_in_the_admin(client, settings):
+    settings.OTP_REQUIRED = False
+    device = _enrolled(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(_staff_with("change_totpdevice", "view_totpdevice"))
+    url = reverse("admin:otp_totp_totpdevice_change", args=[device.pk])
+
+    response = client.post(url, {"user": device.user_id, "name": "renamed", "step": 30})
+
+    assert response.status_code == 403
+    device.refresh_from_db()
+    assert device.name == "app"
+    assert "Save" not in client.get(url).content.decode()  # the read-only view of the row
+
+
+def test_an_operator_with_the_delete_permission_deletes_a_lost_device(client, settings):
+    settings.OTP_REQUIRED = False
+    device = _enrolled(UserFactory(is_staff=True))
+    client.force_login(
+        _staff_with(
+            "view_totpdevice", "delete_totpdevice", "view_staticdevice", "delete_staticdevice"
+        )
+    )
+    static = StaticDevice.objects.get(user=device.user)
+
+    for url in (
+        reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]),
+        reverse("admin:otp_static_staticdevice_delete", args=[static.pk]),
+    ):
+        assert client.post(url, {"post": "yes"}).status_code == 302
+
+    assert not TOTPDevice.objects.exists() and not StaticDevice.objects.exists()
 
 
 # --- The partner portal -----------------------------------------------------------------
@@ -357,9 +562,10 @@ def test_a_plain_member_gets_a_token_with_a_password(api_client, required):
     assert response.status_code == 200
 
 
-def test_a_password_only_session_is_no_side_door_to_the_api(client, required):
-    # The partner API takes tokens only (which need the code): a browser session that owes
-    # its second factor reads nothing, whatever it was signed in with.
+def test_the_partner_api_stays_token_only(client, required):
+    # The API token needs the code (above); the partner API takes nothing else, so a browser
+    # session that owes its second factor reads nothing there. (Already true before
+    # two-factor sign-in: this guards that no session authentication is added to it.)
     client.force_login(_firm_admin())
 
     response = client.get("/api/v1/partner/leads/")
