@@ -25,8 +25,9 @@ USER cloudroute
 EXPOSE 8000
 # /healthz: the database and the broker (503 when either is down). The worker and beat run
 # this image too; docker-compose.yml gives them checks of their own.
+# cloudroute/healthcheck.py sends a Host of ALLOWED_HOSTS, which Django would otherwise refuse.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+    CMD ["python", "-m", "cloudroute.healthcheck"]
 # 2 cores: 3 workers x 4 threads keeps both busy while requests wait on PostgreSQL.
 CMD ["gunicorn", "cloudroute.wsgi:application", "--bind", "0.0.0.0:8000", \
-     "--workers", "3", "--threads", "4", "--access-logfile", "-"]
+     "--workers", "3", "--threads", "4"]

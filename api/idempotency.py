@@ -44,7 +44,10 @@ def _fingerprint(request: Request) -> str:
 
 
 def _client(request: Request) -> str:
-    """Who sent the request, as an HMAC: the user if signed in, else the client address."""
+    """Who sent the request, as an HMAC: the user if signed in, else the client address (by
+    the throttles' NUM_PROXIES rule). The intake API is anonymous, so there it is always the
+    address: a retry from another address (a phone changing networks) is another client and
+    makes a new intake rather than replaying a stranger's."""
     user = request.user
     if user is not None and user.is_authenticated:
         identity = f"user:{user.pk}"

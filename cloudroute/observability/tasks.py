@@ -1,4 +1,5 @@
-"""Celery: the enqueuing request's id in the task's log lines, and task outcomes counted.
+"""Celery: the enqueuing request's id and user id in the task's log lines, and task
+outcomes counted.
 
 Connected by cloudroute.celery, so every process that loads the Celery app (web processes
 publishing, worker processes running) has them.
@@ -12,10 +13,13 @@ import structlog
 from celery import signals
 from django.conf import settings
 
+from .logs import current_request, request_user_id
 from .metrics import task_outcome_record
 
-# The message header carrying the request id from the publishing request to the worker.
+# The message headers carrying the request id and the signed-in user's id from the
+# publishing request to the worker.
 REQUEST_ID_HEADER = "cloudroute_request_id"
+USER_ID_HEADER = "cloudroute_user_id"
 
 # Per thread, a stack of what task_prerun bound: an inline (eager) task runs inside the
 # request, and its own retries run inside it, so task_postrun restores the context it found.
@@ -31,9 +35,15 @@ def logging_setup(**kwargs: Any) -> None:
 
 @signals.before_task_publish.connect
 def request_id_publish(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    if headers is None:
+        return
     request_id = structlog.contextvars.get_contextvars().get("request_id")
-    if headers is not None and request_id and REQUEST_ID_HEADER not in headers:
+    if request_id and REQUEST_ID_HEADER not in headers:
         headers[REQUEST_ID_HEADER] = request_id
+    request = current_request.get()
+    user_id = request_user_id(request) if request is not None else None
+    if user_id is not None and USER_ID_HEADER not in headers:
+        headers[USER_ID_HEADER] = user_id
 
 
 @signals.task_prerun.connect
@@ -43,6 +53,9 @@ def task_context_bind(task_id: str | None = None, task: Any = None, **kwargs: An
     request_id = getattr(getattr(task, "request", None), REQUEST_ID_HEADER, None)
     if request_id:
         context["request_id"] = request_id
+    user_id = getattr(getattr(task, "request", None), USER_ID_HEADER, None)
+    if user_id is not None:
+        context["user_id"] = user_id
     tokens = structlog.contextvars.bind_contextvars(**context)
     _bound.set((*_bound.get(), tokens))
 

@@ -252,3 +252,43 @@ def test_a_task_published_outside_a_request_carries_no_id():
     observability_tasks.request_id_publish(headers=headers)
 
     assert headers == {}
+
+
+def test_the_publishing_users_id_travels_with_the_request_id():
+    """A task a signed-in partner's request enqueued logs as that user, in the worker too."""
+    user = UserFactory()
+    request = RequestFactory().get("/")
+    request.user = user
+    token = current_request.set(request)
+    headers: dict = {}
+    try:
+        structlog.contextvars.bind_contextvars(request_id="req-with-user-01")
+        observability_tasks.request_id_publish(headers=headers)
+    finally:
+        current_request.reset(token)
+        structlog.contextvars.clear_contextvars()
+
+    assert headers == {
+        observability_tasks.REQUEST_ID_HEADER: "req-with-user-01",
+        observability_tasks.USER_ID_HEADER: user.pk,
+    }
+
+
+def test_a_worker_binds_the_user_id_from_the_message():
+    from types import SimpleNamespace
+
+    task = SimpleNamespace(
+        name="tests.logging.context",
+        request=SimpleNamespace(
+            **{
+                observability_tasks.REQUEST_ID_HEADER: "req-with-user-01",
+                observability_tasks.USER_ID_HEADER: 42,
+            }
+        ),
+    )
+
+    observability_tasks.task_context_bind(task_id="t-1", task=task)
+    try:
+        assert structlog.contextvars.get_contextvars()["user_id"] == 42
+    finally:
+        observability_tasks.task_context_restore()
