@@ -166,6 +166,18 @@ def _window_closed(subject: Subject) -> str:
         return f"The {name} application window is closed; it opens on {long_date(opens)}."
     if closes is not None and today > closes:
         return f"The {name} application window closed on {long_date(closes)}."
+    # One date announced, the other not: the window counts as open only with both.
+    not_counted = "so CloudRoute does not count it as open yet"
+    if opens is not None:
+        return (
+            f"The {name} application window opened on {long_date(opens)}, but its closing "
+            f"date is not announced, {not_counted}."
+        )
+    if closes is not None:
+        return (
+            f"The {name} application window closes on {long_date(closes)}, but its opening "
+            f"date is not announced, {not_counted}."
+        )
     return f"The {name} application window is closed: the next one has not been announced."
 
 
