@@ -156,6 +156,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The countries a founder can choose are the ones ACE files (its CountryCode enum): ACE leaves
+# out KP; tests/workloads/test_choices.py holds the rest of the list to botocore's model.
+COUNTRIES_OVERRIDE = {"KP": None}
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

@@ -4,6 +4,7 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.utils.deconstruct import deconstructible
 
 # Zero-width non-joiner and joiner (Unicode category Cf) spell words in Persian, Hindi and
@@ -82,3 +83,17 @@ def aws_account_id_normalize(value: str) -> str:
             params={"count": len(digits)},
         )
     return digits
+
+
+# An IAM role ARN (any partition): what sts.assume_role takes as RoleArn for a customer's or
+# a partner firm's role. The path and name use IAM's own character set.
+iam_role_arn_validator = RegexValidator(
+    r"^arn:aws(?:-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,128}$",
+    "Enter an IAM role ARN such as arn:aws:iam::123456789012:role/CloudRouteCosts.",
+)
+# sts.assume_role's ExternalId: 2 to 1,224 characters of letters, digits and +=,.@:/-
+# (botocore's model, AssumeRoleRequest.ExternalId).
+external_id_validator = RegexValidator(
+    r"^[\w+=,.@:/-]{2,1224}$",
+    "Enter an ExternalId of 2 to 1224 letters, digits or +=,.@:/- (no spaces).",
+)

@@ -14,6 +14,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
+from core.validators import iam_role_arn_validator
 from workloads.models import Startup
 
 
@@ -143,6 +144,13 @@ class CreditApplication(models.Model):
     )
     target_close_date = models.DateField(
         null=True, blank=True, help_text="When the partner expects the opportunity to close."
+    )
+    # ACE's NationalSecurity: only a Government customer's project can be one; it is the one
+    # case where ACE takes an opportunity without the customer's website.
+    national_security = models.BooleanField(
+        "national security project",
+        default=False,
+        help_text="Only for a Government customer's national security project.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -319,12 +327,7 @@ class BillingAccess(models.Model):
     role_arn = models.CharField(
         "IAM role ARN",
         max_length=200,
-        validators=[
-            RegexValidator(
-                r"^arn:aws(?:-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,128}$",
-                "Enter an IAM role ARN such as arn:aws:iam::123456789012:role/CloudRouteCosts.",
-            )
-        ],
+        validators=[iam_role_arn_validator],
     )
     external_id = models.CharField(max_length=64, default=_external_id, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -363,3 +366,47 @@ class MonthlySpendActual(models.Model):
 
     def __str__(self) -> str:
         return f"{self.startup} {self.month:%Y-%m}: {self.bedrock_cost}"
+
+
+class AccountCredit(models.Model):
+    """A credit on the startup's AWS account as AWS's own ledger shows it (billing.get_credits
+    through the role the founder granted): what is left of it and until when. Re-read daily
+    with the spend actuals; a credit AWS no longer lists is removed. When the startup has any,
+    the $0 outcome burns the spend down against these remaining balances instead of the
+    grants' face amounts (credits.services.outcome)."""
+
+    startup = models.ForeignKey(Startup, on_delete=models.CASCADE, related_name="account_credits")
+    credit_id = models.CharField(max_length=128)
+    credit_type = models.CharField(max_length=64, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    initial_amount = models.DecimalField(max_digits=14, decimal_places=2)
+    remaining_amount = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    currency = models.CharField(max_length=3)
+    starts_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField()
+    products = models.JSONField(default=list, blank=True)
+    enabled = models.BooleanField(default=True)
+    read_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["startup", "expires_on", "credit_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["startup", "credit_id"], name="account_credit_once"),
+            models.CheckConstraint(
+                condition=Q(remaining_amount__gte=0), name="account_credit_remaining_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credit_id}: {self.remaining_amount} {self.currency} to {self.expires_on}"
+
+    @property
+    def pays_claude_on_bedrock(self) -> bool:
+        """Whether the credit pays Claude on Bedrock: it applies to every eligible service (no
+        product list), or names Amazon Bedrock or a Claude "(Amazon Bedrock Edition)" listing."""
+        names = [str(name) for name in self.products or []]
+        return not names or any(
+            name == "Amazon Bedrock" or "(Amazon Bedrock Edition)" in name for name in names
+        )

@@ -11,6 +11,7 @@ from workloads.models import Startup
 
 from . import eligibility
 from .models import (
+    AccountCredit,
     ApplicationEvent,
     BillingAccess,
     CreditApplication,
@@ -77,6 +78,14 @@ def org_id_used_elsewhere(*, org_id: str, startup: Startup | None = None) -> boo
 def billing_access_for_startup(*, startup_id: int) -> BillingAccess | None:
     """The startup's billing access, or None before the founder asked to connect the bill."""
     return BillingAccess.objects.filter(startup_id=startup_id).first()
+
+
+def account_credits_for_startup(*, startup_id: int) -> list[AccountCredit]:
+    """The credits on the startup's AWS account as AWS's billing ledger last showed them
+    (AccountCredit, read daily through the founder's role), soonest expiry first."""
+    return list(
+        AccountCredit.objects.filter(startup_id=startup_id).order_by("expires_on", "credit_id")
+    )
 
 
 def snapshot_latest(*, startup_id: int) -> EligibilitySnapshot | None:

@@ -1,11 +1,15 @@
 """Celery tasks of the credits app: thin, take ids, safe to run twice. Each imports the
 service it calls inside its body (the services import these tasks as `<name>_task`)."""
 
+import logging
 from typing import TypedDict
 
+from botocore.exceptions import BotoCoreError, ClientError
 from celery import shared_task
 
 from .models import BillingAccess, CreditGrant
+
+logger = logging.getLogger(__name__)
 
 
 class RetryOptions(TypedDict):
@@ -61,17 +65,28 @@ def refresh_all_outcomes() -> int:
 
 @shared_task(name="credits.import_startup_spend", **RETRY)
 def import_startup_spend(startup_id: int) -> int | None:
-    """One startup's actual Bedrock spend from Cost Explorer, through the role it granted.
-    None when it has no billing access or CloudRoute has no AWS credentials here."""
-    from . import services  # read at call time: tests swap the Cost Explorer client
+    """One startup's actual Bedrock spend from Cost Explorer, then the credits on its account
+    (billing.get_credits), through the role it granted; then its $0 outcome is refreshed,
+    since it burns down against those balances. A refused or failing credits read is logged
+    and leaves the stored credits as they were. None when the startup has no billing access
+    or CloudRoute has no AWS credentials here; else the months stored."""
+    from . import services  # read at call time: tests swap the AWS clients
 
     access = BillingAccess.objects.filter(startup_id=startup_id).exclude(role_arn="").first()
     if access is None:
         return None
-    client = services.ce_client_for(access)
-    if client is None:
+    clients = services.billing_clients_for(access)
+    if clients is None:
         return None
-    return services.spend_actuals_import(startup_id=startup_id, ce_client=client)
+    ce_client, billing_client = clients
+    months = services.spend_actuals_import(startup_id=startup_id, ce_client=ce_client)
+    try:
+        services.account_credits_import(startup_id=startup_id, billing_client=billing_client)
+    except (ClientError, BotoCoreError) as exc:
+        logger.warning("billing: credits of startup %s not read: %s", startup_id, exc)
+    else:
+        refresh_outcome.delay(startup_id)
+    return months
 
 
 @shared_task(name="credits.import_spend_actuals")

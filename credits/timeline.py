@@ -19,6 +19,9 @@ S = ApplicationStatus
 
 def event_in_words(event: ApplicationEvent, application: CreditApplication) -> str:
     grant = getattr(application, "grant", None) if application.status == S.CREDITS_ISSUED else None
+    if event.from_status and event.from_status == event.to_status:
+        # A change within a state: the partner corrected details for ACE (the note says which).
+        return event.note or "Your partner updated the application"
     match event.to_status:
         case S.DRAFT:
             return f"Your partner started an application for {application.program.name}"

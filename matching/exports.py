@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from core.formatting import money_str
 from credits.models import (
+    AccountCredit,
     BillingAccess,
     CreditApplication,
     CreditGrant,
@@ -124,6 +125,7 @@ def _rows_by_startup(*, user, startup_ids: list[int]) -> dict[str, dict[int, Any
         ("leads", _leads(startup_ids)),
         ("credit_applications", _applications(startup_ids)),
         ("spend_actuals", _spend_actuals(startup_ids)),
+        ("account_credits", _account_credits(startup_ids)),
     ):
         grouped: dict[int, list] = defaultdict(list)
         for startup_id, row in rows:
@@ -309,6 +311,25 @@ def _spend_actuals(startup_ids: list[int]) -> list[tuple[int, dict]]:
             },
         )
         for actual in actuals
+    ]
+
+
+def _account_credits(startup_ids: list[int]) -> list[tuple[int, dict]]:
+    credits = AccountCredit.objects.filter(startup_id__in=startup_ids).order_by("expires_on")
+    return [
+        (
+            credit.startup_id,
+            {
+                "credit_id": credit.credit_id,
+                "description": credit.description,
+                "initial_amount": _money(credit.initial_amount),
+                "remaining_amount": _money(credit.remaining_amount),
+                "currency": credit.currency,
+                "expires_on": _iso(credit.expires_on),
+                "read_at": _iso(credit.read_at),
+            },
+        )
+        for credit in credits
     ]
 
 

@@ -13,6 +13,7 @@ from workloads.models import WorkloadProjection
 from workloads.selectors import workload_projection_latest
 
 from .models import (
+    AceFiling,
     Intake,
     IntakeStatus,
     Lead,
@@ -287,6 +288,11 @@ def lead_counts_for_partner(*, partner: Partner) -> dict[str, int]:
 def partner_files_with_ace(*, partner: Partner) -> bool:
     """Whether CloudRoute files this firm's applications in ACE (an enabled ACE account)."""
     return PartnerAceAccount.objects.filter(partner=partner, enabled=True).exists()
+
+
+def ace_filing_for_application(*, application_id: int) -> AceFiling | None:
+    """Where the application's filing with ACE stands (None before the first attempt)."""
+    return AceFiling.objects.filter(application_id=application_id).first()
 
 
 def lead_get_for_partner(*, partner: Partner, lead_id: int) -> Lead | None:

@@ -7,11 +7,13 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from credits import selectors as credit_selectors
-from credits.models import ApplicationStatus, FiledBy
+from credits.models import ApplicationStatus, CreditApplication, FiledBy
 from credits.services import TRANSITIONS
 from matching import selectors
 from matching.models import DeclineReason
 from matching.services import OTHER_NEEDS_NOTE
+from matching.services.precheck_fix import FIXABLE
+from workloads.models import Startup, Workload
 
 
 class PartnerAuthenticationForm(AuthenticationForm):
@@ -121,3 +123,29 @@ class OtpTokenForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
         ),
     )
+
+
+class PrecheckFixForm(forms.Form):
+    """The fields ACE's pre-submission check names for a draft, each drawn from its model
+    field (so the page offers what the service will accept); `fields` comes from
+    matching.services.precheck_fixable_fields."""
+
+    def __init__(self, *args, application, fields: list[str], **kwargs):
+        kwargs.setdefault("prefix", f"fix-{application.pk}")
+        super().__init__(*args, **kwargs)
+        self.application = application
+        for name in fields:
+            self.fields[name] = _precheck_field(name)
+
+
+def _precheck_field(name: str) -> forms.Field:
+    kind, model_field_name, _ = FIXABLE[name]
+    model = {"startup": Startup, "workload": Workload, "application": CreditApplication}[kind]
+    field = model._meta.get_field(model_field_name).formfield()
+    if name == "state":
+        field.help_text = "For a US address, the state's full name (e.g. Washington)."
+    if name == "target_close_date":
+        field.widget = forms.DateInput(attrs={"type": "date"})
+    if name == "business_problem":
+        field.widget = forms.Textarea(attrs={"rows": 3})
+    return field

@@ -37,6 +37,11 @@ urlpatterns = [
         name="partner-application-transition",
     ),
     path(
+        "partner/applications/<int:application_id>/precheck/",
+        applications.partner_application_precheck_fix,
+        name="partner-application-precheck-fix",
+    ),
+    path(
         "partner/applications/<int:application_id>/file-with-ace/",
         applications.partner_application_file_with_ace,
         name="partner-application-file-with-ace",

@@ -17,6 +17,7 @@ from core.api import error_responses
 from credits.models import ApplicationEvent, ApplicationStatus, CreditApplication
 from credits.services import application_precheck, application_transition
 from matching import selectors
+from matching.models import FilingStep
 from matching.services import application_file_with_ace, application_start
 
 from ..tokens import ExpiringTokenAuthentication
@@ -69,11 +70,32 @@ class ApplicationOutputSerializer(serializers.Serializer):
     events = _ApplicationEventSerializer(many=True, source="events.all")
 
 
+@extend_schema_serializer(component_name="PartnerApplicationAceFiling")
+class _AceFilingSerializer(serializers.Serializer):
+    step = serializers.ChoiceField(choices=FilingStep.choices)
+    opportunity_id = serializers.CharField(allow_blank=True)
+    engagement_status = serializers.CharField(
+        allow_blank=True, help_text="ACE's engagement task: IN_PROGRESS, COMPLETE or FAILED"
+    )
+    engagement_message = serializers.CharField(allow_blank=True)
+    last_error = serializers.CharField(allow_blank=True)
+    attempts = serializers.IntegerField()
+
+
 @extend_schema_serializer(component_name="PartnerApplicationDetail")
 class ApplicationDetailOutputSerializer(ApplicationOutputSerializer):
     precheck = serializers.SerializerMethodField(
         help_text="What ACE would refuse at submission; empty when the filing is complete."
     )
+
+    ace_filing = serializers.SerializerMethodField(
+        help_text="Where filing with ACE stands; null before the first attempt."
+    )
+
+    @extend_schema_field(_AceFilingSerializer(allow_null=True))
+    def get_ace_filing(self, application: CreditApplication) -> dict | None:
+        filing = selectors.ace_filing_for_application(application_id=application.pk)
+        return _AceFilingSerializer(filing).data if filing else None
 
     @extend_schema_field(_PrecheckProblemSerializer(many=True))
     def get_precheck(self, application: CreditApplication) -> list[dict]:
@@ -242,12 +264,17 @@ class PartnerApplicationFileWithAceApi(APIView):
         },
         operation_id="partner_applications_file_with_ace",
         summary="File a draft in ACE and submit it",
-        description="For a firm whose ACE account CloudRoute manages: creates the opportunity "
-        "in AWS Partner Central (retries never duplicate it), submits it, and moves the "
-        "application to `submitted` with the opportunity id. 400 names what the "
-        "pre-submission check or ACE's rules find missing; 409 when the application is not "
-        "a draft or the firm files in Partner Central itself; 502 when ACE fails (nothing "
-        "changed; retry). Another firm's application is a 404.",
+        description="For a firm whose ACE account CloudRoute manages, AWS's filing sequence: "
+        "creates the opportunity in AWS Partner Central at stage Qualified, associates the "
+        "firm's solution, and starts the engagement (which submits it); the application "
+        "moves to `submitted` with the opportunity id once the engagement task completes "
+        "(`ace_filing.step` is `done`; while ACE runs it, the answer is the draft with "
+        "`ace_filing.step` `engage`, and the sync submits it). Each step is kept as soon "
+        "as ACE answers, so a retry resumes at the step that failed and never duplicates "
+        "the opportunity. 400 names what the pre-submission check or ACE's rules find "
+        "missing; 409 when the application is not a draft or the firm files in Partner "
+        "Central itself; 502 when ACE fails or refuses a step (retry). Another firm's "
+        "application is a 404.",
     )
     def post(self, request: PartnerRequest, application_id: int) -> Response:
         application = selectors.application_for_partner_or_404(

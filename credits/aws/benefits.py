@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 BENEFITS_REGION = ACE_REGION  # Partner Central answers from us-east-1 only
 MAX_PAGES = 200  # a runaway NextToken loop stops here instead of spinning forever
 PAGE_SIZE = 100  # ListBenefitAllocations' MaxResults upper bound
+COUNTED_CODE_STATUSES = frozenset({"ACTIVE", "FULFILLED"})  # a code's own Status
 # An opportunity ARN ends in ".../opportunity/O1234567"; a bare id is accepted too.
 _OPPORTUNITY_RE = re.compile(r"(?:^|[/:])(O[0-9]+)$")
 
@@ -46,18 +47,23 @@ class CreditAllocation:
 def list_credit_allocations(client, *, catalog: str) -> list[CreditAllocation]:
     """Every credit allocation of the catalog with its issued codes, following NextToken.
 
-    One ListBenefitAllocations call per page (CREDITS only), then GetBenefitAllocation per
-    allocation and GetBenefitApplication per distinct benefit application (for the ACE
-    opportunity link). Rows that cannot be mapped (inactive, no codes, mixed currencies, bad
-    amounts or dates, a failing Get call) are skipped and logged, never raised; a failing
-    List call raises (ClientError/BotoCoreError).
+    ListBenefitAllocations through botocore's paginator (CREDITS only), then
+    GetBenefitAllocation per allocation and GetBenefitApplication per distinct benefit
+    application (for the ACE opportunity link). Only codes whose own Status is ACTIVE or
+    FULFILLED count. Rows that cannot be mapped (inactive, no counted codes, mixed
+    currencies, bad amounts or dates, a failing Get call) are skipped and logged, never
+    raised; a failing List call raises (ClientError/BotoCoreError).
     """
     if catalog not in CATALOGS:
         raise ValueError(f"Unknown catalog {catalog!r}; one of {', '.join(CATALOGS)}.")
-    request = {"Catalog": catalog, "FulfillmentTypes": ["CREDITS"], "MaxResults": PAGE_SIZE}
+    request = {
+        "Catalog": catalog,
+        "FulfillmentTypes": ["CREDITS"],
+        "PaginationConfig": {"PageSize": PAGE_SIZE},
+    }
     opportunities: dict[str, str | None] = {}
     allocations: list[CreditAllocation] = []
-    for page in _pages(client.list_benefit_allocations, request):
+    for page in _pages(client, "list_benefit_allocations", request):
         for summary in page.get("BenefitAllocationSummaries") or ():
             if not isinstance(summary, dict):
                 continue
@@ -85,8 +91,15 @@ def _allocation(
         logger.warning("benefits: allocation %s could not be read: %s", allocation_id, exc)
         return None
     credit = ((detail or {}).get("FulfillmentDetail") or {}).get("CreditDetails") or {}
-    codes = [code for code in credit.get("Codes") or () if isinstance(code, dict)]
+    # Each code has its own Status: ACTIVE (issued, not yet redeemed) and FULFILLED
+    # (redeemed onto the account) are credits the startup has; INACTIVE ones are not.
+    codes = [
+        code
+        for code in credit.get("Codes") or ()
+        if isinstance(code, dict) and code.get("Status") in COUNTED_CODE_STATUSES
+    ]
     if not codes:
+        logger.info("benefits: allocation %s has no active or fulfilled code", allocation_id)
         return None
     amount, currencies, expiries, issues = Decimal("0"), set(), [], []
     for code in codes:
@@ -142,15 +155,11 @@ def _date(value) -> dt.date | None:
     return None
 
 
-def _pages(operation, request: dict) -> Iterator[dict]:
-    """Call `operation` until NextToken runs out (or repeats, or MAX_PAGES is reached)."""
-    seen: set[str] = set()
-    token = None
-    for _ in range(MAX_PAGES):
-        page = operation(**request, **({"NextToken": token} if token else {}))
+def _pages(client, operation: str, request: dict) -> Iterator[dict]:
+    """botocore's paginator for `operation`, stopped after MAX_PAGES (the paginator itself
+    raises on a repeated token)."""
+    for number, page in enumerate(client.get_paginator(operation).paginate(**request), start=1):
         yield page if isinstance(page, dict) else {}
-        token = page.get("NextToken") if isinstance(page, dict) else None
-        if not token or token in seen:
+        if number >= MAX_PAGES:
+            logger.warning("benefits: stopped %s after %d pages", operation, MAX_PAGES)
             return
-        seen.add(token)
-    logger.warning("benefits: stopped listing allocations after %d pages", MAX_PAGES)

@@ -91,25 +91,36 @@ def monthly_bedrock_costs(
 
 
 def credit_balances(billing_client, *, account_id: str, start: dt.date) -> list[dict[str, Any]]:
-    """The account's credits from `billing.get_credits`: id, type, initial and remaining
-    amount, expiry and the products they apply to. `start` is at most a year back."""
+    """The account's credits from `billing.get_credits` (one call; the operation has no
+    pages): id, type, description, initial and remaining amount, currency, start and expiry
+    dates, the products they apply to and whether they are enabled. `start` is at most a
+    year back. A credit without readable amounts or expiry is skipped (logged)."""
     response = billing_client.get_credits(
         accountId=account_id,
         startDate=dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC),
     )
     balances = []
     for credit in _dicts(response.get("credits")):
-        end = credit.get("endDate")
+        end, begin = credit.get("endDate"), credit.get("startDate")
+        initial = _money(credit.get("initialAmount"))
+        remaining = _money(credit.get("remainingAmount"))
+        if initial is None or remaining is None or not isinstance(end, dt.datetime):
+            logger.warning(
+                "billing: skipping credit %s without amounts or expiry", credit.get("creditId")
+            )
+            continue
         balances.append(
             {
                 "credit_id": str(credit.get("creditId", "")),
                 "type": str(credit.get("creditType", "")),
                 "description": str(credit.get("description", "")),
-                "initial_amount": _money(credit.get("initialAmount")),
-                "remaining_amount": _money(credit.get("remainingAmount")),
+                "initial_amount": initial.quantize(CENTS),
+                "remaining_amount": max(remaining, Decimal(0)).quantize(CENTS),
                 "currency": _currency(credit.get("remainingAmount")),
-                "expires_on": end.date() if isinstance(end, dt.datetime) else None,
-                "products": list(credit.get("applicableProductNames") or []),
+                "starts_on": begin.date() if isinstance(begin, dt.datetime) else None,
+                "expires_on": end.date(),
+                "products": [str(name) for name in credit.get("applicableProductNames") or []],
+                "enabled": credit.get("creditStatus", "ENABLED") != "DISABLED",
             }
         )
     return balances

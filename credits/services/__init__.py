@@ -1,9 +1,10 @@
 """Writes of the credits app: eligibility snapshots, partner-filed applications, actuals."""
 
 from .actuals import (
+    account_credits_import,
     billing_access_get_or_create,
     billing_access_set,
-    ce_client_for,
+    billing_clients_for,
     spend_actuals_import,
 )
 from .applications import (
@@ -11,9 +12,7 @@ from .applications import (
     TRANSITIONS,
     ApplicationInputError,
     ApplicationTransitionError,
-    PrecheckProblem,
     application_create,
-    application_precheck,
     application_transition,
 )
 from .eligibility import (
@@ -25,6 +24,7 @@ from .eligibility import (
 )
 from .emails import outcome_changed_email_send
 from .outcome import startup_outcome_refresh
+from .precheck import PrecheckProblem, application_precheck
 
 __all__ = [
     "ACE_OPPORTUNITY_ID_RE",
@@ -34,9 +34,10 @@ __all__ = [
     "ApplicationTransitionError",
     "PrecheckProblem",
     "applicant_for_startup",
+    "account_credits_import",
     "billing_access_get_or_create",
+    "billing_clients_for",
     "billing_access_set",
-    "ce_client_for",
     "outcome_changed_email_send",
     "application_create",
     "application_precheck",

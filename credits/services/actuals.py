@@ -1,8 +1,9 @@
 """Actual spend: a startup's monthly Bedrock bill read from Cost Explorer through its role.
 
 The founder grants a role (BillingAccess: role ARN and the startup's own ExternalId);
-`billing_clients_for` assumes it and builds the Cost Explorer client, `spend_actuals_import`
-stores one MonthlySpendActual per month. Both are safe to run again.
+`billing_clients_for` assumes it and builds the Cost Explorer and Billing clients;
+`spend_actuals_import` stores one MonthlySpendActual per month and `account_credits_import`
+the account's credits as AWS's ledger shows them (AccountCredit). All are safe to run again.
 
 `billing_access_get_or_create` gives the founder the ExternalId before the role exists (the
 row waits with an empty role ARN, which the imports skip); `billing_access_set` records the
@@ -22,12 +23,13 @@ from workloads.audit import audit_log
 from workloads.aws import CLIENT_CONFIG
 from workloads.models import Startup
 
-from ..aws.billing import assumed_session_credentials, monthly_bedrock_costs
-from ..models import BillingAccess, MonthlySpendActual
+from ..aws.billing import assumed_session_credentials, credit_balances, monthly_bedrock_costs
+from ..models import AccountCredit, BillingAccess, MonthlySpendActual
 
 logger = logging.getLogger(__name__)
 
 CE_REGION = "us-east-1"  # Cost Explorer answers from us-east-1 only
+BILLING_REGION = "us-east-1"  # so does the Billing API (get_credits)
 
 
 def _first_of_month(day: dt.date, *, back: int = 0) -> dt.date:
@@ -70,9 +72,10 @@ def billing_access_set(*, startup_id: int, role_arn: str, actor) -> BillingAcces
     return access
 
 
-def ce_client_for(access: BillingAccess):
-    """A Cost Explorer client acting as the startup's role, or None when boto3 finds no AWS
-    credentials of CloudRoute's own to assume it with."""
+def billing_clients_for(access: BillingAccess) -> tuple | None:
+    """The Cost Explorer and Billing clients acting as the startup's role (one assumed
+    session, through the regional STS endpoint), or None when boto3 finds no AWS credentials
+    of CloudRoute's own to assume it with."""
     session = boto3.session.Session()
     if session.get_credentials() is None:
         return None
@@ -81,7 +84,54 @@ def ce_client_for(access: BillingAccess):
     credentials = assumed_session_credentials(
         sts, role_arn=access.role_arn, external_id=access.external_id
     )
-    return boto3.session.Session(**credentials).client("ce", region_name=CE_REGION, config=config)
+    assumed = boto3.session.Session(**credentials)
+    return (
+        assumed.client("ce", region_name=CE_REGION, config=config),
+        assumed.client("billing", region_name=BILLING_REGION, config=config),
+    )
+
+
+def account_credits_import(*, startup_id: int, billing_client) -> int:
+    """Read the credits on the startup's AWS account (billing.get_credits for the account
+    the granted role lives in, the last year) and store them: each upserted by its id, those
+    AWS no longer lists deleted. Returns how many are stored (0 without billing access)."""
+    access = BillingAccess.objects.filter(startup_id=startup_id).exclude(role_arn="").first()
+    if access is None:
+        return 0
+    account_id = access.role_arn.split(":")[4]  # arn:aws:iam::<account>:role/...
+    today = timezone.localdate()
+    balances = credit_balances(
+        billing_client, account_id=account_id, start=today - dt.timedelta(days=364)
+    )
+    read_at = timezone.now()
+    with transaction.atomic():
+        for balance in balances:
+            AccountCredit.objects.update_or_create(
+                startup_id=startup_id,
+                credit_id=balance["credit_id"],
+                defaults={
+                    "credit_type": balance["type"][:64],
+                    "description": balance["description"][:500],
+                    "initial_amount": balance["initial_amount"],
+                    "remaining_amount": balance["remaining_amount"],
+                    "currency": balance["currency"][:3],
+                    "starts_on": balance["starts_on"],
+                    "expires_on": balance["expires_on"],
+                    "products": balance["products"],
+                    "enabled": balance["enabled"],
+                    "read_at": read_at,
+                },
+            )
+        AccountCredit.objects.filter(startup_id=startup_id).exclude(
+            credit_id__in=[balance["credit_id"] for balance in balances]
+        ).delete()
+        audit_log(
+            actor=None,
+            action="account_credits.imported",
+            subject=access.startup,
+            data={"credits": [balance["credit_id"] for balance in balances]},
+        )
+    return len(balances)
 
 
 def spend_actuals_import(*, startup_id: int, ce_client, months: int = 6) -> int:

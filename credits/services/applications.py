@@ -12,8 +12,7 @@ from django.utils import timezone
 
 from core.errors import ConflictError, InvalidInputError
 from workloads.audit import audit_log
-from workloads.models import DESCRIPTION_MAX, DESCRIPTION_MIN, Startup
-from workloads.selectors import workload_expected_monthly_spend, workload_latest_for_startup
+from workloads.models import Startup
 
 from .. import selectors
 from ..models import (
@@ -25,6 +24,7 @@ from ..models import (
 )
 from ..signals import credits_issued, send_on_commit
 from ..tasks import refresh_outcome as refresh_outcome_task
+from .precheck import application_precheck
 
 S = ApplicationStatus
 
@@ -46,8 +46,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 ACE_OPPORTUNITY_ID_RE = re.compile(r"^O[0-9]+$")
 ACE_OPPORTUNITY_ID_MAX = 40  # CreditApplication.ace_opportunity_id's max_length
-COMPANY_NAME_MAX = 120  # ACE's Customer.Account.CompanyName
-AWS_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
 
 class ApplicationTransitionError(ConflictError):
@@ -61,12 +59,6 @@ class ApplicationInputError(InvalidInputError):
     """What a step needs is missing or invalid; `fields` maps each field to messages (400)."""
 
     code = "application_input"
-
-
-@dataclass(frozen=True)
-class PrecheckProblem:
-    field: str
-    message: str
 
 
 @dataclass(frozen=True)
@@ -142,70 +134,6 @@ def application_create(
         # Another request opened the same application between the check and the insert.
         raise ApplicationTransitionError(_duplicate_message(startup, program.code)) from exc
     return application
-
-
-def application_precheck(*, application: CreditApplication) -> list[PrecheckProblem]:
-    """ACE's rules for filing an opportunity, checked before `submitted` so a filing never
-    bounces to Action Required for a missing field. Reads only (the startup if not loaded,
-    its newest workload and that workload's newest projection); an empty list means ready."""
-    startup = application.startup
-    problems: list[PrecheckProblem] = []
-
-    name = (startup.name or "").strip()
-    if not name:
-        problems.append(PrecheckProblem("company_name", "Enter the company name."))
-    elif len(name) > COMPANY_NAME_MAX:
-        problems.append(
-            PrecheckProblem(
-                "company_name",
-                f"The company name is {len(name)} characters; ACE accepts at most "
-                f"{COMPANY_NAME_MAX}. Shorten it on the startup's profile.",
-            )
-        )
-
-    workload = workload_latest_for_startup(startup_id=startup.pk)
-    description = (workload.description or "").strip() if workload else ""
-    if not DESCRIPTION_MIN <= len(description) <= DESCRIPTION_MAX:
-        problems.append(
-            PrecheckProblem(
-                "business_problem",
-                f"Describe the business problem in {DESCRIPTION_MIN} to {DESCRIPTION_MAX} "
-                f"characters (the workload description has {len(description)}).",
-            )
-        )
-
-    if not AWS_ACCOUNT_ID.match(startup.aws_account_id or ""):
-        problems.append(
-            PrecheckProblem(
-                "aws_account_id",
-                "Enter the startup's 12-digit AWS account id (digits only, e.g. 210987654321).",
-            )
-        )
-
-    if workload_expected_monthly_spend(workload=workload) <= 0:
-        problems.append(
-            PrecheckProblem(
-                "expected_monthly_spend",
-                "ACE needs a non-zero expected monthly spend: add the workload's traffic "
-                "and re-run its spend projection.",
-            )
-        )
-
-    if startup.country == "US" and not (startup.state or "").strip():
-        problems.append(
-            PrecheckProblem("state", "Enter the state of the company's US address (e.g. WA).")
-        )
-
-    today = timezone.localdate()
-    if application.target_close_date is not None and application.target_close_date < today:
-        problems.append(
-            PrecheckProblem(
-                "target_close_date",
-                f"The target close date {application.target_close_date:%Y-%m-%d} is in the "
-                f"past; choose today ({today:%Y-%m-%d}) or later.",
-            )
-        )
-    return problems
 
 
 def application_transition(

@@ -6,6 +6,8 @@ dashboard's 24 months and at most 60. The projection is stored (credits_basis "i
 from then on the dashboard shows it instead of one against the credits merely expected.
 Only grants whose program covers third-party models on Bedrock (Claude is billed through AWS
 Marketplace) pay the Bedrock spend; the others are listed in the result but pay nothing.
+Once the account's own credits have been read (billing.get_credits, AccountCredit), their
+remaining balances replace the grants' face amounts: they already count what was spent.
 """
 
 import datetime as dt
@@ -21,8 +23,8 @@ from workloads.selectors import workload_latest_for_startup
 from workloads.services import CREDITS_ISSUED, PROJECTION_MONTHS, workload_project
 from workloads.spend import MAX_MONTHS, CreditGrant, to_cents
 
+from ..models import AccountCredit, CreditOutcome, OutcomeStatus
 from ..models import CreditGrant as GrantRow
-from ..models import CreditOutcome, OutcomeStatus
 from ..signals import outcome_changed, send_on_commit
 from ..tasks import email_outcome_changed as email_outcome_changed_task
 
@@ -55,8 +57,11 @@ def startup_outcome_refresh(*, startup_id: int) -> CreditOutcome | None:
         .select_related("program")
         .order_by("expires_on", "id")
     )
+    ledger = list(
+        AccountCredit.objects.filter(startup_id=startup_id).order_by("expires_on", "credit_id")
+    )
     values: dict
-    if not rows:
+    if not rows and not ledger:
         values = {
             "status": OutcomeStatus.NO_CREDITS,
             "first_out_of_pocket_month": None,
@@ -69,7 +74,7 @@ def startup_outcome_refresh(*, startup_id: int) -> CreditOutcome | None:
         if workload is None:
             logger.info("Startup %s has grants but no workload to project", startup_id)
             return None
-        values = _burn_down(workload, rows, today)
+        values = _burn_down(workload, rows, today, ledger)
 
     with transaction.atomic():
         outcome = CreditOutcome.objects.select_for_update().filter(startup_id=startup_id).first()
@@ -106,14 +111,42 @@ def outcome_status_of(*, result: dict, inputs: dict) -> tuple[str, int | None]:
     return OutcomeStatus.ZERO_OUT_OF_POCKET, None
 
 
-def _burn_down(workload: Workload, rows: list[GrantRow], today: dt.date) -> dict:
-    """Project the workload against the live grants that pay Claude on Bedrock, and store
-    that projection: the dashboard shows it, so its chart and this outcome are one
-    computation (docs/architecture.md#applications-and-the-0-outcome)."""
+def _ledger_grant(credit: AccountCredit, today: dt.date) -> CreditGrant:
+    """What is left of a credit on the account, usable from this month to its expiry."""
+    last = max(1, months_from(today, credit.expires_on) + 1)
+    return CreditGrant(amount=float(credit.remaining_amount), start_month=1, valid_months=last)
+
+
+def _paying_ledger(ledger: list[AccountCredit], today: dt.date) -> list[AccountCredit]:
+    return [
+        credit
+        for credit in ledger
+        if credit.enabled
+        and credit.currency == "USD"
+        and credit.expires_on >= today
+        and credit.remaining_amount > 0
+        and credit.pays_claude_on_bedrock
+    ]
+
+
+def _burn_down(
+    workload: Workload, rows: list[GrantRow], today: dt.date, ledger: list[AccountCredit]
+) -> dict:
+    """Project the workload against what pays Claude on Bedrock, and store that projection:
+    the dashboard shows it, so its chart and this outcome are one computation
+    (docs/architecture.md#applications-and-the-0-outcome). With credits read from the
+    account (AccountCredit), those remaining balances are the basis: AWS's ledger knows what
+    was already spent. Without, the live grants' amounts are."""
     live = [row for row in rows if row.expires_on >= today]
-    paying = [row for row in live if row.covers_bedrock_third_party]
-    grants = [_spend_grant(row, today) for row in paying]
-    last = max((months_from(today, row.expires_on) + 1 for row in live), default=1)
+    paying = [row for row in live if row.covers_bedrock_third_party] if not ledger else []
+    on_account = _paying_ledger(ledger, today)
+    if ledger:
+        grants = [_ledger_grant(credit, today) for credit in on_account]
+        expiries = [credit.expires_on for credit in ledger if credit.expires_on >= today]
+    else:
+        grants = [_spend_grant(row, today) for row in paying]
+        expiries = [row.expires_on for row in live]
+    last = max((months_from(today, expiry) + 1 for expiry in expiries), default=1)
     stored = workload_project(
         workload_id=workload.pk,
         credits=grants,
@@ -127,7 +160,7 @@ def _burn_down(workload: Workload, rows: list[GrantRow], today: dt.date) -> dict
     months = [row for row in projection["months"] if row["month"] <= last]
     out_of_pocket = sum((Decimal(row["out_of_pocket"]) for row in months), Decimal("0.00"))
     expiring_unused = to_cents(Decimal(projection["totals"]["credits_expired"]))
-    covered_until = max((row.expires_on for row in paying), default=None)
+    covered_until = max((item.expires_on for item in [*paying, *on_account]), default=None)
     projection |= {
         "as_of": today.isoformat(),
         "workload": workload.pk,
@@ -149,6 +182,20 @@ def _burn_down(workload: Workload, rows: list[GrantRow], today: dt.date) -> dict
                 "used": row in paying,
             }
             for row in rows
+        ],
+        "basis": "account" if ledger else "grants",
+        "account_credits": [
+            {
+                "credit_id": credit.credit_id,
+                "description": credit.description,
+                "remaining": f"{credit.remaining_amount:.2f}",
+                "initial": f"{credit.initial_amount:.2f}",
+                "currency": credit.currency,
+                "expires_on": credit.expires_on.isoformat(),
+                "read_at": credit.read_at.isoformat(),
+                "used": credit in on_account,
+            }
+            for credit in ledger
         ],
     }
     return {

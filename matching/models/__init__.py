@@ -2,6 +2,7 @@
 and the routing that decides who gets which lead."""
 
 from .commissions import AceCatalog, Commission, CommissionStatus, PartnerAceAccount
+from .filings import AceFiling, FilingStep
 from .intake import IdempotencyKey, Intake, IntakeStatus, RoutingStatus
 from .leads import DeclineReason, Lead, LeadNote, LeadStatus
 from .partners import Competency, Partner, PartnerMembership, PartnerTier
@@ -9,6 +10,8 @@ from .routing import RoutingDecision, RoutingSettings, RoutingTrigger
 
 __all__ = [
     "AceCatalog",
+    "AceFiling",
+    "FilingStep",
     "Commission",
     "CommissionStatus",
     "PartnerAceAccount",

@@ -2,10 +2,13 @@
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from core.validators import external_id_validator, iam_role_arn_validator
+from credits.aws import ace
 from credits.models import CreditApplication
 
 from .partners import Partner
@@ -58,8 +61,21 @@ class AceCatalog(models.TextChoices):
     SANDBOX = "Sandbox", "Sandbox"
 
 
+def validate_delivery_models(value) -> None:
+    """A firm's ACE delivery models: a non-empty list of Project.DeliveryModels values."""
+    if not isinstance(value, list) or not value:
+        raise ValidationError(f"Choose one or more of: {', '.join(ace.DELIVERY_MODELS)}.")
+    unknown = [item for item in value if item not in ace.DELIVERY_MODELS]
+    if unknown:
+        raise ValidationError(
+            f"{', '.join(map(str, unknown))} is not an ACE delivery model; "
+            f"choose from {', '.join(ace.DELIVERY_MODELS)}."
+        )
+
+
 class PartnerAceAccount(models.Model):
-    """Optional: how CloudRoute reaches a firm's AWS Partner Central (ACE) for it."""
+    """Optional: how CloudRoute reaches a firm's AWS Partner Central (ACE) for it, and what
+    the firm's opportunities say about the firm (its solution and delivery models)."""
 
     partner = models.OneToOneField(Partner, on_delete=models.CASCADE, related_name="ace_account")
     enabled = models.BooleanField(default=False)
@@ -67,9 +83,35 @@ class PartnerAceAccount(models.Model):
         max_length=10, choices=AceCatalog.choices, default=AceCatalog.SANDBOX
     )
     role_arn = models.CharField(
-        max_length=200, blank=True, help_text="A role in the firm's account CloudRoute assumes"
+        max_length=200,
+        blank=True,
+        validators=[iam_role_arn_validator],
+        help_text="A role in the firm's account CloudRoute assumes",
     )
-    external_id = models.CharField(max_length=100, blank=True)
+    external_id = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[external_id_validator],
+        help_text="The ExternalId the role's trust policy asks for",
+    )
+    solution_id = models.CharField(
+        "ACE solution id",
+        max_length=21,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^S-[0-9]{1,19}$", "An ACE solution id is S- followed by digits (S-0059612)."
+            )
+        ],
+        help_text="The firm's Partner Central solution associated with each opportunity "
+        "(ListSolutions in Partner Central)",
+    )
+    delivery_models = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_delivery_models],
+        help_text="How the firm delivers: some of " + ", ".join(ace.DELIVERY_MODELS),
+    )
     last_synced_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

@@ -2,14 +2,9 @@
 does with its leads (applications, ACE), commissions."""
 
 from .accounts import account_delete
-from .ace import (
-    AceUnavailableError,
-    ace_client_for,
-    ace_sync_partner,
-    application_file_with_ace,
-    benefits_client_for,
-    benefits_sync_partner,
-)
+from .ace import ace_sync_partner, benefits_sync_partner
+from .ace_clients import AceUnavailableError, ace_client_for, benefits_client_for
+from .ace_filing import application_file_with_ace, filing_problems
 from .applications import LEAD_NOT_ACCEPTED, application_start, lead_require_accepted
 from .commissions import (
     CommissionError,
@@ -56,11 +51,15 @@ from .leads import (
     leads_expire,
     partner_pause,
 )
+from .precheck_fix import application_precheck_fix, precheck_fixable_fields
 
 __all__ = [
+    "application_precheck_fix",
+    "precheck_fixable_fields",
     "account_delete",
     "AceUnavailableError",
     "ace_client_for",
+    "filing_problems",
     "application_file_with_ace",
     "application_start",
     "ace_sync_partner",

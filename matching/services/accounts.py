@@ -11,6 +11,7 @@ from django.db.models.functions import Cast, Concat
 
 from core.errors import NotFoundError
 from credits.models import (
+    AccountCredit,
     BillingAccess,
     CreditApplication,
     CreditGrant,
@@ -98,6 +99,7 @@ def _startups_anonymise(*, startup_ids: list[int]) -> None:
     EligibilitySnapshot.objects.filter(startup_id__in=startup_ids).delete()
     WorkloadProjection.objects.filter(workload__startup_id__in=startup_ids).delete()
     MonthlySpendActual.objects.filter(startup_id__in=startup_ids).delete()
+    AccountCredit.objects.filter(startup_id__in=startup_ids).delete()
 
 
 # Audit events about these rows name the company in `object_repr` ("Intake #3 · Acme").
@@ -115,7 +117,8 @@ _AUDITED: tuple[tuple[type[models.Model], str], ...] = (
 
 def _audit_names_removed(*, startup_ids: list[int]) -> None:
     """The audit trail stays; events about the founder's rows read "<model> #<id>" instead of
-    the company's name, and billing-access events lose the role ARN (their AWS account)."""
+    the company's name, billing-access events lose the role ARN (their AWS account) and a
+    partner's ACE corrections the values they changed."""
     if not startup_ids:
         return
     types = ContentType.objects.get_for_models(*(model for model, _ in _AUDITED))
@@ -132,6 +135,10 @@ def _audit_names_removed(*, startup_ids: list[int]) -> None:
         if model is BillingAccess:
             changes["data"] = {}
         events.update(**changes)
+        if model is CreditApplication:
+            # A partner's corrections for ACE keep the values before and after (the name,
+            # the website...): those go with the founder's account too.
+            events.filter(action="application.precheck_fixed").update(data={})
 
 
 def _sign_in_records_delete(*, email: str) -> None:

@@ -1,6 +1,7 @@
-"""ACE for a partner firm: file a draft application as an opportunity in AWS Partner Central,
-bring the firm's applications in line with its opportunities (ReviewStatus -> our states),
-and build the firm's ACE client."""
+"""ACE for a partner firm: bring the firm's applications in line with its opportunities
+(ReviewStatus -> our states), follow the engagement tasks its filings started, and turn its
+credit allocations in Partner Central Benefits into issued credits. Filing itself is
+matching.services.ace_filing; the clients are matching.services.ace_clients."""
 
 import datetime as dt
 import logging
@@ -8,38 +9,24 @@ from collections import deque
 from decimal import Decimal
 from typing import Any
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
 from django.utils import timezone
 
-from core.errors import UpstreamError
 from credits.aws import ace, benefits
 from credits.models import ApplicationStatus, CreditApplication
 from credits.services import (
     TRANSITIONS,
     ApplicationInputError,
     ApplicationTransitionError,
-    application_precheck,
     application_transition,
-)
-from workloads.selectors import (
-    workload_expected_monthly_spend,
-    workload_latest_for_startup,
 )
 
 from .. import selectors
 from ..models import PartnerAceAccount
+from .ace_filing import ace_engagements_follow
 
 logger = logging.getLogger(__name__)
 
 FIRST_SYNC_LOOKBACK = dt.timedelta(days=30)
-ROLE_SESSION_NAME = "cloudroute-ace-sync"
-CLIENT_CONFIG = {
-    "connect_timeout": 5,
-    "read_timeout": 30,
-    "retries": {"max_attempts": 5, "mode": "standard"},
-}
 # States a sync never passes through on its way to ACE's state (it only follows the review).
 _NOT_ON_THE_WAY = frozenset(
     {ApplicationStatus.CANCELED.value, ApplicationStatus.REJECTED.value}
@@ -49,67 +36,6 @@ SYNC_NOTE = "Synced from ACE (opportunity {opportunity_id}: {review_status})."
 BENEFITS_NOTE = (
     "Credits issued in Partner Central (allocation {allocation_ids}, ACE {opportunity_id})."
 )
-FILED_NOTE = "Filed with ACE ({catalog} catalog) as opportunity {opportunity_id}."
-NO_ACE_ACCOUNT = "This firm files in Partner Central itself; enter the ACE opportunity id by hand."
-NO_CREDENTIALS = "CloudRoute cannot reach ACE for this firm right now; try again later."
-# AcePayloadError's message -> the field it is about (ace.py raises plain messages).
-_PAYLOAD_FIELDS = (
-    ("company name", "company_name"),
-    ("business problem", "business_problem"),
-    ("monthly spend", "expected_monthly_spend"),
-)
-
-
-class AceUnavailableError(UpstreamError):
-    """ACE could not be reached or refused the call (nothing changed here; 502). A retry is
-    safe: the opportunity's ClientToken is the same every time."""
-
-    code = "ace_unavailable"
-
-
-def _aws_session_for(account: PartnerAceAccount):
-    """The boto3 session the firm's Partner Central calls run in, or None when boto3 finds no
-    AWS credentials. With a role ARN, the session runs as that role (sts.assume_role with the
-    firm's ExternalId); without one, as CloudRoute's own credentials."""
-    session = boto3.session.Session()
-    if session.get_credentials() is None:
-        return None
-    if account.role_arn:
-        request = {"RoleArn": account.role_arn, "RoleSessionName": ROLE_SESSION_NAME}
-        if account.external_id:
-            request["ExternalId"] = account.external_id
-        sts = session.client("sts", config=Config(**CLIENT_CONFIG))
-        credentials = sts.assume_role(**request)["Credentials"]
-        session = boto3.session.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-        )
-    return session
-
-
-def ace_client_for(account: PartnerAceAccount):
-    """The firm's `partnercentral-selling` client (us-east-1), or None without AWS
-    credentials (see `_aws_session_for` for the role the client runs as)."""
-    session = _aws_session_for(account)
-    if session is None:
-        return None
-    return session.client(
-        "partnercentral-selling", region_name=ace.ACE_REGION, config=Config(**CLIENT_CONFIG)
-    )
-
-
-def benefits_client_for(account: PartnerAceAccount):
-    """The firm's `partnercentral-benefits` client (us-east-1), or None without AWS
-    credentials; the same credentials and role as `ace_client_for`."""
-    session = _aws_session_for(account)
-    if session is None:
-        return None
-    return session.client(
-        "partnercentral-benefits",
-        region_name=benefits.BENEFITS_REGION,
-        config=Config(**CLIENT_CONFIG),
-    )
 
 
 def transition_path(current: str, target: str) -> list[str] | None:
@@ -152,6 +78,7 @@ def ace_sync_partner(*, partner_id: int, client) -> dict[str, int]:
         logger.info("ace sync: partner %s has no enabled ACE account", partner_id)
         return counts
     started_at = timezone.now()
+    counts |= ace_engagements_follow(partner_id=partner_id, client=client, catalog=account.catalog)
     since = account.last_synced_at or started_at - FIRST_SYNC_LOOKBACK
     summaries = ace.list_changed_opportunities(client, catalog=account.catalog, since=since)
 
@@ -345,71 +272,3 @@ def _follow(application: CreditApplication, summary: dict, opportunity_id: str) 
             )
             return "skipped"
     return "moved"
-
-
-def application_file_with_ace(
-    *, application_id: int, partner, actor, client=None
-) -> CreditApplication:
-    """File a draft application of `partner`'s in ACE and move it to `submitted`.
-
-    For a firm whose PartnerAceAccount is enabled: runs the pre-submission check, creates the
-    opportunity (CreateOpportunity with the application's ClientToken, so a retry after a
-    failure returns the same opportunity rather than a second one), submits it, then
-    `application_transition(to="submitted")` with the returned id. The ACE calls run outside
-    any transaction. `client` defaults to `ace_client_for(account)`.
-
-    Raises CreditApplication.DoesNotExist (not the firm's application),
-    ApplicationTransitionError (not a draft; no enabled ACE account; no credentials),
-    ApplicationInputError (the check or ACE's payload rules fail; nothing sent) or
-    AceUnavailableError (ACE failed; nothing changed here).
-    """
-    application = selectors.application_get_for_partner(
-        partner=partner, application_id=application_id
-    )
-    if application is None:
-        raise CreditApplication.DoesNotExist(f"No application {application_id} for this firm.")
-    if application.status != ApplicationStatus.DRAFT:
-        raise ApplicationTransitionError(
-            f"Only a draft can be filed with ACE; this application is {application.status}."
-        )
-    account = PartnerAceAccount.objects.filter(partner=partner, enabled=True).first()
-    if account is None:
-        raise ApplicationTransitionError(NO_ACE_ACCOUNT)
-    problems = application_precheck(application=application)
-    if problems:
-        raise ApplicationInputError(fields={"precheck": [problem.message for problem in problems]})
-    if client is None:
-        client = ace_client_for(account)
-        if client is None:
-            raise ApplicationTransitionError(NO_CREDENTIALS)
-    try:
-        opportunity_id = ace.create_opportunity(
-            client,
-            catalog=account.catalog,
-            application=application,
-            monthly_spend=_expected_monthly_spend(application.startup_id),
-        )
-        ace.submit_opportunity(client, catalog=account.catalog, opportunity_id=opportunity_id)
-    except ace.AcePayloadError as exc:
-        raise ApplicationInputError(fields={_payload_field(str(exc)): [str(exc)]}) from exc
-    except (ClientError, BotoCoreError) as exc:
-        logger.warning("ace filing: application %s failed: %s", application.pk, exc)
-        raise AceUnavailableError(f"ACE did not accept the filing: {exc}") from exc
-    return application_transition(
-        application_id=application.pk,
-        to=ApplicationStatus.SUBMITTED,
-        actor=actor,
-        ace_opportunity_id=opportunity_id,
-        note=FILED_NOTE.format(catalog=account.catalog, opportunity_id=opportunity_id),
-    )
-
-
-def _expected_monthly_spend(startup_id: int) -> Decimal:
-    """Month 1's cost in the newest projection of the startup's newest workload."""
-    workload = workload_latest_for_startup(startup_id=startup_id)
-    return workload_expected_monthly_spend(workload=workload)
-
-
-def _payload_field(message: str) -> str:
-    lowered = message.lower()
-    return next((field for words, field in _PAYLOAD_FIELDS if words in lowered), "ace")

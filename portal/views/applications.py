@@ -12,16 +12,19 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, InvalidInputError
+from credits.models import ApplicationStatus
 from credits.services import application_transition
 from matching import selectors
 from matching.services import (
     application_file_with_ace,
+    application_precheck_fix,
     application_start,
     lead_require_accepted,
+    precheck_fixable_fields,
 )
 
 from ..decorators import PartnerHttpRequest, partner_required
-from ..forms import ApplicationCreateForm, ApplicationTransitionForm
+from ..forms import ApplicationCreateForm, ApplicationTransitionForm, PrecheckFixForm
 from .leads import lead_for_request, render_lead, render_lead_error
 
 
@@ -102,8 +105,42 @@ def partner_application_file_with_ace(
         # No form here: what the check or ACE refused is listed above the applications.
         prefix = "Not filed: " if isinstance(exc, InvalidInputError) else ""
         return render_lead(request, lead, error=f"{prefix}{exc.detail}", status=exc.status)
-    messages.success(
-        request,
-        f"{filed.program.name}: filed with ACE as {filed.ace_opportunity_id} and submitted.",
+    if filed.status == ApplicationStatus.SUBMITTED:
+        text = f"{filed.program.name}: filed with ACE as {filed.ace_opportunity_id} and submitted."
+    else:
+        text = (
+            f"{filed.program.name}: filed with ACE as {filed.ace_opportunity_id}; ACE is "
+            "starting the engagement, and the application moves to submitted when it is done."
+        )
+    messages.success(request, text)
+    return redirect(_applications_anchor(lead.pk))
+
+
+@require_POST
+@partner_required
+def partner_application_precheck_fix(
+    request: PartnerHttpRequest, application_id: int
+) -> HttpResponse:
+    """Save what the firm corrected of the fields the pre-submission check names."""
+    application = selectors.application_for_partner_or_404(
+        partner=request.partner, application_id=application_id
     )
+    lead = lead_for_request(request, application.lead_id)
+    form = PrecheckFixForm(
+        request.POST,
+        application=application,
+        fields=precheck_fixable_fields(application=application),
+    )
+    if not form.is_valid():
+        return render_lead(request, lead, fix_form=form, status=400)
+    try:
+        application_precheck_fix(
+            application_id=application.pk,
+            partner=request.partner,
+            actor=request.user,
+            values=form.cleaned_data,
+        )
+    except ApplicationError as exc:
+        return render_lead_error(request, lead, exc, form_name="fix_form", form=form)
+    messages.success(request, "Saved. The founder sees what you changed in the timeline.")
     return redirect(_applications_anchor(lead.pk))

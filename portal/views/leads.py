@@ -19,12 +19,23 @@ from credits.models import ApplicationStatus
 from credits.services import application_precheck
 from matching import selectors
 from matching.models import Lead, LeadStatus
-from matching.services import lead_accept, lead_decline, lead_note_add
+from matching.services import (
+    lead_accept,
+    lead_decline,
+    lead_note_add,
+    precheck_fixable_fields,
+)
 from workloads.reports import projection_report
 from workloads.selectors import workload_projection_latest
 
 from ..decorators import PartnerHttpRequest, partner_required
-from ..forms import ApplicationCreateForm, ApplicationTransitionForm, DeclineForm, NoteForm
+from ..forms import (
+    ApplicationCreateForm,
+    ApplicationTransitionForm,
+    DeclineForm,
+    NoteForm,
+    PrecheckFixForm,
+)
 
 INBOX_PAGE_SIZE = 50
 
@@ -64,6 +75,7 @@ def render_lead(
     note_form: NoteForm | None = None,
     create_form: ApplicationCreateForm | None = None,
     transition_form: ApplicationTransitionForm | None = None,
+    fix_form: PrecheckFixForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -81,7 +93,7 @@ def render_lead(
         "report": projection_report(projection=projection) if projection else None,
     }
     if lead.status == LeadStatus.ACCEPTED:
-        context["applications"] = _applications_for_lead(request, lead, transition_form)
+        context["applications"] = _applications_for_lead(request, lead, transition_form, fix_form)
         context["application_form"] = create_form or ApplicationCreateForm()
     if snapshot is not None:
         context["eligibility"] = snapshot.result
@@ -108,10 +120,14 @@ def render_lead_error(
 
 
 def _applications_for_lead(
-    request: PartnerHttpRequest, lead: Lead, transition_form: ApplicationTransitionForm | None
+    request: PartnerHttpRequest,
+    lead: Lead,
+    transition_form: ApplicationTransitionForm | None,
+    fix_form: PrecheckFixForm | None,
 ) -> list[dict]:
     """The firm's applications for the lead's startup, each with its move form (the bound
-    one that failed, if any) and, for a draft, what the pre-submission check finds."""
+    one that failed, if any) and, for a draft, what the pre-submission check finds with the
+    form that fixes it."""
     applications = selectors.applications_for_partner(partner=request.partner).filter(
         startup_id=lead.startup_id
     )
@@ -123,14 +139,19 @@ def _applications_for_lead(
             if transition_form and transition_form.application == application
             else None
         )
+        draft = application.status == ApplicationStatus.DRAFT
+        problems = application_precheck(application=application) if draft else []
+        fix = fix_form if fix_form and fix_form.application == application else None
+        if fix is None and problems:
+            fixable = precheck_fixable_fields(application=application)
+            fix = PrecheckFixForm(application=application, fields=fixable) if fixable else None
         rows.append(
             {
                 "application": application,
-                "problems": application_precheck(application=application)
-                if application.status == ApplicationStatus.DRAFT
-                else [],
+                "problems": problems,
+                "fix_form": fix,
                 "form": form or ApplicationTransitionForm(application=application),
-                "file_with_ace": files_with_ace and application.status == ApplicationStatus.DRAFT,
+                "file_with_ace": files_with_ace and draft,
             }
         )
     return rows

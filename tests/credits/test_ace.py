@@ -1,235 +1,279 @@
-"""The ACE adapter against botocore.stub.Stubber: never the network.
-
-Stubber checks request types, required members and the stubbed responses against botocore's
-service model; `assert_matches_model` adds the enums and patterns it leaves out."""
+"""The ACE adapter against botocore's model: every stubbed request and answer goes through
+tests.aws_model.ModelStubber (enums, patterns, lengths, ranges, required members), on top
+of what Stubber checks. Never the network."""
 
 import datetime as dt
-import re
 from decimal import Decimal
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from credits.aws import ace
-from tests.factories import CreditApplicationFactory, StartupFactory, WorkloadFactory
-
-pytestmark = pytest.mark.django_db
+from tests import aws_samples as samples
+from tests.aws_model import ModelStubber, request_problems, stubbed_client
 
 SINCE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+CLOSE = dt.date(2027, 3, 31)
 
 
 @pytest.fixture
 def client():
-    return boto3.client(
-        "partnercentral-selling",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    return stubbed_client("partnercentral-selling")
 
 
 @pytest.fixture
 def stubber(client):
-    with Stubber(client) as stub:
+    with ModelStubber(client) as stub:
         yield stub
         stub.assert_no_pending_responses()
 
 
-@pytest.fixture
-def application():
-    startup = StartupFactory(
-        name="Acme Robotics",
-        website="https://acme.example",
-        postal_code="98101",
-        aws_account_id="123456789012",
-    )
-    WorkloadFactory(startup=startup, description="We tag support tickets by urgency and area.")
-    return CreditApplicationFactory(startup=startup, target_close_date=dt.date(2026, 9, 30))
+def customer(**overrides) -> ace.Customer:
+    values = {
+        "company_name": "Acme Robotics",
+        "website": "https://acme.example",
+        "industry": "Software and Internet",
+        "country": "US",
+        "state": "Washington",
+        "postal_code": "98101",
+        "aws_account_id": "123456789012",
+    } | overrides
+    return ace.Customer(**values)
 
 
-def assert_matches_model(client, operation: str, params: dict) -> None:
-    """Every string we send is one of the member's enum values and matches its pattern."""
-    shape = client.meta.service_model.operation_model(operation).input_shape
-
-    def walk(shape, value, where):
-        if shape.type_name == "structure":
-            assert isinstance(value, dict), where
-            assert set(shape.required_members) <= set(value), where
-            for name, member in value.items():
-                assert name in shape.members, f"{where}.{name} is not in the model"
-                walk(shape.members[name], member, f"{where}.{name}")
-        elif shape.type_name == "list":
-            for index, item in enumerate(value):
-                walk(shape.member, item, f"{where}[{index}]")
-        elif shape.type_name == "string":
-            if shape.enum:
-                assert value in shape.enum, f"{where}={value!r} is not one of the enum"
-            pattern = shape.metadata.get("pattern")
-            try:
-                compiled = re.compile(pattern) if pattern else None
-            except re.error:
-                compiled = None  # \p{L} and friends: Python's re cannot read them
-            if compiled is not None:
-                assert compiled.fullmatch(value), f"{where}={value!r} !~ {pattern}"
-
-    walk(shape, params, operation)
+def payload(**overrides) -> dict:
+    values = {
+        "application_id": 7,
+        "customer": customer(),
+        "business_problem": "We tag support tickets by urgency and area.",
+        "monthly_spend": Decimal("1234.567"),
+        "close_date": CLOSE,
+        "delivery_models": ["Professional Services"],
+        "national_security": False,
+    } | overrides
+    return ace.opportunity_payload(**values)
 
 
-def summary(opportunity_id: str, review_status: str, **extra) -> dict:
-    return {
-        "Catalog": "Sandbox",
-        "Id": opportunity_id,
-        "LastModifiedDate": SINCE + dt.timedelta(hours=1),
-        "LifeCycle": {"ReviewStatus": review_status, "Stage": "Prospect"},
-        **extra,
-    }
+def create_request(body: dict, token: str = "cloudroute-token-1") -> dict:
+    return {"Catalog": "Sandbox", "ClientToken": token, **body}
 
 
-def test_payload_has_what_ace_needs_and_matches_the_model(client, application):
-    payload = ace.opportunity_payload(application, monthly_spend=Decimal("1234.567"))
+def test_the_payload_has_every_member_ace_needs_for_submission(client):
+    body = payload()
 
-    account = payload["Customer"]["Account"]
-    assert account == {
+    assert body["Customer"]["Account"] == {
         "CompanyName": "Acme Robotics",
         "WebsiteUrl": "https://acme.example",
         "Industry": "Software and Internet",
         "Address": {"CountryCode": "US", "StateOrRegion": "Washington", "PostalCode": "98101"},
         "AwsAccountId": "123456789012",
     }
-    assert payload["Project"]["CustomerBusinessProblem"] == (
-        "We tag support tickets by urgency and area."
-    )
-    assert payload["Project"]["ExpectedCustomerSpend"] == [
+    assert body["LifeCycle"] == {"Stage": "Qualified", "TargetCloseDate": "2027-03-31"}
+    assert body["NationalSecurity"] == "No"
+    assert body["Project"]["CustomerUseCase"] == "AI Machine Learning and Analytics"
+    assert body["Project"]["DeliveryModels"] == ["Professional Services"]
+    assert body["Project"]["SalesActivities"] == [
+        "Initialized discussions with customer",
+        "Customer has shown interest in solution",
+    ]
+    assert body["Project"]["ExpectedCustomerSpend"] == [
         {"Amount": "1234.57", "CurrencyCode": "USD", "Frequency": "Monthly", "TargetCompany": "AWS"}
     ]
-    assert payload["LifeCycle"]["TargetCloseDate"] == "2026-09-30"
-    assert payload["Origin"] == "Partner Referral"
-    assert payload["OpportunityType"] == "Net New Business"
-    assert payload["PrimaryNeedsFromAws"] == ["Co-Sell - Architectural Validation"]
-    params = {"Catalog": "Sandbox", "ClientToken": ace.client_token(application), **payload}
-    assert_matches_model(client, "CreateOpportunity", params)
+    assert body["PartnerOpportunityIdentifier"] == "cloudroute-application-7"
+    assert request_problems(client, "create_opportunity", create_request(body)) == []
 
 
-def test_payload_leaves_out_blank_optional_fields(client):
-    startup = StartupFactory(
-        name="Tiny Co", website="", country="DE", state="", aws_account_id="", postal_code=""
-    )
-    application = CreditApplicationFactory(startup=startup)
-    payload = ace.opportunity_payload(
-        application, monthly_spend=Decimal("50"), business_problem="A" * 25
-    )
-    assert payload["Customer"]["Account"] == {
-        "CompanyName": "Tiny Co",
-        "Industry": "Software and Internet",
-        "Address": {"CountryCode": "DE"},
-    }
-    assert payload["LifeCycle"]["TargetCloseDate"]  # a default 90 days out
-    assert_matches_model(
-        client, "CreateOpportunity", {"Catalog": "AWS", "ClientToken": "t", **payload}
-    )
+def test_the_stage_is_one_ace_accepts_for_submission(client):
+    # "A lead and a prospect must be further matured to a Qualified opportunity before
+    # submission" (botocore's model, LifeCycle.Stage).
+    stages = client.meta.service_model.shape_for("Stage").enum
+    assert payload()["LifeCycle"]["Stage"] in stages
+    assert payload()["LifeCycle"]["Stage"] not in ("Prospect", "Closed Lost")
+
+
+def test_the_payload_matches_the_model_outside_the_us(client):
+    body = payload(customer=customer(country="DE", state="Bayern", postal_code=""))
+
+    assert body["Customer"]["Account"]["Address"] == {"CountryCode": "DE"}
+    assert request_problems(client, "create_opportunity", create_request(body)) == []
+
+
+def test_a_national_security_project_may_go_without_a_website(client):
+    body = payload(customer=customer(website="", industry="Government"), national_security=True)
+
+    assert "WebsiteUrl" not in body["Customer"]["Account"]
+    assert body["NationalSecurity"] == "Yes"
+    assert request_problems(client, "create_opportunity", create_request(body)) == []
+
+
+def test_the_members_come_from_the_models_own_lists(client):
+    model = client.meta.service_model
+    assert set(ace.DELIVERY_MODELS) == set(model.shape_for("DeliveryModel").enum)
+    assert set(ace.SALES_ACTIVITIES) <= set(model.shape_for("SalesActivity").enum)
+    assert set(ace.PRIMARY_NEEDS) <= set(model.shape_for("PrimaryNeedFromAws").enum)
+    use_cases = model.shape_for("Project").members["CustomerUseCase"].documentation
+    assert ace.CUSTOMER_USE_CASE in use_cases
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("overrides", "message"),
     [
         ({"monthly_spend": Decimal("0")}, "non-zero"),
         ({"monthly_spend": Decimal("0.001")}, "non-zero"),
-        ({"monthly_spend": Decimal("10"), "business_problem": "too short"}, "20 to 2000"),
-        ({"monthly_spend": Decimal("10"), "business_problem": "x" * 2001}, "20 to 2000"),
+        ({"business_problem": "too short"}, "20 to 2000"),
+        ({"business_problem": "x" * 2001}, "20 to 2000"),
+        ({"customer": customer(company_name="x" * 121)}, "1 to 120"),
+        ({"customer": customer(website="")}, "website"),
+        ({"customer": customer(website="https://" + "a" * 250 + ".example")}, "4 to 255"),
+        ({"delivery_models": []}, "delivery models"),
+        ({"delivery_models": ["Consulting"]}, "delivery models"),
     ],
 )
-def test_payload_refuses_what_ace_would_reject(application, kwargs, message):
+def test_the_payload_refuses_what_ace_would_reject_and_never_cuts(overrides, message):
     with pytest.raises(ace.AcePayloadError, match=message):
-        ace.opportunity_payload(application, **kwargs)
+        payload(**overrides)
 
 
-def test_create_opportunity_sends_a_stable_client_token(client, stubber, application):
-    payload = ace.opportunity_payload(application, monthly_spend=Decimal("900"))
-    expected = {
-        "Catalog": "Sandbox",
-        "ClientToken": f"cloudroute-application-{application.pk}",
-        **payload,
-    }
-    response = {"Id": "O1234567", "LastModifiedDate": SINCE}
-    # A retry after a timeout sends the very same request, token included.
-    stubber.add_response("create_opportunity", response, expected)
-    stubber.add_response("create_opportunity", response, expected)
-
-    first = ace.create_opportunity(
-        client, catalog="Sandbox", application=application, monthly_spend=Decimal("900")
-    )
-    second = ace.create_opportunity(
-        client, catalog="Sandbox", application=application, monthly_spend=Decimal("900")
-    )
-    assert first == second == "O1234567"
-
-
-def test_create_opportunity_refuses_an_unknown_catalog(client, stubber, application):
-    with pytest.raises(ValueError, match="catalog"):
-        ace.create_opportunity(
-            client, catalog="Prod", application=application, monthly_spend=Decimal("1")
-        )
-
-
-def test_submit_opportunity_asks_for_co_sell(client, stubber):
+def test_create_sends_the_frozen_body_and_token(client, stubber):
+    body = payload()
     stubber.add_response(
-        "submit_opportunity",
+        "create_opportunity", samples.create_opportunity_response(), create_request(body)
+    )
+
+    opportunity = ace.create_opportunity(
+        client, catalog="Sandbox", client_token="cloudroute-token-1", payload=body
+    )
+
+    assert opportunity == samples.OPPORTUNITY_ID
+
+
+def test_create_refuses_an_unknown_catalog(client, stubber):
+    with pytest.raises(ValueError, match="catalog"):
+        ace.create_opportunity(client, catalog="Prod", client_token="t", payload=payload())
+
+
+def test_associate_names_the_firms_solution(client, stubber):
+    stubber.add_response(
+        "associate_opportunity",
         {},
         {
             "Catalog": "AWS",
-            "Identifier": "O1234567",
-            "InvolvementType": "Co-Sell",
-            "Visibility": "Full",
+            "OpportunityIdentifier": samples.OPPORTUNITY_ID,
+            "RelatedEntityType": "Solutions",
+            "RelatedEntityIdentifier": samples.SOLUTION_ID,
         },
     )
-    assert ace.submit_opportunity(client, catalog="AWS", opportunity_id="O1234567") is None
+
+    ace.associate_solution(
+        client,
+        catalog="AWS",
+        opportunity_id=samples.OPPORTUNITY_ID,
+        solution_id=samples.SOLUTION_ID,
+    )
 
 
-def test_list_changed_opportunities_follows_next_token(client, stubber):
-    request = {
-        "Catalog": "Sandbox",
-        "MaxResults": 100,
-        "LastModifiedDate": {"AfterLastModifiedDate": SINCE},
-        "Sort": {"SortBy": "LastModifiedDate", "SortOrder": "ASCENDING"},
-    }
+def test_start_engagement_asks_for_co_sell_and_reads_the_task(client, stubber):
     stubber.add_response(
-        "list_opportunities",
-        {"OpportunitySummaries": [summary("O1", "Submitted")], "NextToken": "page-2"},
+        "start_engagement_from_opportunity_task",
+        samples.engagement_task("IN_PROGRESS"),
+        {
+            "Catalog": "Sandbox",
+            "ClientToken": "cloudroute-token-2",
+            "Identifier": samples.OPPORTUNITY_ID,
+            "AwsSubmission": {"InvolvementType": "Co-Sell", "Visibility": "Full"},
+        },
+    )
+
+    task = ace.start_engagement(
+        client,
+        catalog="Sandbox",
+        opportunity_id=samples.OPPORTUNITY_ID,
+        client_token="cloudroute-token-2",
+    )
+
+    assert (task.task_id, task.status, task.opportunity_id) == (
+        samples.TASK_ID,
+        "IN_PROGRESS",
+        samples.OPPORTUNITY_ID,
+    )
+
+
+def test_engagement_tasks_are_listed_through_the_paginator(client, stubber):
+    request = {"Catalog": "Sandbox", "TaskIdentifier": [samples.TASK_ID]}
+    stubber.add_response(
+        "list_engagement_from_opportunity_tasks",
+        {"TaskSummaries": [samples.engagement_task("FAILED")], "NextToken": "page-2"},
         request,
     )
     stubber.add_response(
-        "list_opportunities",
-        {"OpportunitySummaries": [summary("O2", "Approved"), summary("O3", "In review")]},
+        "list_engagement_from_opportunity_tasks",
+        {"TaskSummaries": []},
         {**request, "NextToken": "page-2"},
     )
-    summaries = ace.list_changed_opportunities(client, catalog="Sandbox", since=SINCE)
-    assert [item["Id"] for item in summaries] == ["O1", "O2", "O3"]
+
+    tasks = ace.list_engagement_tasks(client, catalog="Sandbox", task_ids=[samples.TASK_ID])
+
+    assert [(task.status, task.reason_code) for task in tasks] == [
+        ("FAILED", "OpportunityValidationFailed")
+    ]
+    assert "WebsiteUrl" in tasks[0].message
 
 
-def test_a_repeated_next_token_stops_the_listing(client, stubber):
-    request = {
-        "Catalog": "AWS",
+def list_request(catalog="Sandbox") -> dict:
+    return {
+        "Catalog": catalog,
         "MaxResults": 100,
         "LastModifiedDate": {"AfterLastModifiedDate": SINCE},
         "Sort": {"SortBy": "LastModifiedDate", "SortOrder": "ASCENDING"},
     }
-    page = {"OpportunitySummaries": [summary("O1", "Submitted")], "NextToken": "same"}
-    stubber.add_response("list_opportunities", page, request)
-    stubber.add_response("list_opportunities", page, {**request, "NextToken": "same"})
+
+
+def test_changed_opportunities_follow_the_paginator_across_pages(client, stubber):
+    stubber.add_response(
+        "list_opportunities",
+        {
+            "OpportunitySummaries": [samples.opportunity_summary("O1", "Submitted")],
+            "NextToken": "page-2",
+        },
+        list_request(),
+    )
+    stubber.add_response(
+        "list_opportunities",
+        {
+            "OpportunitySummaries": [
+                samples.opportunity_summary("O2", "Approved"),
+                samples.opportunity_summary("O3", "In review"),
+            ]
+        },
+        {**list_request(), "NextToken": "page-2"},
+    )
+
+    summaries = ace.list_changed_opportunities(client, catalog="Sandbox", since=SINCE)
+
+    assert [item["Id"] for item in summaries] == ["O1", "O2", "O3"]
+
+
+def test_the_listing_stops_after_max_pages(client, stubber, monkeypatch):
+    monkeypatch.setattr(ace, "MAX_PAGES", 2)
+    page = {
+        "OpportunitySummaries": [samples.opportunity_summary("O1", "Submitted")],
+        "NextToken": "more",
+    }
+    stubber.add_response("list_opportunities", page, list_request("AWS"))
+    stubber.add_response(
+        "list_opportunities",
+        {**page, "NextToken": "more-2"},
+        {**list_request("AWS"), "NextToken": "more"},
+    )
+
     assert len(ace.list_changed_opportunities(client, catalog="AWS", since=SINCE)) == 2
 
 
 def test_review_status_maps_to_our_states(client):
-    model_statuses = (
-        client.meta.service_model.operation_model("ListOpportunities")
-        .output_shape.members["OpportunitySummaries"]
-        .member.members["LifeCycle"]
-        .members["ReviewStatus"]
-        .enum
-    )
+    model_statuses = client.meta.service_model.shape_for("ReviewStatus").enum
     assert set(ace.REVIEW_STATUS_TO_STATE) == set(model_statuses)
-    assert ace.review_state(summary("O1", "In review")) == "in_review"
-    assert ace.review_state(summary("O1", "Action Required")) == "action_required"
+    assert ace.review_state(samples.opportunity_summary("O1", "In review")) == "in_review"
+    assert ace.review_state(samples.opportunity_summary("O1", "Action Required")) == (
+        "action_required"
+    )
     assert ace.review_state({"Id": "O1"}) is None
     assert ace.review_state({"LifeCycle": {"ReviewStatus": "Something new"}}) is None
