@@ -13,7 +13,6 @@ from workloads.models import WorkloadProjection
 from workloads.selectors import workload_projection_latest
 
 from .models import (
-    AceFiling,
     Intake,
     IntakeStatus,
     Lead,
@@ -290,11 +289,6 @@ def partner_files_with_ace(*, partner: Partner) -> bool:
     return PartnerAceAccount.objects.filter(partner=partner, enabled=True).exists()
 
 
-def ace_filing_for_application(*, application_id: int) -> AceFiling | None:
-    """Where the application's filing with ACE stands (None before the first attempt)."""
-    return AceFiling.objects.filter(application_id=application_id).first()
-
-
 def lead_get_for_partner(*, partner: Partner, lead_id: int) -> Lead | None:
     """One lead, only if it is this firm's (another firm's lead looks like a missing one),
     with `lead.partner` set to `partner` (it is the lead's firm: no query to read it)."""
@@ -342,7 +336,8 @@ def lead_live_for_startup(*, startup_id: int) -> Lead | None:
 
 def applications_for_partner(*, partner: Partner) -> "QuerySet[PartnerApplication]":
     """The applications of the startups whose lead this firm accepted, newest first, each
-    with `lead_id` (that accepted lead) and its events (with their actors) prefetched."""
+    with `lead_id` (that accepted lead), its ACE filing (if any) and its events (with their
+    actors) prefetched."""
     # One filter() call, so both conditions apply to the same lead; the annotation reuses
     # that join, so `lead_id` is the accepted lead of this firm.
     return (
@@ -350,7 +345,7 @@ def applications_for_partner(*, partner: Partner) -> "QuerySet[PartnerApplicatio
             startup__leads__partner=partner, startup__leads__status=LeadStatus.ACCEPTED
         )
         .annotate(lead_id=F("startup__leads__id"))
-        .select_related("startup", "program")
+        .select_related("startup", "program", "ace_filing")
         .prefetch_related(
             Prefetch("events", queryset=ApplicationEvent.objects.select_related("actor"))
         )

@@ -94,7 +94,7 @@ class ApplicationDetailOutputSerializer(ApplicationOutputSerializer):
 
     @extend_schema_field(_AceFilingSerializer(allow_null=True))
     def get_ace_filing(self, application: CreditApplication) -> dict | None:
-        filing = selectors.ace_filing_for_application(application_id=application.pk)
+        filing = getattr(application, "ace_filing", None)  # select_related by the selector
         return _AceFilingSerializer(filing).data if filing else None
 
     @extend_schema_field(_PrecheckProblemSerializer(many=True))

@@ -51,10 +51,15 @@ from .leads import (
     leads_expire,
     partner_pause,
 )
-from .precheck_fix import application_precheck_fix, precheck_fixable_fields
+from .precheck_fix import (
+    application_precheck_fix,
+    precheck_fix_initial,
+    precheck_fixable_fields,
+)
 
 __all__ = [
     "application_precheck_fix",
+    "precheck_fix_initial",
     "precheck_fixable_fields",
     "account_delete",
     "AceUnavailableError",

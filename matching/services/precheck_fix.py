@@ -38,13 +38,36 @@ FROZEN = (
 )
 
 
-def precheck_fixable_fields(*, application: CreditApplication) -> list[str]:
+def precheck_fixable_fields(*, application: CreditApplication, problems=None) -> list[str]:
     """The fields the firm may change now: those the check names (a country problem opens
-    the state too, since the state rule follows the country)."""
-    fields = [p.field for p in application_precheck(application=application)]
+    the state too, since the state rule follows the country). `problems`, when the caller
+    already ran the check, saves running it again."""
+    if problems is None:
+        problems = application_precheck(application=application)
+    fields = [problem.field for problem in problems]
     if "country" in fields:
         fields.append("state")
     return [field for field in FIXABLE if field in fields]
+
+
+def precheck_fix_initial(*, application: CreditApplication, fields: list[str]) -> dict:
+    """The current values of `fields`, to start the fix form from (a field left as it was
+    then stays as it was)."""
+    targets = _targets(application)
+    initial = {}
+    for field in fields:
+        kind, name, _ = FIXABLE[field]
+        if targets[kind] is not None:
+            initial[field] = getattr(targets[kind], name)
+    return initial
+
+
+def _targets(application: CreditApplication) -> dict:
+    return {
+        "startup": application.startup,
+        "workload": workload_latest_for_startup(startup_id=application.startup_id),
+        "application": application,
+    }
 
 
 def application_precheck_fix(
@@ -75,11 +98,7 @@ def application_precheck_fix(
         if AceFiling.objects.filter(application=application).exclude(request={}).exists():
             raise ApplicationTransitionError(FROZEN)
         open_fields = precheck_fixable_fields(application=application)
-        targets = {
-            "startup": application.startup,
-            "workload": workload_latest_for_startup(startup_id=application.startup_id),
-            "application": application,
-        }
+        targets = _targets(application)
         changes = _apply(values, open_fields, targets)
         if not changes:
             raise ApplicationInputError(fields={"precheck": ["Change at least one field."]})
@@ -95,7 +114,12 @@ def _apply(values: dict, open_fields: list[str], targets: dict) -> dict[str, tup
     Raises ApplicationInputError with every problem, having saved nothing."""
     errors: dict[str, list[str]] = {}
     changes: dict[str, tuple] = {}
-    for field, value in values.items():
+    # FIXABLE's order, so the country is set before the state rule that follows it is read.
+    ordered = sorted(
+        values, key=lambda field: list(FIXABLE).index(field) if field in FIXABLE else -1
+    )
+    for field in ordered:
+        value = values[field]
         if field not in open_fields:
             listed = ", ".join(open_fields) or "none"
             errors[field] = [f"Not listed by the pre-submission check; open to change: {listed}."]

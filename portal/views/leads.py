@@ -23,6 +23,7 @@ from matching.services import (
     lead_accept,
     lead_decline,
     lead_note_add,
+    precheck_fix_initial,
     precheck_fixable_fields,
 )
 from workloads.reports import projection_report
@@ -143,8 +144,13 @@ def _applications_for_lead(
         problems = application_precheck(application=application) if draft else []
         fix = fix_form if fix_form and fix_form.application == application else None
         if fix is None and problems:
-            fixable = precheck_fixable_fields(application=application)
-            fix = PrecheckFixForm(application=application, fields=fixable) if fixable else None
+            fixable = precheck_fixable_fields(application=application, problems=problems)
+            initial = precheck_fix_initial(application=application, fields=fixable)
+            fix = (
+                PrecheckFixForm(application=application, fields=fixable, initial=initial)
+                if fixable
+                else None
+            )
         rows.append(
             {
                 "application": application,

@@ -53,8 +53,11 @@ def payload(**overrides) -> dict:
     return ace.opportunity_payload(**values)
 
 
-def create_request(body: dict, token: str = "cloudroute-token-1") -> dict:
-    return {"Catalog": "Sandbox", "ClientToken": token, **body}
+IDEMPOTENCY_KEY = "cloudroute-token-1"  # the filing's frozen ClientToken
+
+
+def create_request(body: dict) -> dict:
+    return {"Catalog": "Sandbox", "ClientToken": IDEMPOTENCY_KEY, **body}
 
 
 def test_the_payload_has_every_member_ace_needs_for_submission(client):
@@ -140,7 +143,7 @@ def test_create_sends_the_frozen_body_and_token(client, stubber):
     )
 
     opportunity = ace.create_opportunity(
-        client, catalog="Sandbox", client_token="cloudroute-token-1", payload=body
+        client, catalog="Sandbox", client_token=IDEMPOTENCY_KEY, payload=body
     )
 
     assert opportunity == samples.OPPORTUNITY_ID

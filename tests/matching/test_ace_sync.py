@@ -1,18 +1,21 @@
-"""The ACE sync against botocore.stub.Stubber: ReviewStatus moves our applications along
-the legal path, only the firm's own, idempotently. Never the network."""
+"""The ACE sync against botocore's model (tests.aws_model.ModelStubber): ReviewStatus moves
+our applications along the legal path, only the firm's own, idempotently; engagement tasks
+still running are followed first. Never the network."""
 
 import datetime as dt
 import logging
 
 import boto3
 import pytest
-from botocore.stub import Stubber
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from credits.models import ApplicationEvent, ApplicationStatus, CreditApplication
 from matching import services, tasks
-from matching.models import AceCatalog, LeadStatus, PartnerAceAccount
+from matching.models import AceCatalog, AceFiling, FilingStep, LeadStatus, PartnerAceAccount
 from matching.services.ace import transition_path
+from tests import aws_samples as samples
+from tests.aws_model import ModelStubber, stubbed_client
 from tests.factories import (
     CreditApplicationFactory,
     LeadFactory,
@@ -20,26 +23,23 @@ from tests.factories import (
     StartupFactory,
     WorkloadFactory,
 )
+from workloads.services import workload_project
 
 pytestmark = pytest.mark.django_db
 
 S = ApplicationStatus
 SYNCED_AT = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+NO_TASKS = {"engagements_completed": 0, "engagements_failed": 0}
 
 
 def ace_client():
-    return boto3.client(
-        "partnercentral-selling",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    return stubbed_client("partnercentral-selling")
 
 
 @pytest.fixture
 def stubbed():
     client = ace_client()
-    with Stubber(client) as stubber:
+    with ModelStubber(client) as stubber:
         yield client, stubber
         stubber.assert_no_pending_responses()
 
@@ -96,7 +96,14 @@ def test_the_sync_follows_ace_from_submitted_to_approved(partner, stubbed, monke
     counts = services.ace_sync_partner(partner_id=partner.pk, client=client)
     application.refresh_from_db()
     assert application.status == S.IN_REVIEW
-    assert counts == {"opportunities": 1, "moved": 1, "unchanged": 0, "unknown": 0, "skipped": 0}
+    assert counts == {
+        "opportunities": 1,
+        "moved": 1,
+        "unchanged": 0,
+        "unknown": 0,
+        "skipped": 0,
+        **NO_TASKS,
+    }
     assert PartnerAceAccount.objects.get(partner=partner).last_synced_at == first_run
 
     monkeypatch.setattr(timezone, "now", lambda: second_run)
@@ -164,7 +171,14 @@ def test_the_sync_skips_unknown_ids_and_other_firms_applications(partner, stubbe
 
     counts = services.ace_sync_partner(partner_id=partner.pk, client=client)
 
-    assert counts == {"opportunities": 4, "moved": 1, "unchanged": 0, "unknown": 3, "skipped": 0}
+    assert counts == {
+        "opportunities": 4,
+        "moved": 1,
+        "unchanged": 0,
+        "unknown": 3,
+        "skipped": 0,
+        **NO_TASKS,
+    }
     assert CreditApplication.objects.get(pk=ours.pk).status == S.REJECTED
     assert CreditApplication.objects.get(pk=theirs.pk).status == S.SUBMITTED
     assert CreditApplication.objects.get(pk=not_yet.pk).status == S.SUBMITTED
@@ -193,7 +207,14 @@ def test_an_illegal_move_is_skipped_and_logged_not_raised(partner, stubbed, capl
     with caplog.at_level(logging.WARNING, logger="matching.services.ace"):
         counts = services.ace_sync_partner(partner_id=partner.pk, client=client)
 
-    assert counts == {"opportunities": 3, "moved": 1, "unchanged": 1, "unknown": 0, "skipped": 1}
+    assert counts == {
+        "opportunities": 3,
+        "moved": 1,
+        "unchanged": 1,
+        "unknown": 0,
+        "skipped": 1,
+        **NO_TASKS,
+    }
     assert CreditApplication.objects.get(pk=closed.pk).status == S.REJECTED
     assert CreditApplication.objects.get(pk=fine.pk).status == S.ACTION_REQUIRED
     assert CreditApplication.objects.get(pk=issued.pk).status == S.CREDITS_ISSUED
@@ -262,7 +283,7 @@ def test_the_task_syncs_every_enabled_firm(partner, monkeypatch):
     application = firm_application(partner, opportunity_id="O5001")
     disabled = PartnerFactory()
     PartnerAceAccount.objects.create(partner=disabled, enabled=False)
-    with Stubber(client) as stubber:
+    with ModelStubber(client) as stubber:
         expect_list(stubber, [summary("O5001", "In review")], since=SYNCED_AT)
         monkeypatch.setattr(services, "ace_client_for", lambda account: client)
         monkeypatch.setattr(services, "benefits_client_for", lambda account: None)
@@ -323,7 +344,10 @@ def test_the_client_assumes_the_firms_role(partner, monkeypatch):
     def client(self, service_name, *args, **kwargs):
         made = original(self, service_name, *args, **kwargs)
         if service_name == "sts":
-            stubber = Stubber(made)
+            # The regional endpoint, not the legacy global sts.amazonaws.com.
+            assert made.meta.region_name == "us-east-1"
+            assert made.meta.endpoint_url == "https://sts.us-east-1.amazonaws.com"
+            stubber = ModelStubber(made)
             stubber.add_response(
                 "assume_role",
                 {
@@ -353,3 +377,97 @@ def test_the_client_assumes_the_firms_role(partner, monkeypatch):
     assert ace._request_signer._credentials.access_key == "ASIAEXAMPLEEXAMPLE"
     assert len(stubbers) == 1
     stubbers[0].assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("role_arn", "arn:aws:iam::1234:role/Short"),
+        ("role_arn", "arn:aws:s3:::bucket"),
+        ("external_id", "x"),
+        ("external_id", "has spaces in it"),
+        ("solution_id", "S-abc"),
+        ("delivery_models", ["Consulting"]),
+        ("delivery_models", "Resell"),
+    ],
+)
+def test_the_firms_ace_settings_are_validated(partner, field, value):
+    account = partner.ace_account
+    setattr(account, field, value)
+
+    with pytest.raises(ValidationError) as raised:
+        account.full_clean()
+
+    assert field in raised.value.message_dict
+
+
+def test_valid_ace_settings_pass(partner):
+    account = partner.ace_account
+    account.role_arn = "arn:aws:iam::111122223333:role/CloudRouteAce"
+    account.external_id = "cloudroute-ext-42"
+    account.solution_id = samples.SOLUTION_ID
+    account.delivery_models = ["SaaS or PaaS", "Professional Services"]
+
+    account.full_clean()
+
+
+def test_the_sync_follows_a_running_engagement_before_the_review(partner, stubbed):
+    client, stubber = stubbed
+    draft = firm_application(partner, opportunity_id=samples.OPPORTUNITY_ID, status=S.DRAFT)
+    # Submitting runs the pre-submission check: a projected spend, as at filing time.
+    workload_project(workload_id=draft.startup.workloads.get().pk)
+    AceFiling.objects.create(
+        application=draft,
+        partner=partner,
+        catalog="Sandbox",
+        step=FilingStep.ENGAGE,
+        client_token="cloudroute-a",
+        request={"Origin": "Partner Referral"},
+        opportunity_id=samples.OPPORTUNITY_ID,
+        engagement_token="cloudroute-b",
+        engagement_task_id=samples.TASK_ID,
+        engagement_status="IN_PROGRESS",
+    )
+    stubber.add_response(
+        "list_engagement_from_opportunity_tasks",
+        {"TaskSummaries": [samples.engagement_task("COMPLETE")]},
+        {"Catalog": "Sandbox", "TaskIdentifier": [samples.TASK_ID]},
+    )
+    expect_list(stubber, [summary(samples.OPPORTUNITY_ID, "In review")], since=SYNCED_AT)
+
+    counts = services.ace_sync_partner(partner_id=partner.pk, client=client)
+
+    assert counts["engagements_completed"] == 1 and counts["moved"] == 1
+    assert CreditApplication.objects.get(pk=draft.pk).status == S.IN_REVIEW
+    assert AceFiling.objects.get(application=draft).step == FilingStep.DONE
+
+
+def test_a_failed_engagement_found_by_the_sync_keeps_the_draft(partner, stubbed):
+    client, stubber = stubbed
+    draft = firm_application(partner, opportunity_id=samples.OPPORTUNITY_ID, status=S.DRAFT)
+    filing = AceFiling.objects.create(
+        application=draft,
+        partner=partner,
+        catalog="Sandbox",
+        step=FilingStep.ENGAGE,
+        client_token="cloudroute-c",
+        request={"Origin": "Partner Referral"},
+        opportunity_id=samples.OPPORTUNITY_ID,
+        engagement_token="cloudroute-d",
+        engagement_task_id=samples.TASK_ID,
+        engagement_status="IN_PROGRESS",
+    )
+    stubber.add_response(
+        "list_engagement_from_opportunity_tasks",
+        {"TaskSummaries": [samples.engagement_task("FAILED")]},
+        {"Catalog": "Sandbox", "TaskIdentifier": [samples.TASK_ID]},
+    )
+    expect_list(stubber, [], since=SYNCED_AT)
+
+    counts = services.ace_sync_partner(partner_id=partner.pk, client=client)
+
+    assert counts["engagements_failed"] == 1
+    filing.refresh_from_db()
+    assert filing.engagement_status == "FAILED" and filing.engagement_token != "cloudroute-d"
+    assert "WebsiteUrl" in filing.engagement_message
+    assert CreditApplication.objects.get(pk=draft.pk).status == S.DRAFT

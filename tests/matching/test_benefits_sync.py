@@ -1,17 +1,17 @@
-"""The benefits sync against botocore.stub.Stubber: a credit allocation issues the credits
-of the firm's approved application, only the firm's own, idempotently. Never the network."""
+"""The benefits sync against botocore's model (tests.aws_model.ModelStubber): a credit
+allocation issues the credits of the firm's approved application, only the firm's own,
+idempotently, each code counted by its own status. Never the network."""
 
 import datetime as dt
 from decimal import Decimal
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from credits.aws.benefits import list_credit_allocations
 from credits.models import ApplicationStatus, CreditApplication, CreditGrant
 from matching import services, tasks
 from matching.models import AceCatalog, LeadStatus, PartnerAceAccount
+from tests.aws_model import ModelStubber, stubbed_client
 from tests.factories import (
     CreditApplicationFactory,
     LeadFactory,
@@ -28,18 +28,13 @@ EXPIRES_AT = dt.datetime(2028, 3, 31, 23, 0, tzinfo=dt.UTC)
 
 
 def benefits_client():
-    return boto3.client(
-        "partnercentral-benefits",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    return stubbed_client("partnercentral-benefits")
 
 
 @pytest.fixture
 def stubbed():
     client = benefits_client()
-    with Stubber(client) as stubber:
+    with ModelStubber(client) as stubber:
         yield client, stubber
         stubber.assert_no_pending_responses()
 
@@ -68,12 +63,12 @@ def money(amount: str) -> dict:
     return {"Amount": amount, "CurrencyCode": "USD"}
 
 
-def code(amount: str, *, expires=EXPIRES_AT, issued=ISSUED_AT) -> dict:
+def code(amount: str, *, expires=EXPIRES_AT, issued=ISSUED_AT, status="ACTIVE") -> dict:
     return {
         "AwsAccountId": "123456789012",
         "Value": money(amount),
         "AwsCreditCode": f"PC-{amount}",
-        "Status": "ACTIVE",
+        "Status": status,
         "IssuedAt": issued,
         "ExpiresAt": expires,
     }
@@ -103,7 +98,9 @@ def expect_allocation(stubber, allocation_id: str, application_id: str, codes: l
 
 def expect_application(stubber, application_id: str, opportunity_id: str | None):
     resources = (
-        [f"arn:aws:partnercentral:us-east-1:aws:catalog/Sandbox/opportunity/{opportunity_id}"]
+        [
+            f"arn:aws:partnercentral:us-east-1:111122223333:catalog/Sandbox/opportunity/{opportunity_id}"
+        ]
         if opportunity_id
         else []
     )
@@ -143,10 +140,10 @@ def test_an_allocation_issues_the_approved_applications_credits(partner, stubbed
     client, stubber = stubbed
     application = firm_application(partner, opportunity_id="O2001")
     later = EXPIRES_AT + dt.timedelta(days=90)
-    expect_list(stubber, [allocation_summary("ba-1", "benappl-00000000000001")])
+    expect_list(stubber, [allocation_summary("benalloc-00000000000001", "benappl-00000000000001")])
     expect_one(
         stubber,
-        "ba-1",
+        "benalloc-00000000000001",
         "benappl-00000000000001",
         "O2001",
         [code("15000.00"), code("5000.00", expires=later)],
@@ -163,15 +160,23 @@ def test_an_allocation_issues_the_approved_applications_credits(partner, stubbed
     assert grant.expires_on == dt.date(2028, 3, 31)
     assert grant.issued_on == dt.date(2026, 3, 2)
     event = application.events.get(to_status=S.CREDITS_ISSUED)
-    assert event.actor is None and "ba-1" in event.note and "O2001" in event.note
+    assert event.actor is None and "benalloc-00000000000001" in event.note and "O2001" in event.note
 
 
 def test_a_second_run_changes_nothing(partner, stubbed):
     client, stubber = stubbed
     application = firm_application(partner, opportunity_id="O2002")
     for _ in range(2):
-        expect_list(stubber, [allocation_summary("ba-2", "benappl-00000000000002")])
-        expect_one(stubber, "ba-2", "benappl-00000000000002", "O2002", [code("10000.00")])
+        expect_list(
+            stubber, [allocation_summary("benalloc-00000000000002", "benappl-00000000000002")]
+        )
+        expect_one(
+            stubber,
+            "benalloc-00000000000002",
+            "benappl-00000000000002",
+            "O2002",
+            [code("10000.00")],
+        )
 
     first = services.benefits_sync_partner(partner_id=partner.pk, client=client)
     second = services.benefits_sync_partner(partner_id=partner.pk, client=client)
@@ -189,14 +194,26 @@ def test_unknown_links_and_other_firms_are_skipped(partner, stubbed):
     expect_list(
         stubber,
         [
-            allocation_summary("ba-3", "benappl-00000000000003"),  # another firm's
-            allocation_summary("ba-4", "benappl-00000000000004"),  # no such opportunity
-            allocation_summary("ba-5", "benappl-00000000000005"),  # no opportunity at all
+            allocation_summary(
+                "benalloc-00000000000003", "benappl-00000000000003"
+            ),  # another firm's
+            allocation_summary(
+                "benalloc-00000000000004", "benappl-00000000000004"
+            ),  # no such opportunity
+            allocation_summary(
+                "benalloc-00000000000005", "benappl-00000000000005"
+            ),  # no opportunity at all
         ],
     )
-    expect_one(stubber, "ba-3", "benappl-00000000000003", "O2003", [code("1000.00")])
-    expect_one(stubber, "ba-4", "benappl-00000000000004", "O9999", [code("1000.00")])
-    expect_one(stubber, "ba-5", "benappl-00000000000005", None, [code("1000.00")])
+    expect_one(
+        stubber, "benalloc-00000000000003", "benappl-00000000000003", "O2003", [code("1000.00")]
+    )
+    expect_one(
+        stubber, "benalloc-00000000000004", "benappl-00000000000004", "O9999", [code("1000.00")]
+    )
+    expect_one(
+        stubber, "benalloc-00000000000005", "benappl-00000000000005", None, [code("1000.00")]
+    )
 
     counts = services.benefits_sync_partner(partner_id=partner.pk, client=client)
 
@@ -209,8 +226,10 @@ def test_unknown_links_and_other_firms_are_skipped(partner, stubbed):
 def test_an_application_not_yet_approved_is_skipped(partner, stubbed):
     client, stubber = stubbed
     application = firm_application(partner, opportunity_id="O2006", status=S.IN_REVIEW)
-    expect_list(stubber, [allocation_summary("ba-6", "benappl-00000000000006")])
-    expect_one(stubber, "ba-6", "benappl-00000000000006", "O2006", [code("1000.00")])
+    expect_list(stubber, [allocation_summary("benalloc-00000000000006", "benappl-00000000000006")])
+    expect_one(
+        stubber, "benalloc-00000000000006", "benappl-00000000000006", "O2006", [code("1000.00")]
+    )
 
     counts = services.benefits_sync_partner(partner_id=partner.pk, client=client)
 
@@ -223,42 +242,84 @@ def test_the_adapter_pages_and_skips_rows_it_cannot_map(stubbed):
     expect_list(
         stubber,
         [
-            allocation_summary("ba-7", "benappl-00000000000007"),
-            allocation_summary("ba-8", "benappl-00000000000008", status="INACTIVE"),
-            {"Id": "ba-9"},  # no benefit application: cannot link back
+            allocation_summary("benalloc-00000000000007", "benappl-00000000000007"),
+            allocation_summary(
+                "benalloc-00000000000008", "benappl-00000000000008", status="INACTIVE"
+            ),
+            {"Id": "benalloc-00000000000009"},  # no benefit application: cannot link back
         ],
         next_token="page-2",
     )
-    expect_one(stubber, "ba-7", "benappl-00000000000007", "O2007", [code("300.50")])
-    expect_list(stubber, [allocation_summary("ba-10", "benappl-00000000000010")], token="page-2")
-    expect_allocation(stubber, "ba-10", "benappl-00000000000010", [])  # no codes yet
+    expect_one(
+        stubber, "benalloc-00000000000007", "benappl-00000000000007", "O2007", [code("300.50")]
+    )
+    expect_list(
+        stubber,
+        [allocation_summary("benalloc-00000000000010", "benappl-00000000000010")],
+        token="page-2",
+    )
+    expect_allocation(
+        stubber, "benalloc-00000000000010", "benappl-00000000000010", []
+    )  # no codes yet
 
     allocations = list_credit_allocations(client, catalog="Sandbox")
 
     assert [(a.allocation_id, a.opportunity_id, a.amount, a.currency) for a in allocations] == [
-        ("ba-7", "O2007", Decimal("300.50"), "USD")
+        ("benalloc-00000000000007", "O2007", Decimal("300.50"), "USD")
     ]
     assert allocations[0].expires_on == dt.date(2028, 3, 31)
 
 
 def test_the_task_issues_credits_after_the_ace_pull(partner, monkeypatch):
     application = firm_application(partner, opportunity_id="O2011")
-    ace_client = boto3.client(
-        "partnercentral-selling",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    ace_client = stubbed_client("partnercentral-selling")
     client = benefits_client()
     monkeypatch.setattr(services, "ace_client_for", lambda account: ace_client)
     monkeypatch.setattr(services, "benefits_client_for", lambda account: client)
     monkeypatch.setattr(services, "ace_sync_partner", lambda **kwargs: {"moved": 0})
-    with Stubber(client) as stubber:
-        expect_list(stubber, [allocation_summary("ba-11", "benappl-00000000000011")])
-        expect_one(stubber, "ba-11", "benappl-00000000000011", "O2011", [code("2500.00")])
+    with ModelStubber(client) as stubber:
+        expect_list(
+            stubber, [allocation_summary("benalloc-00000000000011", "benappl-00000000000011")]
+        )
+        expect_one(
+            stubber, "benalloc-00000000000011", "benappl-00000000000011", "O2011", [code("2500.00")]
+        )
 
         totals = tasks.sync_ace.delay().get()
 
         stubber.assert_no_pending_responses()
     assert totals["partners"] == 1 and totals["benefits_issued"] == 1
     assert CreditApplication.objects.get(pk=application.pk).status == S.CREDITS_ISSUED
+
+
+def test_each_code_counts_by_its_own_status(stubbed):
+    client, stubber = stubbed
+    expect_list(stubber, [allocation_summary("benalloc-00000000000012", "benappl-00000000000012")])
+    expect_one(
+        stubber,
+        "benalloc-00000000000012",
+        "benappl-00000000000012",
+        "O2012",
+        [
+            code("1000.00", status="ACTIVE"),
+            code("250.00", status="FULFILLED"),  # redeemed onto the account: still issued
+            code("9000.00", status="INACTIVE"),  # withdrawn: not the startup's
+        ],
+    )
+
+    allocations = list_credit_allocations(client, catalog="Sandbox")
+
+    assert [a.amount for a in allocations] == [Decimal("1250.00")]
+
+
+def test_an_allocation_with_only_inactive_codes_issues_nothing(stubbed):
+    client, stubber = stubbed
+    expect_list(stubber, [allocation_summary("benalloc-00000000000013", "benappl-00000000000013")])
+    expect_allocation(
+        stubber,
+        "benalloc-00000000000013",
+        "benappl-00000000000013",
+        [code("500.00", status="INACTIVE")],
+    )
+
+    assert list_credit_allocations(client, catalog="Sandbox") == []

@@ -62,7 +62,8 @@ PAGE_CASES = [
     # session, user, intakes (+startup, workload), projection, spend actuals, snapshot,
     # live lead (+partner), applications (+program, grant), their events, billing role (the
     # badge reads the projection: no outcome query)
-    Case("founder-dashboard", lambda w: reverse("founder-dashboard"), "founder", budget=10),
+    # (+1 since issue 15: the credits on the account, AccountCredit)
+    Case("founder-dashboard", lambda w: reverse("founder-dashboard"), "founder", budget=11),
     # session, user, latest intake (+startup, workload): the two forms filled from it
     Case("founder-edit", lambda w: reverse("founder-edit"), "founder", budget=3),
     # session, user, intakes (+startup, workload)
@@ -89,7 +90,8 @@ PAGE_CASES = [
     # session, user, partner membership, startups, newest projections, workloads, intakes,
     # snapshots, leads (+partner), applications (+program, grant), their events, spend actuals,
     # outcomes, billing access, audit events
-    Case("founder-account-export", lambda w: reverse("founder-account-export"), "founder", 15),
+    # (+1 since issue 15: the account's credits)
+    Case("founder-account-export", lambda w: reverse("founder-account-export"), "founder", 16),
     # session, user, the intake (+startup, workload, founder)
     Case(
         "api-intake-detail",
@@ -134,7 +136,7 @@ PAGE_CASES = [
         budget=5,
     ),
     # token (+user), membership (+partner), application (+startup, program), events (+actor),
-    # precheck: workload, projection
+    # precheck: workload, projection (the ACE filing is joined to the application)
     Case(
         "api-partner-application-detail",
         lambda w: reverse("api-partner-application-detail", args=[w.application.pk]),
@@ -380,6 +382,7 @@ NOT_PAGES = {
     "partner-application-create": "POST action on one lead",
     "partner-application-transition": "POST action on one application",
     "partner-application-file-with-ace": "POST action on one application",
+    "partner-application-precheck-fix": "POST action on one application",
     "api-intake-create": "POST",
     "api-estimate": "POST: pure computation on the cached price book",
     "api-eligibility": "POST: pure computation",
