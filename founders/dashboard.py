@@ -142,7 +142,6 @@ def dashboard_context(latest: Intake) -> dict:
         "applications": applications,
         "report": report,
         "outcome_badge": projection_badge(report),
-        "account_credits": credit_selectors.account_credits_for_startup(startup_id=startup_id),
         "steps": steps,
         "what_next": upcoming,
     }

@@ -172,6 +172,11 @@ def founder_dashboard(request):
             # Only the signed-in founder connects their bill: the ExternalId is theirs alone.
             access = credit_selectors.billing_access_for_startup(startup_id=latest.startup_id)
             context.update(_billing_context(access=access))
+            if access is not None and access.last_synced_at is not None:
+                # Read through that role: only once a sync ran can the account have any.
+                context["account_credits"] = credit_selectors.account_credits_for_startup(
+                    startup_id=latest.startup_id
+                )
         if not latest.is_confirmed:
             context["link_form"] = LinkRequestForm(initial={"email": latest.email})
     return render(request, "founders/dashboard.html", context)

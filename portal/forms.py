@@ -4,7 +4,8 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import models
 
 from credits import selectors as credit_selectors
 from credits.models import ApplicationStatus, CreditApplication, FiledBy
@@ -141,7 +142,10 @@ class PrecheckFixForm(forms.Form):
 def _precheck_field(name: str) -> forms.Field:
     kind, model_field_name, _ = FIXABLE[name]
     model = {"startup": Startup, "workload": Workload, "application": CreditApplication}[kind]
-    field = model._meta.get_field(model_field_name).formfield()
+    model_field = model._meta.get_field(model_field_name)
+    field = model_field.formfield() if isinstance(model_field, models.Field) else None
+    if field is None:  # FIXABLE names concrete, editable columns only
+        raise ImproperlyConfigured(f"{model.__name__}.{model_field_name} has no form field")
     if name == "state":
         field.help_text = "For a US address, the state's full name (e.g. Washington)."
     if name == "target_close_date":

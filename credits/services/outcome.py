@@ -160,7 +160,8 @@ def _burn_down(
     months = [row for row in projection["months"] if row["month"] <= last]
     out_of_pocket = sum((Decimal(row["out_of_pocket"]) for row in months), Decimal("0.00"))
     expiring_unused = to_cents(Decimal(projection["totals"]["credits_expired"]))
-    covered_until = max((item.expires_on for item in [*paying, *on_account]), default=None)
+    expiry_dates = [row.expires_on for row in paying] + [c.expires_on for c in on_account]
+    covered_until = max(expiry_dates, default=None)
     projection |= {
         "as_of": today.isoformat(),
         "workload": workload.pk,

@@ -80,16 +80,14 @@ def application_precheck_fix(
     ApplicationInputError naming each field that is not open to change or not valid
     (nothing saved).
     """
-    application = selectors.application_get_for_partner(
-        partner=partner, application_id=application_id
-    )
-    if application is None:
+    visible = selectors.application_get_for_partner(partner=partner, application_id=application_id)
+    if visible is None:
         raise CreditApplication.DoesNotExist(f"No application {application_id} for this firm.")
     with transaction.atomic():
         application = (
             CreditApplication.objects.select_for_update(of=("self",))
             .select_related("startup")
-            .get(pk=application.pk)
+            .get(pk=visible.pk)
         )
         if application.status != ApplicationStatus.DRAFT:
             raise ApplicationTransitionError(

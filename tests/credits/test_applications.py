@@ -182,7 +182,7 @@ def test_submitting_runs_the_precheck_and_lists_what_to_fix():
     errors = _refused(application, "submitted", "precheck", ace_opportunity_id="O1")
 
     assert list(errors) == ["precheck"]
-    assert errors["precheck"] == ["Enter the state of the company's US address (e.g. WA)."]
+    assert errors["precheck"] == ["Enter the state of the company's US address (e.g. Washington)."]
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,13 @@
-"""Actual spend: the billing adapter (moto for sts and ce, Stubber for billing), the import,
-and the "Actual spend" column next to the founder's projection. Never the network."""
+"""Actual spend: the billing adapter (moto for sts and ce, tests.aws_model.ModelStubber for
+billing; every request the adapter sends held to botocore's whole model, see
+tests.aws_model), the import, and the "Actual spend" column next to the founder's
+projection. Never the network."""
 
 import datetime as dt
 from decimal import Decimal
 
 import boto3
 import pytest
-from botocore.stub import Stubber
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from moto import mock_aws
@@ -22,6 +23,7 @@ from credits.aws.billing import (
 from credits.models import BillingAccess, MonthlySpendActual
 from credits.services import spend_actuals_import
 from matching.models import IntakeStatus
+from tests.aws_model import ModelStubber, check_requests, stubbed_client
 from tests.factories import IntakeFactory, StartupFactory, UserFactory, WorkloadFactory
 from workloads.models import AuditEvent
 from workloads.services import workload_project
@@ -70,14 +72,15 @@ def _queue(*pages: dict, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
 
 
 def _ce():
-    return boto3.client("ce", region_name="us-east-1")
+    """A Cost Explorer client moto answers; what the adapter sends is held to the model."""
+    return check_requests(boto3.client("ce", region_name="us-east-1"))
 
 
 # --- the adapter -----------------------------------------------------------------------------
 
 
 def test_it_assumes_the_founders_role_with_the_external_id():
-    sts = boto3.client("sts", region_name="us-east-1")
+    sts = check_requests(boto3.client("sts", region_name="us-east-1"))
 
     credentials = assumed_session_credentials(sts, role_arn=ROLE_ARN, external_id="xyz-123")
 
@@ -144,16 +147,18 @@ def test_it_follows_the_next_page_token():
 
 
 def test_it_reads_credit_balances_from_billing():
-    billing = boto3.client("billing", region_name="us-east-1")
+    billing = stubbed_client("billing")
     start = dt.date(2026, 1, 1)
     expires = dt.datetime(2027, 6, 30, tzinfo=dt.UTC)
-    with Stubber(billing) as stub:
+    with ModelStubber(billing) as stub:
         stub.add_response(
             "get_credits",
             {
                 "credits": [
                     {
-                        "creditId": "c-1",
+                        # CreditId is digits only, 1 to 32 of them (botocore's billing
+                        # model, shape CreditId: pattern [0-9]+); the old "c-1" was not.
+                        "creditId": "4210987654",
                         "accountId": "210987654321",
                         "creditType": "Promotion",
                         "initialAmount": {"currencyCode": "USD", "currencyAmount": "25000.00"},
@@ -176,14 +181,16 @@ def test_it_reads_credit_balances_from_billing():
         stub.assert_no_pending_responses()
     assert balances == [
         {
-            "credit_id": "c-1",
+            "credit_id": "4210987654",
             "type": "Promotion",
             "description": "AWS Activate Portfolio",
             "initial_amount": Decimal("25000.00"),
             "remaining_amount": Decimal("24310.50"),
             "currency": "USD",
+            "starts_on": dt.date(2026, 1, 5),
             "expires_on": dt.date(2027, 6, 30),
             "products": ["Amazon Bedrock"],
+            "enabled": True,  # no creditStatus: enabled
         }
     ]
 

@@ -62,8 +62,7 @@ PAGE_CASES = [
     # session, user, intakes (+startup, workload), projection, spend actuals, snapshot,
     # live lead (+partner), applications (+program, grant), their events, billing role (the
     # badge reads the projection: no outcome query)
-    # (+1 since issue 15: the credits on the account, AccountCredit)
-    Case("founder-dashboard", lambda w: reverse("founder-dashboard"), "founder", budget=11),
+    Case("founder-dashboard", lambda w: reverse("founder-dashboard"), "founder", budget=10),
     # session, user, latest intake (+startup, workload): the two forms filled from it
     Case("founder-edit", lambda w: reverse("founder-edit"), "founder", budget=3),
     # session, user, intakes (+startup, workload)

@@ -186,6 +186,15 @@ PAGES = [
         data=lambda w: {f"application-{w['application_a'].pk}-to": "canceled"},
     ),
     # Firm X has no ACE account CloudRoute manages: 409 for its partner.
+    # Only the accepting firm fixes what the check names; another firm's application is a
+    # 404, a founder never reaches the portal (404), a partner of firm X posting nothing is
+    # a 400 (no field changed).
+    Row(
+        "partner-application-precheck-fix",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=BAD_REQUEST),
+        method="post",
+        kwargs={"application_id": "application_a"},
+    ),
     Row(
         "partner-application-file-with-ace",
         expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=CONFLICT),

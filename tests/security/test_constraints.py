@@ -451,6 +451,10 @@ NOT_FROM_INPUT: dict[str, str] = {
     "matching.intake.access_token_hash": "a hash of a fresh random token",
     "matching.routingdecision.lead": "written once by routing, with the lead it offers",
     "matching.partneraceaccount.partner": "no admin, form or API writes it (read by ACE sync)",
+    "account_credit_once": "set only by the billing import (update_or_create by credit id)",
+    "account_credit_remaining_non_negative": "the billing import stores max(remaining, 0)",
+    "matching.acefiling.application": "the filing service locks the row and reuses it",
+    "matching.acefiling.client_token": "a fresh uuid4 per frozen body",
 }
 
 

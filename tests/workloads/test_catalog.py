@@ -1,7 +1,10 @@
-"""The catalog and price refresh from AWS, against botocore.stub.Stubber: never the network.
+"""The catalog and price refresh from AWS, against tests.aws_model.ModelStubber: never the
+network.
 
-Stubber checks every stubbed response against botocore's service model and raises on any
-call that was not stubbed, so these responses have the shapes AWS really returns.
+ModelStubber holds every stubbed response, and every request the adapter really sends, to
+botocore's service model (enums, patterns, lengths and ranges too, beyond what Stubber
+checks), and raises on any call that was not stubbed, so these requests and responses have
+the shapes AWS really takes and returns.
 """
 
 import datetime as dt
@@ -9,12 +12,11 @@ import json
 import zlib
 from decimal import Decimal
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.aws_model import ModelStubber, stubbed_client
 from tests.factories import UserFactory
 from workloads import aws, selectors
 from workloads.aws import CatalogClients
@@ -227,13 +229,8 @@ PRICE_REQUEST = {
 
 
 def stubbed(service: str) -> tuple:
-    client = boto3.client(
-        service,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    return client, Stubber(client)
+    client = stubbed_client(service)
+    return client, ModelStubber(client)
 
 
 def bedrock_stub(models_response: dict = MODELS_RESPONSE, profile_pages=PROFILE_PAGES):
@@ -275,7 +272,7 @@ def aws_stubs():
         stubbers.extend([bedrock_stubber, pricing_stubber])
         return CatalogClients(bedrock=bedrock, pricing=pricing)
 
-    stubbers: list[Stubber] = []
+    stubbers: list[ModelStubber] = []
     yield make
     for stubber in stubbers:
         stubber.assert_no_pending_responses()

@@ -1,4 +1,5 @@
-"""The Price List adapter on real AWS answers, against botocore.stub.Stubber: never the network.
+"""The Price List adapter on real AWS answers, against tests.aws_model.ModelStubber (requests
+and responses held to botocore's whole service model): never the network.
 
 tests/fixtures/aws_pricelist/ holds get_products and list_foundation_models answers that others
 captured from AWS and published (each file's `_provenance` says where from; README.md there
@@ -13,8 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from botocore.stub import Stubber
 
+from tests.aws_model import ModelStubber
 from tests.workloads.test_catalog import PRICE_REQUEST, stubbed
 from workloads.aws.catalog import (
     classify_usagetype,
@@ -246,7 +247,7 @@ def test_it_counts_the_tokens_a_units_price_is_for(price, description, expected)
 @pytest.fixture
 def pricing_pages():
     """A pricing client whose get_products answers the given pages, joined by NextToken."""
-    stubbers: list[Stubber] = []
+    stubbers: list[ModelStubber] = []
 
     def make(pages: list[list[str]]):
         client, stubber = stubbed("pricing")

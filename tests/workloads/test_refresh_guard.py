@@ -1,9 +1,11 @@
 """Issue 14: the catalog refresh's lifecycle sync (defaults move, operators are alerted,
 founders' projections re-priced) and its guard (a Price List that prices nothing, or moves a
-price more than PRICE_CHANGE_FACTOR, overwrites nothing), against botocore.stub.Stubber.
+price more than PRICE_CHANGE_FACTOR, overwrites nothing), against
+tests.aws_model.ModelStubber.
 
-The stubs accept any request parameters (the adapter's own tests pin those down); their
-responses are still checked against botocore's service model by the Stubber.
+The stubs expect no particular request parameters (the adapter's own tests pin those down),
+but ModelStubber still holds the parameters the adapter really sends, and every stubbed
+response, to botocore's whole service model.
 """
 
 import datetime as dt
@@ -28,7 +30,7 @@ SONNET_46 = "anthropic.claude-sonnet-4-6"
 SONNET_5 = "anthropic.claude-sonnet-5"
 OPUS_48 = "anthropic.claude-opus-4-8"
 HAIKU_45_NAME = "Claude Haiku 4.5 (Amazon Bedrock Edition)"
-ANY = None  # Stubber: accept whatever parameters the adapter sends
+ANY = None  # no expected_params: ModelStubber still checks the actual ones against the model
 
 
 def _summary(model_id: str, name: str, status: str = "ACTIVE", **lifecycle) -> dict:
