@@ -1,10 +1,46 @@
 """Partner firms: the directory, their members, and pausing or resuming new leads."""
 
+from django import forms
 from django.contrib import admin
 
+from credits.aws import ace
+
 from .. import services
-from ..models import Partner, PartnerMembership
+from ..models import Partner, PartnerAceAccount, PartnerMembership
 from .actions import call_each
+
+
+class PartnerAceAccountForm(forms.ModelForm):
+    delivery_models = forms.MultipleChoiceField(
+        choices=[(model, model) for model in ace.DELIVERY_MODELS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="ACE's Project.DeliveryModels: how the firm delivers (one or more to file).",
+    )
+
+    class Meta:
+        model = PartnerAceAccount
+        fields = [
+            "enabled",
+            "catalog",
+            "role_arn",
+            "external_id",
+            "solution_id",
+            "delivery_models",
+        ]
+
+
+class PartnerAceAccountInline(admin.StackedInline):
+    """How CloudRoute files in the firm's Partner Central (docs/ace.md). Its own model's
+    permissions apply: a staff user who may change partners but not ACE accounts sees it
+    read-only."""
+
+    model = PartnerAceAccount
+    form = PartnerAceAccountForm
+    extra = 0
+    max_num = 1
+    can_delete = False
+    readonly_fields = ["last_synced_at"]
 
 
 class PartnerMembershipInline(admin.TabularInline):
@@ -32,7 +68,7 @@ class PartnerAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "contact_email"]
     prepopulated_fields = {"slug": ["name"]}
     raw_id_fields = ["vetted_by"]
-    inlines = [PartnerMembershipInline]
+    inlines = [PartnerMembershipInline, PartnerAceAccountInline]
     actions = ["pause_partners", "resume_partners"]
 
     @admin.action(description="Pause partner (stop offering new leads)", permissions=["change"])

@@ -203,12 +203,12 @@ PAGE_CASES = [
         budget=7,
     ),
     # session, user, partner, memberships inline (+user, partner), each member's raw-id user
-    # (a firm has a handful)
+    # (a firm has a handful), the ACE account inline
     Case(
         "admin:matching_partner_change",
         _admin("matching_partner_change", lambda w: w.partner.pk),
         "operator",
-        budget=5,
+        budget=6,
     ),
 ]
 
