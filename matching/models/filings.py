@@ -38,6 +38,8 @@ class AceFiling(models.Model):
     engagement_status = models.CharField(max_length=12, blank=True)
     engagement_message = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # While one request runs the steps, another waits its turn (no two run them at once).
+    claimed_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

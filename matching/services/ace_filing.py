@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from credits.aws import ace
@@ -46,6 +47,9 @@ NO_SOLUTION = (
     "Solutions) to its ACE settings; every opportunity is associated with it."
 )
 NO_DELIVERY_MODELS = "Choose the firm's delivery models in its ACE settings."
+IN_FLIGHT = "This application is being filed with ACE right now; try again in a minute."
+# Longer than the ACE calls can take (5 s connect + 30 s read, 5 attempts each, 3 steps).
+CLAIM_FOR = dt.timedelta(minutes=10)
 # A refusal of the request itself: ACE made nothing, so the body may change before a retry.
 _REFUSALS = frozenset({"ValidationException", "AccessDeniedException", "ConflictException"})
 # AcePayloadError's message -> the field it is about (ace.py raises plain messages).
@@ -95,6 +99,8 @@ def application_file_with_ace(
         filing = _filing_for(application, account)
     except ace.AcePayloadError as exc:
         raise ApplicationInputError(fields={_payload_field(str(exc)): [str(exc)]}) from exc
+    if not _claim(filing):
+        raise ApplicationTransitionError(IN_FLIGHT)
     try:
         _run_steps(client, filing, account)
     except (ClientError, BotoCoreError) as exc:
@@ -105,6 +111,8 @@ def application_file_with_ace(
         raise AceUnavailableError(f"ACE did not accept the filing ({filing.step}): {exc}") from exc
     except _EngagementFailed as exc:
         raise AceUnavailableError(str(exc)) from exc
+    finally:
+        AceFiling.objects.filter(pk=filing.pk).update(claimed_until=None)
     if filing.step != FilingStep.DONE:
         # ACE is still running the engagement task: the sync submits the application when
         # it completes (matching.services.ace.ace_engagements_follow).
@@ -138,9 +146,11 @@ def filing_problems(*, application: CreditApplication, account) -> dict[str, lis
 
 
 def _filing_for(application: CreditApplication, account: PartnerAceAccount) -> AceFiling:
-    """The application's filing, its CreateOpportunity body frozen now if it has none."""
+    """The application's filing, its CreateOpportunity body frozen now if it has none. The
+    application's row lock makes a concurrent first attempt wait and then find this one."""
     with transaction.atomic():
-        filing = AceFiling.objects.select_for_update().filter(application=application).first()
+        CreditApplication.objects.select_for_update().filter(pk=application.pk).first()
+        filing = AceFiling.objects.filter(application=application).first()
         if filing is not None and filing.request:
             return filing
         payload = frozen_payload(application=application, account=account)
@@ -179,6 +189,16 @@ def frozen_payload(*, application: CreditApplication, account: PartnerAceAccount
         close_date=close_date,
         delivery_models=list(account.delivery_models),
         national_security=application.national_security,
+    )
+
+
+def _claim(filing: AceFiling) -> bool:
+    """Take the filing for CLAIM_FOR (one UPDATE), unless another request holds it."""
+    now = timezone.now()
+    return bool(
+        AceFiling.objects.filter(pk=filing.pk)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + CLAIM_FOR)
     )
 
 

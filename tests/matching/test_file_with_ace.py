@@ -4,6 +4,7 @@ Qualified, associate the firm's solution, start the engagement; against botocore
 retry, the opportunity id kept at once, resuming at the failed step, a refused body thawed,
 the firm's solution and delivery models required. Never the network."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -455,3 +456,29 @@ def test_the_portal_card_has_the_button_for_drafts_of_an_ace_firm(
 
 def test_the_services_package_exports_the_filing():
     assert services.application_file_with_ace is ace_filing.application_file_with_ace
+
+
+def test_a_filing_under_way_in_another_request_is_a_409_and_sends_nothing(
+    draft, firm_x, member_x, stubbed
+):
+    client, stubber = stubbed
+    ace = Ace(stubber)
+    ace.error("create_opportunity", "ThrottlingException", 429)
+    with pytest.raises(AceUnavailableError):
+        file(draft, firm_x, member_x, client)
+    assert filing_of(draft).claimed_until is None  # released after the failure
+    AceFiling.objects.filter(application=draft).update(
+        claimed_until=timezone.now() + dt.timedelta(minutes=5)
+    )
+
+    with pytest.raises(ApplicationTransitionError, match="being filed"):
+        file(draft, firm_x, member_x, client)
+
+    # A claim left by a crashed request lapses.
+    AceFiling.objects.filter(application=draft).update(
+        claimed_until=timezone.now() - dt.timedelta(seconds=1)
+    )
+    ace.create(draft)
+    ace.associate()
+    ace.engage("COMPLETE")
+    assert file(draft, firm_x, member_x, client).status == ApplicationStatus.SUBMITTED
