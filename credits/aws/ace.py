@@ -25,6 +25,7 @@ ACE_REGION = "us-east-1"  # Partner Central answers from us-east-1 only
 CATALOGS = ("AWS", "Sandbox")
 MAX_PAGES = 200  # a runaway listing stops here instead of spinning forever
 PAGE_SIZE = 100  # ListOpportunities' MaxResults upper bound
+TASK_IDS_PER_CALL = 10  # ListEngagementFromOpportunityTasks' TaskIdentifier: at most 10
 COMPANY_NAME_MAX = 120
 BUSINESS_PROBLEM_MIN, BUSINESS_PROBLEM_MAX = 20, 2000
 WEBSITE_MIN, WEBSITE_MAX = 4, 255  # Customer.Account.WebsiteUrl
@@ -210,13 +211,16 @@ def start_engagement(
 
 
 def list_engagement_tasks(client, *, catalog: str, task_ids: list[str]) -> list[EngagementTask]:
-    """The engagement tasks with these ids (ListEngagementFromOpportunityTasks, paginated)."""
-    request = {"Catalog": _catalog(catalog), "TaskIdentifier": list(task_ids)}
+    """The engagement tasks with these ids (ListEngagementFromOpportunityTasks, paginated,
+    TASK_IDS_PER_CALL ids a call: the model's TaskIdentifier list holds at most 10)."""
     tasks = []
-    for page in _pages(client, "list_engagement_from_opportunity_tasks", request):
-        for item in page.get("TaskSummaries") or ():
-            if isinstance(item, dict) and item.get("TaskId"):
-                tasks.append(_task(item, str(item.get("OpportunityId") or "")))
+    for start in range(0, len(task_ids), TASK_IDS_PER_CALL):
+        batch = list(task_ids[start : start + TASK_IDS_PER_CALL])
+        request = {"Catalog": _catalog(catalog), "TaskIdentifier": batch}
+        for page in _pages(client, "list_engagement_from_opportunity_tasks", request):
+            for item in page.get("TaskSummaries") or ():
+                if isinstance(item, dict) and item.get("TaskId"):
+                    tasks.append(_task(item, str(item.get("OpportunityId") or "")))
     return tasks
 
 

@@ -94,7 +94,8 @@ def credit_balances(billing_client, *, account_id: str, start: dt.date) -> list[
     """The account's credits from `billing.get_credits` (one call; the operation has no
     pages): id, type, description, initial and remaining amount, currency, start and expiry
     dates, the products they apply to and whether they are enabled. `start` is at most a
-    year back. A credit without readable amounts or expiry is skipped (logged)."""
+    year back. A credit without readable amounts or expiry comes back as only its id with
+    "unreadable": True (logged)."""
     response = billing_client.get_credits(
         accountId=account_id,
         startDate=dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC),
@@ -106,8 +107,10 @@ def credit_balances(billing_client, *, account_id: str, start: dt.date) -> list[
         remaining = _money(credit.get("remainingAmount"))
         if initial is None or remaining is None or not isinstance(end, dt.datetime):
             logger.warning(
-                "billing: skipping credit %s without amounts or expiry", credit.get("creditId")
+                "billing: credit %s has no readable amounts or expiry", credit.get("creditId")
             )
+            # Listed, so kept as stored: an unreadable answer never deletes a credit.
+            balances.append({"credit_id": str(credit.get("creditId", "")), "unreadable": True})
             continue
         balances.append(
             {

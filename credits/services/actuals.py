@@ -94,7 +94,8 @@ def billing_clients_for(access: BillingAccess) -> tuple | None:
 def account_credits_import(*, startup_id: int, billing_client) -> int:
     """Read the credits on the startup's AWS account (billing.get_credits for the account
     the granted role lives in, the last year) and store them: each upserted by its id, those
-    AWS no longer lists deleted. Returns how many are stored (0 without billing access)."""
+    AWS no longer lists deleted (one listed but unreadable stays as it was). Returns how many
+    were stored (0 without billing access)."""
     access = BillingAccess.objects.filter(startup_id=startup_id).exclude(role_arn="").first()
     if access is None:
         return 0
@@ -104,8 +105,9 @@ def account_credits_import(*, startup_id: int, billing_client) -> int:
         billing_client, account_id=account_id, start=today - dt.timedelta(days=364)
     )
     read_at = timezone.now()
+    readable = [balance for balance in balances if not balance.get("unreadable")]
     with transaction.atomic():
-        for balance in balances:
+        for balance in readable:
             AccountCredit.objects.update_or_create(
                 startup_id=startup_id,
                 credit_id=balance["credit_id"],
@@ -129,9 +131,9 @@ def account_credits_import(*, startup_id: int, billing_client) -> int:
             actor=None,
             action="account_credits.imported",
             subject=access.startup,
-            data={"credits": [balance["credit_id"] for balance in balances]},
+            data={"credits": [balance["credit_id"] for balance in readable]},
         )
-    return len(balances)
+    return len(readable)
 
 
 def spend_actuals_import(*, startup_id: int, ce_client, months: int = 6) -> int:

@@ -147,6 +147,7 @@ def application_transition(
     issued_amount: Decimal | None = None,
     expires_on: dt.date | None = None,
     issued_on: dt.date | None = None,
+    submitted_in_ace: bool = False,
 ) -> CreditApplication:
     """Move the application to `to`, checking what that step needs.
 
@@ -155,7 +156,8 @@ def application_transition(
     `credits_issued` creates the CreditGrant. Enqueues nothing. Values a step does not use
     are ignored (an ACE opportunity id given with any move is validated and stored).
     Raises CreditApplication.DoesNotExist, ApplicationInputError (nothing changed) or
-    ApplicationTransitionError (nothing changed).
+    ApplicationTransitionError (nothing changed). `submitted_in_ace` is for CloudRoute's own
+    ACE filing once ACE submitted the frozen body: the pre-submission check is not re-run.
     """
     if to not in TRANSITIONS:
         raise ApplicationInputError(
@@ -177,7 +179,7 @@ def application_transition(
         _stage_ace_opportunity_id(application, ace_opportunity_id, errors, changed)
         issue: _CreditsIssue | None = None
         if to == S.SUBMITTED:
-            _check_submission(application, errors)
+            _check_submission(application, errors, submitted_in_ace=submitted_in_ace)
         elif to == S.APPROVED:
             _stage_approved_amount(application, approved_amount, errors, changed)
         elif to == S.CREDITS_ISSUED:
@@ -240,12 +242,19 @@ def _stage_ace_opportunity_id(
             changed.append("ace_opportunity_id")
 
 
-def _check_submission(application: CreditApplication, errors: dict[str, list[str]]) -> None:
-    """`submitted` needs an ACE opportunity id and a clean precheck."""
+def _check_submission(
+    application: CreditApplication, errors: dict[str, list[str]], *, submitted_in_ace: bool
+) -> None:
+    """`submitted` needs an ACE opportunity id and a clean precheck. When CloudRoute's own
+    filing already submitted it in ACE (`submitted_in_ace`), the check ran before the body
+    was frozen and what was sent is what ACE holds: recording it never depends on today's
+    data (a target close date that has passed since, say)."""
     if not application.ace_opportunity_id and "ace_opportunity_id" not in errors:
         errors["ace_opportunity_id"] = [
             "Enter the ACE opportunity id (O followed by digits, e.g. O1234567) to submit."
         ]
+    if submitted_in_ace:
+        return
     problems = application_precheck(application=application)
     if problems:
         errors["precheck"] = [problem.message for problem in problems]

@@ -23,12 +23,14 @@ from workloads.selectors import workload_latest_for_startup
 from workloads.services import CREDITS_ISSUED, PROJECTION_MONTHS, workload_project
 from workloads.spend import MAX_MONTHS, CreditGrant, to_cents
 
-from ..models import AccountCredit, CreditOutcome, OutcomeStatus
+from ..models import AccountCredit, CreditOutcome, MonthlySpendActual, OutcomeStatus
 from ..models import CreditGrant as GrantRow
 from ..signals import outcome_changed, send_on_commit
 from ..tasks import email_outcome_changed as email_outcome_changed_task
 
 logger = logging.getLogger(__name__)
+
+LEDGER_FRESH = dt.timedelta(days=3)  # account credits read longer ago are not the basis
 
 
 def _spend_grant(row: GrantRow, today: dt.date) -> CreditGrant:
@@ -74,7 +76,9 @@ def startup_outcome_refresh(*, startup_id: int) -> CreditOutcome | None:
         if workload is None:
             logger.info("Startup %s has grants but no workload to project", startup_id)
             return None
-        values = _burn_down(workload, rows, today, ledger)
+        values = _burn_down(
+            workload, rows, today, ledger, _credits_applied_this_month(startup_id, today, ledger)
+        )
 
     with transaction.atomic():
         outcome = CreditOutcome.objects.select_for_update().filter(startup_id=startup_id).first()
@@ -111,13 +115,30 @@ def outcome_status_of(*, result: dict, inputs: dict) -> tuple[str, int | None]:
     return OutcomeStatus.ZERO_OUT_OF_POCKET, None
 
 
-def _ledger_grant(credit: AccountCredit, today: dt.date) -> CreditGrant:
-    """What is left of a credit on the account, usable from this month to its expiry."""
+def _credits_applied_this_month(
+    startup_id: int, today: dt.date, ledger: list[AccountCredit]
+) -> Decimal:
+    """The Bedrock credits Cost Explorer saw applied this month (0 without a ledger: no read)."""
+    if not ledger:
+        return Decimal(0)
+    actual = MonthlySpendActual.objects.filter(
+        startup_id=startup_id, month=today.replace(day=1)
+    ).first()
+    return actual.credits_applied if actual else Decimal(0)
+
+
+def _ledger_grant(credit: AccountCredit, today: dt.date, add_back: Decimal) -> CreditGrant:
+    """What is left of a credit on the account, usable from this month to its expiry.
+    `add_back` is what it already paid this month: month 1 charges the whole month."""
     last = max(1, months_from(today, credit.expires_on) + 1)
-    return CreditGrant(amount=float(credit.remaining_amount), start_month=1, valid_months=last)
+    amount = min(credit.remaining_amount + add_back, credit.initial_amount)
+    return CreditGrant(amount=float(amount), start_month=1, valid_months=last)
 
 
 def _paying_ledger(ledger: list[AccountCredit], today: dt.date) -> list[AccountCredit]:
+    """The account's credits that pay Claude on Bedrock now, as read lately (a ledger no
+    longer read, say the role lost billing:GetCredits, stops being the basis)."""
+    fresh_after = timezone.now() - LEDGER_FRESH
     return [
         credit
         for credit in ledger
@@ -126,24 +147,35 @@ def _paying_ledger(ledger: list[AccountCredit], today: dt.date) -> list[AccountC
         and credit.expires_on >= today
         and credit.remaining_amount > 0
         and credit.pays_claude_on_bedrock
+        and credit.read_at >= fresh_after
     ]
 
 
 def _burn_down(
-    workload: Workload, rows: list[GrantRow], today: dt.date, ledger: list[AccountCredit]
+    workload: Workload,
+    rows: list[GrantRow],
+    today: dt.date,
+    ledger: list[AccountCredit],
+    spent_this_month: Decimal,
 ) -> dict:
     """Project the workload against what pays Claude on Bedrock, and store that projection:
     the dashboard shows it, so its chart and this outcome are one computation
-    (docs/architecture.md#applications-and-the-0-outcome). With credits read from the
-    account (AccountCredit), those remaining balances are the basis: AWS's ledger knows what
-    was already spent. Without, the live grants' amounts are."""
+    (docs/architecture.md#applications-and-the-0-outcome). With fresh credits read from the
+    account that pay Claude (AccountCredit), their remaining balances are the basis, AWS's
+    ledger knowing what was already spent; grants issued after that read are not on it yet
+    and count too. Without, the live grants' amounts are."""
     live = [row for row in rows if row.expires_on >= today]
-    paying = [row for row in live if row.covers_bedrock_third_party] if not ledger else []
     on_account = _paying_ledger(ledger, today)
-    if ledger:
-        grants = [_ledger_grant(credit, today) for credit in on_account]
-        expiries = [credit.expires_on for credit in ledger if credit.expires_on >= today]
+    if on_account:
+        read_on = timezone.localdate(min(credit.read_at for credit in on_account))
+        paying = [row for row in live if row.covers_bedrock_third_party and row.issued_on > read_on]
+        grants = [
+            _ledger_grant(credit, today, spent_this_month if index == 0 else Decimal(0))
+            for index, credit in enumerate(on_account)  # the soonest expiry pays first
+        ] + [_spend_grant(row, today) for row in paying]
+        expiries = [credit.expires_on for credit in on_account] + [row.expires_on for row in live]
     else:
+        paying = [row for row in live if row.covers_bedrock_third_party]
         grants = [_spend_grant(row, today) for row in paying]
         expiries = [row.expires_on for row in live]
     last = max((months_from(today, expiry) + 1 for expiry in expiries), default=1)
@@ -184,7 +216,7 @@ def _burn_down(
             }
             for row in rows
         ],
-        "basis": "account" if ledger else "grants",
+        "basis": "account" if on_account else "grants",
         "account_credits": [
             {
                 "credit_id": credit.credit_id,

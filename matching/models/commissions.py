@@ -89,7 +89,7 @@ class PartnerAceAccount(models.Model):
         help_text="A role in the firm's account CloudRoute assumes",
     )
     external_id = models.CharField(
-        max_length=100,
+        max_length=1224,
         blank=True,
         validators=[external_id_validator],
         help_text="The ExternalId the role's trust policy asks for",

@@ -9,6 +9,7 @@ from collections import deque
 from decimal import Decimal
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.utils import timezone
 
 from credits.aws import ace, benefits
@@ -78,7 +79,13 @@ def ace_sync_partner(*, partner_id: int, client) -> dict[str, int]:
         logger.info("ace sync: partner %s has no enabled ACE account", partner_id)
         return counts
     started_at = timezone.now()
-    counts |= ace_engagements_follow(partner_id=partner_id, client=client, catalog=account.catalog)
+    try:
+        counts |= ace_engagements_follow(
+            partner_id=partner_id, client=client, catalog=account.catalog
+        )
+    except (ClientError, BotoCoreError) as exc:  # the review sync below still runs
+        logger.warning("ace sync: engagement tasks of partner %s not read: %s", partner_id, exc)
+        counts |= {"engagements_completed": 0, "engagements_failed": 0}
     since = account.last_synced_at or started_at - FIRST_SYNC_LOOKBACK
     summaries = ace.list_changed_opportunities(client, catalog=account.catalog, since=since)
 

@@ -67,12 +67,14 @@ def application_file_with_ace(
 ) -> CreditApplication:
     """File a draft application of `partner`'s in ACE and move it to `submitted`.
 
-    Runs the pre-submission check (nothing is sent while it finds a problem), then the steps
-    the application's AceFiling has not done yet, storing each result at once. The ACE calls
-    run outside any transaction. `client` defaults to `ace_client_for(account)`.
+    Runs the pre-submission check until a body is frozen (nothing is sent while it finds a
+    problem), then the steps the application's AceFiling has not done yet, storing each
+    result at once. The ACE calls run outside any transaction, one request at a time per
+    application (a claim). `client` defaults to `ace_client_for(account)`.
 
     Raises CreditApplication.DoesNotExist (not the firm's application),
-    ApplicationTransitionError (not a draft; no enabled ACE account; no credentials),
+    ApplicationTransitionError (not a draft; no enabled ACE account; no credentials; being
+    filed by another request),
     ApplicationInputError (the check or ACE's payload rules fail; nothing sent) or
     AceUnavailableError (ACE failed or refused a step; the steps done so far are kept).
     """
@@ -88,13 +90,13 @@ def application_file_with_ace(
     account = PartnerAceAccount.objects.filter(partner=partner, enabled=True).first()
     if account is None:
         raise ApplicationTransitionError(NO_ACE_ACCOUNT)
-    problems = filing_problems(application=application, account=account)
-    if problems:
-        raise ApplicationInputError(fields=problems)
+    if not AceFiling.objects.filter(application=application).exclude(request={}).exists():
+        # Checked before the body is frozen; a frozen body is resent as it is.
+        problems = filing_problems(application=application, account=account)
+        if problems:
+            raise ApplicationInputError(fields=problems)
     if client is None:
-        client = ace_client_for(account)
-        if client is None:
-            raise ApplicationTransitionError(NO_CREDENTIALS)
+        client = _client_for(account)
     try:
         filing = _filing_for(application, account)
     except ace.AcePayloadError as exc:
@@ -120,13 +122,35 @@ def application_file_with_ace(
     return filing_submit(filing, actor=actor)
 
 
+def _client_for(account: PartnerAceAccount):
+    try:
+        client = ace_client_for(account)
+    except (ClientError, BotoCoreError) as exc:  # the firm's role refused (its ExternalId...)
+        logger.warning("ace filing: partner %s's role not assumed: %s", account.partner_id, exc)
+        raise AceUnavailableError(
+            f"CloudRoute could not act as the firm's ACE role: {exc}"
+        ) from exc
+    if client is None:
+        raise ApplicationTransitionError(NO_CREDENTIALS)
+    return client
+
+
 def filing_submit(filing: AceFiling, *, actor) -> CreditApplication:
-    """Move a filed application (its engagement task COMPLETE) to `submitted`."""
+    """Move a filed application (its engagement task COMPLETE) to `submitted`, without
+    re-running the check (ACE holds the frozen body). Already there (the sync and the
+    partner's request both saw the task complete): the application as it is."""
+    application = CreditApplication.objects.get(pk=filing.application_id)
+    if (
+        application.status != ApplicationStatus.DRAFT
+        and application.ace_opportunity_id == filing.opportunity_id
+    ):
+        return application
     return application_transition(
         application_id=filing.application_id,
         to=ApplicationStatus.SUBMITTED,
         actor=actor,
         ace_opportunity_id=filing.opportunity_id,
+        submitted_in_ace=True,
         note=FILED_NOTE.format(catalog=filing.catalog, opportunity_id=filing.opportunity_id),
     )
 
@@ -252,7 +276,9 @@ def _engage(client, filing: AceFiling) -> None:
     if task.status == FAILED:
         raise _EngagementFailed(
             f"ACE could not start the engagement ({task.reason_code or 'no reason given'}): "
-            f"{task.message or 'no message'}. Fix what it names and file again."
+            f"{task.message or 'no message'}. Fix what it names on opportunity "
+            f"{filing.opportunity_id} in Partner Central, then file again here: CloudRoute "
+            "starts the engagement anew."
         )
 
 
@@ -313,18 +339,24 @@ def ace_engagements_follow(*, partner_id: int, client, catalog: str) -> dict[str
         return counts
     for task in ace.list_engagement_tasks(client, catalog=catalog, task_ids=list(filings)):
         filing = filings.get(task.task_id)
-        if filing is None or task.status == IN_PROGRESS:
-            continue
-        engagement_task_record(filing, task)
-        if task.status == FAILED:
-            counts["engagements_failed"] += 1
-            continue
+        if filing is None or task.status == IN_PROGRESS or not _claim(filing):
+            continue  # a partner's own request holding the claim records it itself
         try:
-            filing_submit(filing, actor=None)
-        except (ApplicationTransitionError, ApplicationInputError) as exc:
-            logger.warning(
-                "ace filing: application %s not submitted: %s", filing.application_id, exc
-            )
-            continue
-        counts["engagements_completed"] += 1
+            outcome = _follow_task(filing, task)
+        finally:
+            AceFiling.objects.filter(pk=filing.pk).update(claimed_until=None)
+        if outcome:
+            counts[outcome] += 1
     return counts
+
+
+def _follow_task(filing: AceFiling, task: ace.EngagementTask) -> str:
+    engagement_task_record(filing, task)
+    if task.status == FAILED:
+        return "engagements_failed"
+    try:
+        filing_submit(filing, actor=None)
+    except (ApplicationTransitionError, ApplicationInputError) as exc:
+        logger.warning("ace filing: application %s not submitted: %s", filing.application_id, exc)
+        return ""
+    return "engagements_completed"

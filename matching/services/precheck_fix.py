@@ -21,12 +21,13 @@ from .. import selectors
 from ..models import AceFiling
 
 # A check's field -> (the object it lives on, its model field) and how the founder reads it.
+# The AWS account id is not here: the credits land in that account, so only the founder sets
+# it (on their dashboard); the check still names it to the firm.
 FIXABLE: dict[str, tuple[str, str, str]] = {
     "company_name": ("startup", "name", "the company name"),
     "website": ("startup", "website", "the website"),
     "country": ("startup", "country", "the country"),
     "state": ("startup", "state", "the state"),
-    "aws_account_id": ("startup", "aws_account_id", "the AWS account id"),
     "business_problem": ("workload", "description", "the business problem"),
     "national_security": ("application", "national_security", "the national security flag"),
     "target_close_date": ("application", "target_close_date", "the target close date"),

@@ -135,8 +135,7 @@ def _store(startup, credit_id: str, remaining: str, *, months=12, **values) -> A
         initial_amount=Decimal("25000.00"),
         remaining_amount=Decimal(remaining),
         expires_on=month_start(today, months) + dt.timedelta(days=9),
-        read_at=READ,
-        **({"currency": "USD", "products": ["Amazon Bedrock"]} | values),
+        **({"currency": "USD", "products": ["Amazon Bedrock"], "read_at": READ} | values),
     )
 
 
@@ -272,3 +271,69 @@ def test_the_dashboard_shows_the_account_credits_to_their_founder(client, startu
 
     client.force_login(other)
     assert "24,310.50" not in client.get("/my/").text
+
+
+def test_an_unreadable_credit_keeps_what_was_stored(startup, billing):
+    client, stubber = billing
+    _store(startup, "1001", "500.00")
+    unreadable = credit("1001", "1.00")
+    del unreadable["endDate"]  # optional in the model; without it the credit is unreadable
+    expect_get_credits(stubber, [unreadable])
+
+    account_credits_import(startup_id=startup.pk, billing_client=client)
+
+    assert AccountCredit.objects.get(startup=startup).remaining_amount == Decimal("500.00")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"read_at": READ - dt.timedelta(days=30)},  # the role lost billing:GetCredits
+        {"currency": "EUR"},
+        {"enabled": False},
+    ],
+)
+def test_a_ledger_that_cannot_pay_leaves_the_grants_the_basis(startup, values, monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: READ + dt.timedelta(hours=2))
+    _grant(startup, "25000", last_month=12)
+    _store(startup, "1001", "1.00", **values)
+
+    outcome = startup_outcome_refresh(startup_id=startup.pk)
+
+    assert outcome.result["basis"] == "grants"
+    assert outcome.status == OutcomeStatus.ZERO_OUT_OF_POCKET
+
+
+def test_a_grant_issued_after_the_ledger_was_read_counts_too(startup, monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: READ + dt.timedelta(days=1))
+    _store(startup, "1001", "1.00")
+    _grant(startup, "25000", last_month=12, issued_on=timezone.localdate())
+
+    outcome = startup_outcome_refresh(startup_id=startup.pk)
+
+    assert outcome.result["basis"] == "account"
+    assert [row["used"] for row in outcome.result["grants"]] == [True]
+    assert outcome.status == OutcomeStatus.ZERO_OUT_OF_POCKET
+
+
+def test_what_the_credit_paid_this_month_is_added_back_for_month_one(startup, monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: READ + dt.timedelta(hours=2))
+    month_cost = startup_outcome_refresh(startup_id=startup.pk)  # no credits: month 1 paid
+    assert month_cost.status == OutcomeStatus.NO_CREDITS
+    from credits.models import MonthlySpendActual
+    from workloads.services import workload_estimate
+
+    cost = workload_estimate(workload=startup.workloads.first(), months=1).months[0].cost
+    # AWS's balance already lost half of month 1 to the spend so far; CE saw it applied.
+    half = (Decimal(str(cost)) / 2).quantize(Decimal("0.01"))
+    _store(startup, "1001", str(half + Decimal("0.01")), months=1)
+    MonthlySpendActual.objects.create(
+        startup=startup,
+        month=timezone.localdate().replace(day=1),
+        bedrock_cost=half,
+        credits_applied=half,
+    )
+
+    outcome = startup_outcome_refresh(startup_id=startup.pk)
+
+    assert outcome.result["months"][0]["out_of_pocket"] == "0.00"

@@ -280,3 +280,21 @@ def test_review_status_maps_to_our_states(client):
     )
     assert ace.review_state({"Id": "O1"}) is None
     assert ace.review_state({"LifeCycle": {"ReviewStatus": "Something new"}}) is None
+
+
+def test_engagement_tasks_are_asked_ten_ids_a_call(client, stubber):
+    ids = [f"task-{n:013d}" for n in range(11)]
+    stubber.add_response(
+        "list_engagement_from_opportunity_tasks",
+        {"TaskSummaries": []},
+        {"Catalog": "AWS", "TaskIdentifier": ids[:10]},
+    )
+    stubber.add_response(
+        "list_engagement_from_opportunity_tasks",
+        {"TaskSummaries": [samples.engagement_task("COMPLETE", TaskId=ids[10])]},
+        {"Catalog": "AWS", "TaskIdentifier": ids[10:]},
+    )
+
+    tasks = ace.list_engagement_tasks(client, catalog="AWS", task_ids=ids)
+
+    assert [task.task_id for task in tasks] == [ids[10]]

@@ -482,3 +482,65 @@ def test_a_filing_under_way_in_another_request_is_a_409_and_sends_nothing(
     ace.associate()
     ace.engage("COMPLETE")
     assert file(draft, firm_x, member_x, client).status == ApplicationStatus.SUBMITTED
+
+
+def test_a_frozen_body_is_resent_without_the_check_and_submits_whatever_changed_since(
+    draft, firm_x, member_x, stubbed
+):
+    client, stubber = stubbed
+    ace = Ace(stubber)
+    ace.create()
+    ace.associate()
+    ace.engage("IN_PROGRESS")
+    file(draft, firm_x, member_x, client)
+    # Since then the founder's data no longer passes the check (no website any more).
+    draft.startup.website = ""
+    draft.startup.save(update_fields=["website"])
+
+    stubber.add_response(
+        "list_engagement_from_opportunity_tasks",
+        {"TaskSummaries": [samples.engagement_task("COMPLETE")]},
+        {"Catalog": "Sandbox", "TaskIdentifier": [samples.TASK_ID]},
+    )
+    application = file(draft, firm_x, member_x, client)
+
+    # ACE holds and submitted the body sent: CloudRoute records it, the check aside.
+    assert (application.status, application.ace_opportunity_id) == ("submitted", OPPORTUNITY)
+
+
+def test_a_role_ace_refuses_to_lend_is_a_502_not_a_500(draft, member_x, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    def refuse(account):
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "AssumeRole")
+
+    monkeypatch.setattr(ace_filing, "ace_client_for", refuse)
+
+    response = api_for(member_x).post(file_url(draft.pk))
+
+    assert response.status_code == 502
+    assert "role" in response.json()["detail"]
+
+
+def test_the_sync_leaves_a_filing_another_request_holds(draft, firm_x, member_x, stubbed):
+    client, stubber = stubbed
+    ace = Ace(stubber)
+    ace.create()
+    ace.associate()
+    ace.engage("IN_PROGRESS")
+    file(draft, firm_x, member_x, client)
+    AceFiling.objects.filter(application=draft).update(
+        claimed_until=timezone.now() + dt.timedelta(minutes=5)
+    )
+    stubber.add_response(
+        "list_engagement_from_opportunity_tasks",
+        {"TaskSummaries": [samples.engagement_task("COMPLETE")]},
+        {"Catalog": "Sandbox", "TaskIdentifier": [samples.TASK_ID]},
+    )
+
+    counts = ace_filing.ace_engagements_follow(
+        partner_id=firm_x.pk, client=client, catalog="Sandbox"
+    )
+
+    assert counts == {"engagements_completed": 0, "engagements_failed": 0}
+    assert filing_of(draft).engagement_status == "IN_PROGRESS"

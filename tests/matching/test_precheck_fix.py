@@ -168,17 +168,16 @@ def test_a_field_the_check_does_not_list_is_refused_and_nothing_saved(draft, fir
     ("field", "value", "column"),
     [
         ("website", "not a url", "website"),
-        ("aws_account_id", "123", "aws_account_id"),
         ("state", "Narnia", "state"),
     ],
 )
 def test_an_invalid_value_is_refused_by_field_and_nothing_saved(
     draft, firm_x, member_x, field, value, column
 ):
-    Startup.objects.filter(pk=draft.startup_id).update(aws_account_id="", state="")
+    Startup.objects.filter(pk=draft.startup_id).update(state="")
     before = Startup.objects.values().get(pk=draft.startup_id)
-    assert {"website", "aws_account_id", "state"} <= set(fields_of(draft))
-    valid = {"website": "https://acme.example", "aws_account_id": "210987654321"}
+    assert {"website", "state"} <= set(fields_of(draft))
+    valid = {"website": "https://acme.example", "state": "Washington"}
 
     with pytest.raises(ApplicationInputError) as raised:
         fix(draft, firm_x, member_x, **{**valid, field: value})
@@ -309,16 +308,16 @@ def test_the_portal_stores_a_us_state_code_by_its_name(x_client, draft):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("website", "not a url"), ("aws_account_id", "123")],
+    [("website", "not a url"), ("state", "Narnia")],
 )
 def test_the_portal_shows_an_invalid_value_under_its_field_with_a_400(
     x_client, draft, field, value
 ):
-    Startup.objects.filter(pk=draft.startup_id).update(aws_account_id="")
+    Startup.objects.filter(pk=draft.startup_id).update(state="")
     before = Startup.objects.values().get(pk=draft.startup_id)
     data = {
         f"fix-{draft.pk}-website": "https://acme.example",
-        f"fix-{draft.pk}-aws_account_id": "210987654321",
+        f"fix-{draft.pk}-state": "Washington",
         f"fix-{draft.pk}-{field}": value,
     }
 
@@ -440,8 +439,11 @@ def test_the_lead_page_with_the_form_reads_in_a_fixed_number_of_queries(
 
     assert response.status_code == 200
     assert 'data-testid="precheck-fix"' in response.text
-    for name in ("website", "aws_account_id", "state"):
+    for name in ("website", "state"):
         assert f'name="fix-{draft.pk}-{name}"' in response.text
+    # The credits land in the AWS account: only the founder sets it.
+    assert f'name="fix-{draft.pk}-aws_account_id"' not in response.text
+    assert "Only the founder sets it" in response.text
 
 
 # --- Deleting the founder's account ---------------------------------------------------
@@ -469,3 +471,15 @@ def test_deleting_the_founders_account_clears_the_values_from_the_audit(
     # The application and its event stay (the firm's history).
     assert CreditApplication.objects.filter(pk=draft.pk).exists()
     assert ApplicationEvent.objects.filter(application=draft, note__contains="corrected").exists()
+
+
+def test_the_aws_account_id_is_never_open_to_the_firm(draft, firm_x, member_x):
+    Startup.objects.filter(pk=draft.startup_id).update(aws_account_id="")
+    assert "aws_account_id" in fields_of(draft)  # the check names it
+    assert "aws_account_id" not in precheck_fixable_fields(application=fresh(draft))
+
+    with pytest.raises(ApplicationInputError) as raised:
+        fix(draft, firm_x, member_x, aws_account_id="111122223333")
+
+    assert list(raised.value.fields) == ["aws_account_id"]
+    assert startup_of(draft).aws_account_id == ""
