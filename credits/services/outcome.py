@@ -202,34 +202,9 @@ def _burn_down(
         "first_out_of_pocket_on": month_start(today, first_month).isoformat()
         if first_month
         else None,
-        "grants": [
-            {
-                "id": row.pk,
-                "program": row.program.code,
-                "program_name": row.program.name,
-                "amount": f"{row.amount:.2f}",
-                "issued_on": row.issued_on.isoformat(),
-                "expires_on": row.expires_on.isoformat(),
-                "covers_bedrock_third_party": row.covers_bedrock_third_party,
-                # Expired grants and grants that do not pay Claude on Bedrock sit out.
-                "used": row in paying,
-            }
-            for row in rows
-        ],
+        "grants": [_grant_row(row, used=row in paying) for row in rows],
         "basis": "account" if on_account else "grants",
-        "account_credits": [
-            {
-                "credit_id": credit.credit_id,
-                "description": credit.description,
-                "remaining": f"{credit.remaining_amount:.2f}",
-                "initial": f"{credit.initial_amount:.2f}",
-                "currency": credit.currency,
-                "expires_on": credit.expires_on.isoformat(),
-                "read_at": credit.read_at.isoformat(),
-                "used": credit in on_account,
-            }
-            for credit in ledger
-        ],
+        "account_credits": [_ledger_row(c, used=c in on_account) for c in ledger],
     }
     return {
         "status": status,
@@ -237,4 +212,31 @@ def _burn_down(
         "out_of_pocket_until_expiry": to_cents(out_of_pocket),
         "credits_expiring_unused": expiring_unused,
         "result": projection,
+    }
+
+
+def _grant_row(row: GrantRow, *, used: bool) -> dict:
+    return {
+        "id": row.pk,
+        "program": row.program.code,
+        "program_name": row.program.name,
+        "amount": f"{row.amount:.2f}",
+        "issued_on": row.issued_on.isoformat(),
+        "expires_on": row.expires_on.isoformat(),
+        "covers_bedrock_third_party": row.covers_bedrock_third_party,
+        # Expired grants and grants that do not pay Claude on Bedrock sit out.
+        "used": used,
+    }
+
+
+def _ledger_row(credit: AccountCredit, *, used: bool) -> dict:
+    return {
+        "credit_id": credit.credit_id,
+        "description": credit.description,
+        "remaining": f"{credit.remaining_amount:.2f}",
+        "initial": f"{credit.initial_amount:.2f}",
+        "currency": credit.currency,
+        "expires_on": credit.expires_on.isoformat(),
+        "read_at": credit.read_at.isoformat(),
+        "used": used,
     }
