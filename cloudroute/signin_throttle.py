@@ -12,8 +12,17 @@ from django.shortcuts import render
 
 from core.throttling import page_rate_limited
 
-# The URL names of the password forms (the founders' "e-mail me a link" form throttles itself).
-SIGN_IN_VIEWS = frozenset({"login", "partner-login", "admin:login"})
+# The URL names of the password forms (the founders' "e-mail me a link" form throttles itself),
+# and the partner's reset forms (a reset e-mail per POST; a new password per POST).
+SIGN_IN_VIEWS = frozenset(
+    {
+        "login",
+        "partner-login",
+        "admin:login",
+        "partner-password-reset",
+        "partner-password-reset-confirm",
+    }
+)
 
 
 class SignInThrottleMiddleware:

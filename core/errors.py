@@ -82,3 +82,11 @@ class NotConfiguredError(ApplicationError):
 
     status = 503
     code = "not_configured"
+
+
+class ForbiddenError(ApplicationError):
+    """403: signed in and allowed to see this, but not to change it (a firm member, not an
+    admin, editing the firm's profile)."""
+
+    status = 403
+    code = "forbidden"

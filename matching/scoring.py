@@ -137,6 +137,7 @@ class PartnerProfile:
     is_active: bool = True
     accepting_leads: bool = True
     away_until: date | None = None
+    away_from: date | None = None  # None: away from now until away_until
     vetting_expires_on: date | None = None  # None = never vetted -> fails vetting_expired
     acceptance_rate: float | None = None  # 0..1, None = no history
     sla_hit_rate: float | None = None  # share of offers answered before accept_by
@@ -152,7 +153,7 @@ class PartnerProfile:
             raise ValueError(f"tier must be one of {', '.join(TIERS)}, got {self.tier!r}")
         for name in ("competencies", "countries", "regions", "stages", "industries"):
             object.__setattr__(self, name, frozenset(getattr(self, name)))
-        for name in ("away_until", "vetting_expires_on"):
+        for name in ("away_until", "away_from", "vetting_expires_on"):
             if isinstance(value := getattr(self, name), datetime):
                 object.__setattr__(self, name, value.date())
         if self.capacity < 0 or self.open_leads < 0:
@@ -288,7 +289,11 @@ def failed_filters(partner: PartnerProfile, lead: LeadProfile, *, today: date) -
         failed.append("vetting_expired")
     if not partner.accepting_leads:
         failed.append("paused")
-    if partner.away_until is not None and partner.away_until >= today:
+    if (
+        partner.away_until is not None
+        and partner.away_until >= today
+        and (partner.away_from is None or partner.away_from <= today)
+    ):
         failed.append("away")
     if partner.open_leads >= partner.capacity:
         failed.append("at_capacity")

@@ -178,6 +178,7 @@ def partner_profiles(*, partner_id: int | None = None) -> list[PartnerProfile]:
                 is_active=partner.is_active,
                 accepting_leads=partner.accepting_leads,
                 away_until=partner.away_until,
+                away_from=partner.away_from,
                 vetting_expires_on=partner.vetting_expires_on,
                 acceptance_rate=stats["accepted"] / answered_count if answered_count else None,
                 sla_hit_rate=stats["in_time"] / answered_count if answered_count else None,
@@ -282,6 +283,11 @@ def lead_counts_for_partner(*, partner: Partner) -> dict[str, int]:
         .annotate(n=Count("id"))
         .values_list("status", "n")
     )
+
+
+def partner_ace_account(*, partner: Partner) -> PartnerAceAccount | None:
+    """The firm's ACE account (enabled or not), or None when it has none."""
+    return PartnerAceAccount.objects.filter(partner=partner).first()
 
 
 def partner_files_with_ace(*, partner: Partner) -> bool:

@@ -8,12 +8,15 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 
 from credits import selectors as credit_selectors
+from credits.aws import ace
 from credits.models import ApplicationStatus, CreditApplication, FiledBy
 from credits.services import TRANSITIONS
 from matching import selectors
-from matching.models import DeclineReason
+from matching.models import Competency, DeclineReason
 from matching.services import OTHER_NEEDS_NOTE
+from matching.services.partner_profile import ACE_FIELDS, PROFILE_FIELDS
 from matching.services.precheck_fix import FIXABLE
+from workloads.choices import AwsRegion, Stage
 from workloads.models import Startup, Workload
 
 
@@ -153,3 +156,69 @@ def _precheck_field(name: str) -> forms.Field:
     if name == "business_problem":
         field.widget = forms.Textarea(attrs={"rows": 3})
     return field
+
+
+class PartnerProfileForm(forms.Form):
+    """The firm's profile; the ACE fields only when CloudRoute files for the firm. Read-only
+    (disabled) for a member who is not an admin."""
+
+    competencies = forms.MultipleChoiceField(
+        choices=Competency.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="A lead that needs a competency goes only to firms that have it.",
+    )
+    regions = forms.MultipleChoiceField(
+        label="AWS regions served",
+        choices=AwsRegion.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked: every region.",
+    )
+    stages = forms.MultipleChoiceField(
+        label="Stage focus",
+        choices=Stage.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Startups at these stages score higher.",
+    )
+    capacity = forms.IntegerField(
+        min_value=0, max_value=10_000, help_text="Open leads at most; at capacity, no new ones."
+    )
+    away_from = forms.DateField(
+        label="Out of office from",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Empty: from today.",
+    )
+    away_until = forms.DateField(
+        label="Out of office until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="No new leads through this day.",
+    )
+    solution_id = forms.CharField(
+        label="ACE solution id",
+        required=False,
+        max_length=21,
+        help_text="S- and digits, from Solutions in Partner Central; each opportunity is "
+        "associated with it.",
+    )
+    delivery_models = forms.MultipleChoiceField(
+        choices=[(model, model) for model in ace.DELIVERY_MODELS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="How you deliver; ACE's opportunities say so.",
+    )
+
+    def __init__(self, *args, partner, account, editable: bool, **kwargs):
+        initial = {name: getattr(partner, name) for name in PROFILE_FIELDS}
+        if account is not None:
+            initial |= {name: getattr(account, name) for name in ACE_FIELDS}
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+        if account is None:
+            for name in ACE_FIELDS:
+                del self.fields[name]
+        for field in self.fields.values():
+            field.disabled = not editable

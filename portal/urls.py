@@ -1,10 +1,30 @@
 from django.urls import path
 
-from .views import applications, auth, leads, scorecard, twofactor
+from .views import applications, auth, leads, profile, scorecard, twofactor
 
 urlpatterns = [
     path("partner/", leads.partner_inbox, name="partner-inbox"),
     path("partner/login/", auth.PartnerLoginView.as_view(), name="partner-login"),
+    path(
+        "partner/password-reset/",
+        auth.PartnerPasswordResetView.as_view(),
+        name="partner-password-reset",
+    ),
+    path(
+        "partner/password-reset/sent/",
+        auth.PartnerPasswordResetDoneView.as_view(),
+        name="partner-password-reset-done",
+    ),
+    path(
+        "partner/password-reset/<uidb64>/<token>/",
+        auth.PartnerPasswordResetConfirmView.as_view(),
+        name="partner-password-reset-confirm",
+    ),
+    path(
+        "partner/password-reset/done/",
+        auth.PartnerPasswordResetCompleteView.as_view(),
+        name="partner-password-reset-complete",
+    ),
     # Firm admins' second sign-in step (matching/twofactor.py).
     path("partner/2fa/verify/", twofactor.TwoFactorVerifyView.as_view(), name="partner-2fa-verify"),
     path("partner/2fa/setup/", twofactor.TwoFactorSetupView.as_view(), name="partner-2fa-setup"),
@@ -14,6 +34,7 @@ urlpatterns = [
         name="partner-2fa-recovery-codes",
     ),
     path("partner/scorecard/", scorecard.partner_scorecard, name="partner-scorecard"),
+    path("partner/profile/", profile.partner_profile, name="partner-profile"),
     path("partner/leads/<int:lead_id>/", leads.partner_lead, name="partner-lead"),
     path(
         "partner/leads/<int:lead_id>/accept/",

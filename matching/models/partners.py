@@ -40,6 +40,8 @@ class Partner(models.Model):
     )
     is_active = models.BooleanField(default=True)
     accepting_leads = models.BooleanField(default=True)
+    # Out of office: no new leads from `away_from` (today if empty) through `away_until`.
+    away_from = models.DateField(null=True, blank=True)
     away_until = models.DateField(null=True, blank=True)
     vetted_on = models.DateField(null=True, blank=True)
     vetting_expires_on = models.DateField(null=True, blank=True)
@@ -78,6 +80,12 @@ class Partner(models.Model):
                 name="partner_flat_fee_non_negative",
             ),
             models.CheckConstraint(
+                condition=Q(away_from__isnull=True)
+                | Q(away_until__isnull=True)
+                | Q(away_until__gte=F("away_from")),
+                name="partner_away_dates_ordered",
+            ),
+            models.CheckConstraint(
                 condition=Q(vetted_on__isnull=True)
                 | Q(vetting_expires_on__isnull=True)
                 | Q(vetting_expires_on__gte=F("vetted_on")),
@@ -89,6 +97,13 @@ class Partner(models.Model):
         return self.name
 
     def clean(self) -> None:
+        if self.away_from and self.away_until and self.away_until < self.away_from:
+            raise ValidationError(
+                {
+                    "away_until": "The time away cannot end before it starts "
+                    f"({self.away_from:%Y-%m-%d})."
+                }
+            )
         # partner_vetting_dates_ordered, named on the field (the admin shows the constraint's
         # name otherwise).
         if self.vetted_on and self.vetting_expires_on and self.vetting_expires_on < self.vetted_on:

@@ -51,6 +51,11 @@ from .leads import (
     leads_expire,
     partner_pause,
 )
+from .partner_profile import (
+    ProfileInputError,
+    partner_is_admin,
+    partner_profile_update,
+)
 from .precheck_fix import (
     application_precheck_fix,
     precheck_fix_initial,
@@ -58,6 +63,9 @@ from .precheck_fix import (
 )
 
 __all__ = [
+    "ProfileInputError",
+    "partner_is_admin",
+    "partner_profile_update",
     "application_precheck_fix",
     "precheck_fix_initial",
     "precheck_fixable_fields",

@@ -113,6 +113,8 @@ PAGE_CASES = [
     # session, user, membership (+partner), lead stats, application stats, the partner,
     # accept times, counts by status
     Case("partner-scorecard", lambda w: reverse("partner-scorecard"), "partner", 8),
+    # session, user, membership (+partner), the ACE account, the admin check
+    Case("partner-profile", lambda w: reverse("partner-profile"), "partner", 5),
     # session, user, membership (+partner), lead (+startup, workload, founder), snapshot,
     # projection, notes (+author), ACE account exists, applications (+startup, program), their
     # events (+actor), the draft's precheck: workload, projection; programs for the create form
@@ -375,6 +377,10 @@ NOT_PAGES = {
     "login": "sign-in form",
     "logout": "POST: signs out",
     "partner-login": "sign-in form",
+    "partner-password-reset": "a form; its POST reads one user by e-mail",
+    "partner-password-reset-done": "static text",
+    "partner-password-reset-confirm": "one user by its id",
+    "partner-password-reset-complete": "static text",
     "partner-lead-accept": "POST action on one lead",
     "partner-lead-decline": "POST action on one lead",
     "partner-lead-note": "POST action on one lead",

@@ -139,6 +139,33 @@ PAGES = [
         expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN),
         method="post",
     ),
+    # A forgotten password: pages anyone may use; the answer never says who has an account
+    # (only partner users get the e-mail: tests/matching/test_partner_password_reset.py).
+    Row("partner-password-reset", expect(OK)),
+    Row(
+        "partner-password-reset",
+        expect(REDIRECT),
+        method="post",
+        data={"email": "x@example.com"},
+    ),
+    Row("partner-password-reset-done", expect(OK)),
+    Row(
+        "partner-password-reset-confirm",
+        expect(OK),
+        kwargs={"uidb64": "MQ", "token": "not-a-token"},
+    ),
+    Row("partner-password-reset-complete", expect(OK)),
+    # The firm's profile: every member reads it, only its admins change it (the world's
+    # partners are members: 403; tests/matching/test_partner_profile.py has the admins).
+    Row(
+        "partner-profile",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=OK, partner_y=OK),
+    ),
+    Row(
+        "partner-profile",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=FORBIDDEN, partner_y=FORBIDDEN),
+        method="post",
+    ),
     Row("partner-inbox", expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=OK, partner_y=OK)),
     Row(
         "partner-scorecard",
