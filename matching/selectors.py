@@ -6,6 +6,7 @@ from statistics import median
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from core.errors import NotFoundError
 from credits.models import ApplicationEvent, ApplicationStatus, CreditApplication
@@ -19,6 +20,7 @@ from .models import (
     LeadStatus,
     Partner,
     PartnerAceAccount,
+    PartnerInvitation,
     PartnerMembership,
 )
 from .scoring import PartnerProfile
@@ -247,12 +249,16 @@ def partner_scorecard(*, partner: Partner) -> dict:
     }
 
 
-def leads_for_partner(*, partner: Partner, status: str | None = None) -> QuerySet[Lead]:
+def leads_for_partner(
+    *, partner: Partner, status: str | None = None, owner_id: int | None = None
+) -> QuerySet[Lead]:
     leads = Lead.objects.filter(partner=partner).select_related(
-        "startup", "workload", "startup__founder"
+        "startup", "workload", "startup__founder", "owner"
     )
     if status:
         leads = leads.filter(status=status)
+    if owner_id is not None:
+        leads = leads.filter(owner_id=owner_id)
     return leads.order_by("-offered_at", "-id")
 
 
@@ -266,12 +272,16 @@ INBOX_FIELDS = (
     "workload__use_case", "workload__region", "workload__monthly_requests",
     "workload__input_tokens", "workload__output_tokens",
     "workload__escalation_sonnet", "workload__escalation_opus",
+    "owner__email", "owner__full_name",
 )  # fmt: skip
 
 
-def lead_inbox_for_partner(*, partner: Partner, status: str | None = None) -> QuerySet[Lead]:
-    """The firm's leads, newest first, with only the columns the inbox shows."""
-    return leads_for_partner(partner=partner, status=status).only(*INBOX_FIELDS)
+def lead_inbox_for_partner(
+    *, partner: Partner, status: str | None = None, owner_id: int | None = None
+) -> QuerySet[Lead]:
+    """The firm's leads, newest first, with only the columns the inbox shows (`owner_id`:
+    only those a teammate owns, the inbox's "mine")."""
+    return leads_for_partner(partner=partner, status=status, owner_id=owner_id).only(*INBOX_FIELDS)
 
 
 def lead_counts_for_partner(*, partner: Partner) -> dict[str, int]:
@@ -282,6 +292,27 @@ def lead_counts_for_partner(*, partner: Partner) -> dict[str, int]:
         .values_list("status")
         .annotate(n=Count("id"))
         .values_list("status", "n")
+    )
+
+
+def team_members(*, partner: Partner) -> list[PartnerMembership]:
+    """The firm's members with their users, admins first, then by e-mail."""
+    return list(
+        PartnerMembership.objects.filter(partner=partner)
+        .select_related("user")
+        .order_by("role", "user__email")
+    )
+
+
+def team_invitations_open(*, partner: Partner) -> list[PartnerInvitation]:
+    """The firm's invitations neither accepted, revoked nor expired, newest first."""
+    return list(
+        PartnerInvitation.objects.filter(
+            partner=partner,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gte=timezone.now(),
+        ).select_related("invited_by")
     )
 
 

@@ -106,6 +106,13 @@ def sync_ace() -> dict[str, int]:
     return totals
 
 
+@shared_task(name="matching.email_partner_invitation", **RETRY)
+def email_partner_invitation(invitation_id: int) -> None:
+    from .services import partner_invitation_email_send
+
+    partner_invitation_email_send(invitation_id=invitation_id)
+
+
 @shared_task(name="matching.email_lead_offered", **RETRY)
 def email_lead_offered(lead_id: int) -> None:
     from .services import lead_offered_email_send

@@ -12,7 +12,7 @@ from credits.aws import ace
 from credits.models import ApplicationStatus, CreditApplication, FiledBy
 from credits.services import TRANSITIONS
 from matching import selectors
-from matching.models import Competency, DeclineReason
+from matching.models import Competency, DeclineReason, PartnerMembership
 from matching.services import OTHER_NEEDS_NOTE
 from matching.services.partner_profile import ACE_FIELDS, PROFILE_FIELDS
 from matching.services.precheck_fix import FIXABLE
@@ -222,3 +222,38 @@ class PartnerProfileForm(forms.Form):
                 del self.fields[name]
         for field in self.fields.values():
             field.disabled = not editable
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Their e-mail address")
+    role = forms.ChoiceField(
+        choices=PartnerMembership.Role.choices,
+        initial=PartnerMembership.Role.MEMBER,
+        help_text="Admins also manage the team, the profile and the firm's settings.",
+    )
+
+
+class InvitationAcceptForm(forms.Form):
+    full_name = forms.CharField(label="Your name", max_length=150)
+    password1 = forms.CharField(label="Choose a password", widget=forms.PasswordInput)
+    password2 = forms.CharField(label="The password again", widget=forms.PasswordInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        return cleaned
+
+
+class LeadOwnerForm(forms.Form):
+    """Who in the firm works the lead; the choices are the firm's members."""
+
+    owner = forms.ChoiceField(required=False, label="Owner")
+
+    def __init__(self, *args, partner, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = members if members is not None else selectors.team_members(partner=partner)
+        self.fields["owner"].choices = [("", "Nobody yet")] + [
+            (str(membership.user_id), membership.user.full_name or membership.user.email)
+            for membership in members
+        ]

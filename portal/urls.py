@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, auth, leads, profile, scorecard, twofactor
+from .views import applications, auth, leads, profile, scorecard, team, twofactor
 
 urlpatterns = [
     path("partner/", leads.partner_inbox, name="partner-inbox"),
@@ -35,6 +35,19 @@ urlpatterns = [
     ),
     path("partner/scorecard/", scorecard.partner_scorecard, name="partner-scorecard"),
     path("partner/profile/", profile.partner_profile, name="partner-profile"),
+    path("partner/team/", team.partner_team, name="partner-team"),
+    path("partner/team/invite/", team.partner_team_invite, name="partner-team-invite"),
+    path(
+        "partner/team/members/<int:membership_id>/remove/",
+        team.partner_team_remove,
+        name="partner-team-remove",
+    ),
+    path(
+        "partner/team/invitations/<int:invitation_id>/withdraw/",
+        team.partner_team_revoke,
+        name="partner-team-revoke",
+    ),
+    path("partner/invitations/<str:token>/", team.partner_invitation, name="partner-invitation"),
     path("partner/leads/<int:lead_id>/", leads.partner_lead, name="partner-lead"),
     path(
         "partner/leads/<int:lead_id>/accept/",
@@ -47,6 +60,7 @@ urlpatterns = [
         name="partner-lead-decline",
     ),
     path("partner/leads/<int:lead_id>/notes/", leads.partner_lead_note, name="partner-lead-note"),
+    path("partner/leads/<int:lead_id>/owner/", team.partner_lead_owner, name="partner-lead-owner"),
     path(
         "partner/leads/<int:lead_id>/applications/",
         applications.partner_application_create,

@@ -45,6 +45,7 @@ class LeadAdmin(admin.ModelAdmin):
         "routing_log",
     ]
     date_hierarchy = "offered_at"
+    raw_id_fields = ["owner"]  # the firm's teammate working it; a select would list every user
     inlines = [LeadNoteInline]
 
     def get_queryset(self, request):

@@ -7,8 +7,10 @@ from .intake import IdempotencyKey, Intake, IntakeStatus, RoutingStatus
 from .leads import DeclineReason, Lead, LeadNote, LeadStatus
 from .partners import Competency, Partner, PartnerMembership, PartnerTier
 from .routing import RoutingDecision, RoutingSettings, RoutingTrigger
+from .team import PartnerInvitation
 
 __all__ = [
+    "PartnerInvitation",
     "AceCatalog",
     "AceFiling",
     "FilingStep",

@@ -39,6 +39,14 @@ class Lead(models.Model):
     responded_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.CharField(max_length=30, choices=DeclineReason.choices, blank=True)
     decline_note = models.TextField(blank=True)
+    # Who in the firm works the lead (a member of `partner`; matching.services.team).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_leads",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -26,6 +26,7 @@ from .emails import (
     lead_offered_email_send,
     operators_unrouted_email_send,
     outcome_partner_email_send,
+    partner_invitation_email_send,
 )
 from .founder_emails import (
     intake_confirmation_email_send,
@@ -61,8 +62,23 @@ from .precheck_fix import (
     precheck_fix_initial,
     precheck_fixable_fields,
 )
+from .team import (
+    invitation_accept,
+    invitation_for_token,
+    invitation_revoke,
+    lead_owner_set,
+    member_remove,
+    partner_invite,
+)
 
 __all__ = [
+    "invitation_accept",
+    "invitation_for_token",
+    "invitation_revoke",
+    "lead_owner_set",
+    "member_remove",
+    "partner_invite",
+    "partner_invitation_email_send",
     "ProfileInputError",
     "partner_is_admin",
     "partner_profile_update",

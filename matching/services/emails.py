@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from core.mail import send_email
 from credits.models import CreditOutcome
 
-from ..models import Lead, LeadStatus, Partner, PartnerMembership
+from ..models import Lead, LeadStatus, Partner, PartnerInvitation, PartnerMembership
 
 
 def _site(path: str) -> str:
@@ -29,6 +29,28 @@ def _partner_recipients(partner: Partner) -> list[str]:
 
 def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
+
+
+def partner_invitation_email_send(*, invitation_id: int) -> None:
+    """E-mail an invitation's link (while it is still open)."""
+    from .team import invitation_for_token, invitation_token
+
+    invitation = (
+        PartnerInvitation.objects.select_related("partner", "invited_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None or invitation_for_token(invitation_token(invitation)) is None:
+        return
+    send_email(
+        subject=f"Join {invitation.partner.name} on CloudRoute",
+        template="matching/email/partner_invitation",
+        context={
+            "invitation": invitation,
+            "url": _site(f"/partner/invitations/{invitation_token(invitation)}/"),
+        },
+        to=[invitation.email],
+    )
 
 
 def lead_offered_email_send(*, lead_id: int) -> None:

@@ -34,6 +34,7 @@ from ..forms import (
     ApplicationCreateForm,
     ApplicationTransitionForm,
     DeclineForm,
+    LeadOwnerForm,
     NoteForm,
     PrecheckFixForm,
 )
@@ -47,7 +48,12 @@ def partner_inbox(request: PartnerHttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in LeadStatus.values:
         status = ""  # an unknown filter shows every lead rather than an error page
-    leads = selectors.lead_inbox_for_partner(partner=request.partner, status=status or None)
+    mine = request.GET.get("owner") == "mine"
+    leads = selectors.lead_inbox_for_partner(
+        partner=request.partner,
+        status=status or None,
+        owner_id=request.user.pk if mine else None,
+    )
     page = Paginator(leads, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.lead_counts_for_partner(partner=request.partner)
     filters = [
@@ -60,7 +66,13 @@ def partner_inbox(request: PartnerHttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/inbox.html",
-        {"partner": request.partner, "page": page, "status": status, "filters": filters},
+        {
+            "partner": request.partner,
+            "page": page,
+            "status": status,
+            "filters": filters,
+            "mine": mine,
+        },
     )
 
 
@@ -77,6 +89,7 @@ def render_lead(
     create_form: ApplicationCreateForm | None = None,
     transition_form: ApplicationTransitionForm | None = None,
     fix_form: PrecheckFixForm | None = None,
+    owner_form: LeadOwnerForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -92,6 +105,8 @@ def render_lead(
         "note_form": note_form or NoteForm(),
         "error": error,
         "report": projection_report(projection=projection) if projection else None,
+        "owner_form": owner_form
+        or LeadOwnerForm(partner=request.partner, initial={"owner": lead.owner_id or ""}),
     }
     if lead.status == LeadStatus.ACCEPTED:
         context["applications"] = _applications_for_lead(request, lead, transition_form, fix_form)

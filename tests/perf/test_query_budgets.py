@@ -115,10 +115,13 @@ PAGE_CASES = [
     Case("partner-scorecard", lambda w: reverse("partner-scorecard"), "partner", 8),
     # session, user, membership (+partner), the ACE account, the admin check
     Case("partner-profile", lambda w: reverse("partner-profile"), "partner", 5),
+    # session, user, membership (+partner), members (+users), open invitations, admin check
+    Case("partner-team", lambda w: reverse("partner-team"), "partner", 6),
     # session, user, membership (+partner), lead (+startup, workload, founder), snapshot,
     # projection, notes (+author), ACE account exists, applications (+startup, program), their
-    # events (+actor), the draft's precheck: workload, projection; programs for the create form
-    Case("partner-lead", lambda w: reverse("partner-lead", args=[w.lead.pk]), "partner", 13),
+    # events (+actor), the draft's precheck: workload, projection; programs for the create form;
+    # the team for the owner form
+    Case("partner-lead", lambda w: reverse("partner-lead", args=[w.lead.pk]), "partner", 14),
     # token (+user), membership (+partner), count, page (+startup, workload, founder)
     Case("api-partner-lead-list", lambda w: reverse("api-partner-lead-list"), "partner_api", 4),
     # token (+user), membership (+partner), lead (+startup, workload, founder), snapshot,
@@ -377,6 +380,11 @@ NOT_PAGES = {
     "login": "sign-in form",
     "logout": "POST: signs out",
     "partner-login": "sign-in form",
+    "partner-invitation": "one invitation by its id (the link's token)",
+    "partner-lead-owner": "POST action on one lead",
+    "partner-team-invite": "POST action",
+    "partner-team-remove": "POST action on one membership",
+    "partner-team-revoke": "POST action on one invitation",
     "partner-password-reset": "a form; its POST reads one user by e-mail",
     "partner-password-reset-done": "static text",
     "partner-password-reset-confirm": "one user by its id",
@@ -454,7 +462,7 @@ def test_the_n_plus_one_guard_fails_a_page_that_loads_rows_one_by_one(client, mo
     membership = PartnerMembershipFactory()
     bulk_leads(membership.partner, 3)
 
-    def leads_without_related(*, partner, status=None):
+    def leads_without_related(*, partner, status=None, owner_id=None):
         return Lead.objects.filter(partner=partner).order_by("-offered_at")
 
     monkeypatch.setattr(selectors, "leads_for_partner", leads_without_related)

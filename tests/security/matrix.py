@@ -166,6 +166,37 @@ PAGES = [
         expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=FORBIDDEN, partner_y=FORBIDDEN),
         method="post",
     ),
+    # The firm's team: every member sees it; only admins invite, remove or withdraw (the
+    # world's partners are members: 403; tests/matching/test_partner_team.py has admins).
+    Row("partner-team", expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=OK, partner_y=OK)),
+    Row(
+        "partner-team-invite",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=FORBIDDEN, partner_y=FORBIDDEN),
+        method="post",
+        data={"email": "new@example.com", "role": "admin"},
+    ),
+    Row(
+        "partner-team-remove",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=FORBIDDEN, partner_y=FORBIDDEN),
+        method="post",
+        kwargs={"membership_id": "999999"},
+    ),
+    Row(
+        "partner-team-revoke",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=FORBIDDEN, partner_y=FORBIDDEN),
+        method="post",
+        kwargs={"invitation_id": "999999"},
+    ),
+    # An invitation link is its own credential: a made-up one is a 400 for everyone.
+    Row("partner-invitation", expect(BAD_REQUEST), kwargs={"token": "1-forged"}),
+    # Giving a lead to a teammate: the firm's own lead only (nobody is a valid owner).
+    Row(
+        "partner-lead-owner",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=REDIRECT),
+        method="post",
+        kwargs={"lead_id": "lead_x"},
+        data={"owner": ""},
+    ),
     Row("partner-inbox", expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=OK, partner_y=OK)),
     Row(
         "partner-scorecard",

@@ -199,13 +199,25 @@ def accounts(settings):
             "application_id": application.pk,
             "projection_id": 1,
             "token": "not-a-token",
+            "membership_id": 1,
+            "invitation_id": 1,
+            "uidb64": "MQ",
         },
     }
 
 
+# What only a firm's admins may change (a member gets a 403 after CSRF passes).
+FIRM_ADMIN_PAGES = {
+    "partner-profile",
+    "partner-team-invite",
+    "partner-team-remove",
+    "partner-team-revoke",
+}
+
+
 def _user_for(name: str, accounts: dict):
     """The role a page is for, so a refusal can only come from the CSRF check."""
-    if name.startswith("partner-2fa-"):
+    if name.startswith("partner-2fa-") or name in FIRM_ADMIN_PAGES:
         return accounts["firm_admin"]
     if name.startswith("partner-") and name != "partner-login":
         return accounts["partner"]

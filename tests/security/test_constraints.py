@@ -417,6 +417,10 @@ VIOLATIONS: dict[str, Violation] = {
         admin_form(Partner, _partner, vetted_on="2026-06-01", vetting_expires_on="2026-05-01"),
         "vetting_expires_on",
     ),
+    "partner_away_dates_ordered": Violation(
+        admin_form(Partner, _partner, away_from="2026-06-10", away_until="2026-06-01"),
+        "away_until",
+    ),
     "matching.partner.slug": Violation(admin_form(Partner, _partner_copy), "slug"),
     "matching.partnermembership.user": Violation(
         inline_form(Partner, PartnerMembership, _other_partner, user=_member_id), "user"
@@ -451,6 +455,7 @@ NOT_FROM_INPUT: dict[str, str] = {
     "matching.intake.access_token_hash": "a hash of a fresh random token",
     "matching.routingdecision.lead": "written once by routing, with the lead it offers",
     "matching.partneraceaccount.partner": "no admin, form or API writes it (read by ACE sync)",
+    "invitation_one_open_per_address": "partner_invite revokes the open one before it adds one",
     "account_credit_once": "set only by the billing import (update_or_create by credit id)",
     "account_credit_remaining_non_negative": "the billing import stores max(remaining, 0)",
     "matching.acefiling.application": "the filing service locks the row and reuses it",
