@@ -2,10 +2,12 @@
 
 import hmac
 from collections.abc import Mapping
+from decimal import Decimal
 from statistics import median
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from core.errors import NotFoundError
@@ -14,6 +16,8 @@ from workloads.models import WorkloadProjection
 from workloads.selectors import workload_projection_latest
 
 from .models import (
+    Commission,
+    CommissionStatus,
     Intake,
     IntakeStatus,
     Lead,
@@ -410,3 +414,31 @@ def application_for_partner_or_404(
     if application is None:
         raise NotFoundError("No application with this id.")
     return application
+
+
+def partner_earnings_by_month(*, partner: Partner) -> list[dict]:
+    """The firm's commissions per calendar month of recording, newest first (one query):
+    count, credits issued, and the amounts due, invoiced and paid."""
+    zero = Decimal("0")
+    return list(
+        Commission.objects.filter(partner=partner)
+        .annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(
+            count=Count("id"),
+            credits=Coalesce(Sum("credits_issued"), zero),
+            due=Coalesce(Sum("amount", filter=Q(status=CommissionStatus.DUE)), zero),
+            invoiced=Coalesce(Sum("amount", filter=Q(status=CommissionStatus.INVOICED)), zero),
+            paid=Coalesce(Sum("amount", filter=Q(status=CommissionStatus.PAID)), zero),
+        )
+        .order_by("-month")
+    )
+
+
+def partner_commissions(*, partner: Partner) -> QuerySet[Commission]:
+    """The firm's commissions, newest first, with their application's startup and program."""
+    return (
+        Commission.objects.filter(partner=partner)
+        .select_related("application__startup", "application__program")
+        .order_by("-created_at", "-id")
+    )

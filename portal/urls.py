@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import applications, auth, leads, profile, scorecard, team, twofactor
+from .views import applications, auth, exports, leads, profile, scorecard, team, twofactor
 
 urlpatterns = [
     path("partner/", leads.partner_inbox, name="partner-inbox"),
@@ -36,6 +36,9 @@ urlpatterns = [
     path("partner/scorecard/", scorecard.partner_scorecard, name="partner-scorecard"),
     path("partner/profile/", profile.partner_profile, name="partner-profile"),
     path("partner/team/", team.partner_team, name="partner-team"),
+    path("partner/earnings/", exports.partner_earnings, name="partner-earnings"),
+    path("partner/earnings.csv", exports.partner_earnings_csv, name="partner-earnings-csv"),
+    path("partner/leads.csv", exports.partner_leads_csv, name="partner-leads-csv"),
     path("partner/team/invite/", team.partner_team_invite, name="partner-team-invite"),
     path(
         "partner/team/members/<int:membership_id>/remove/",

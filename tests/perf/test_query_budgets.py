@@ -117,6 +117,10 @@ PAGE_CASES = [
     Case("partner-profile", lambda w: reverse("partner-profile"), "partner", 5),
     # session, user, membership (+partner), members (+users), open invitations, admin check
     Case("partner-team", lambda w: reverse("partner-team"), "partner", 6),
+    # session, user, membership (+partner), the grouped months / the rows with what they show
+    Case("partner-earnings", lambda w: reverse("partner-earnings"), "partner", 4),
+    Case("partner-earnings-csv", lambda w: reverse("partner-earnings-csv"), "partner", 4),
+    Case("partner-leads-csv", lambda w: reverse("partner-leads-csv"), "partner", 4),
     # session, user, membership (+partner), lead (+startup, workload, founder), snapshot,
     # projection, notes (+author), ACE account exists, applications (+startup, program), their
     # events (+actor), the draft's precheck: workload, projection; programs for the create form;

@@ -197,6 +197,19 @@ PAGES = [
         kwargs={"lead_id": "lead_x"},
         data={"owner": ""},
     ),
+    # Earnings and the CSV exports: each firm its own rows (tests/matching/test_partner_earnings).
+    Row(
+        "partner-earnings",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=OK, partner_y=OK),
+    ),
+    Row(
+        "partner-earnings-csv",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=OK, partner_y=OK),
+    ),
+    Row(
+        "partner-leads-csv",
+        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=OK, partner_y=OK),
+    ),
     Row("partner-inbox", expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=OK, partner_y=OK)),
     Row(
         "partner-scorecard",
