@@ -420,7 +420,7 @@ def partner_earnings_by_month(*, partner: Partner) -> list[dict]:
     """The firm's commissions per calendar month of recording, newest first (one query):
     count, credits issued, and the amounts due, invoiced and paid."""
     zero = Decimal("0")
-    return list(
+    rows = (
         Commission.objects.filter(partner=partner)
         .annotate(month=TruncMonth("created_at"))
         .values("month")
@@ -433,6 +433,7 @@ def partner_earnings_by_month(*, partner: Partner) -> list[dict]:
         )
         .order_by("-month")
     )
+    return [dict(row) for row in rows]
 
 
 def partner_commissions(*, partner: Partner) -> QuerySet[Commission]:
