@@ -259,6 +259,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60.0,
     },
     "sync-ace-opportunities": {"task": "matching.sync_ace", "schedule": 15 * 60.0},
+    "remind-revetting": {
+        "task": "matching.remind_revetting",
+        "schedule": crontab(hour=7, minute=3),
+    },
     "refresh-bedrock-catalog": {
         "task": "workloads.refresh_catalog",
         "schedule": crontab(hour=5, minute=17),

@@ -106,6 +106,14 @@ def sync_ace() -> dict[str, int]:
     return totals
 
 
+@shared_task(name="matching.remind_revetting")
+def remind_revetting() -> int:
+    """Beat, daily: e-mail the firms (and the operators) whose vetting runs out soon."""
+    from .services import revetting_reminders_send
+
+    return len(revetting_reminders_send())
+
+
 @shared_task(name="matching.email_partner_invitation", **RETRY)
 def email_partner_invitation(invitation_id: int) -> None:
     from .services import partner_invitation_email_send

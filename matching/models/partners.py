@@ -45,6 +45,8 @@ class Partner(models.Model):
     away_until = models.DateField(null=True, blank=True)
     vetted_on = models.DateField(null=True, blank=True)
     vetting_expires_on = models.DateField(null=True, blank=True)
+    # The day the last re-vetting reminder went out (matching.remind_revetting).
+    revetting_reminded_on = models.DateField(null=True, blank=True, editable=False)
     vetted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -70,8 +70,10 @@ from .team import (
     member_remove,
     partner_invite,
 )
+from .vetting import revetting_reminders_send
 
 __all__ = [
+    "revetting_reminders_send",
     "invitation_accept",
     "invitation_for_token",
     "invitation_revoke",

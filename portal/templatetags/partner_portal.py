@@ -50,3 +50,22 @@ def countdown(deadline: datetime | None) -> str:
 def percent(rate: float | None) -> str:
     """0.8333 -> "83%"; None (no history yet) -> "–"."""
     return "–" if rate is None else f"{round(rate * 100)}%"
+
+
+# The portal says so this many days before the firm's vetting runs out.
+VETTING_WARNING_DAYS = 30
+
+
+@register.simple_tag
+def vetting_notice(partner) -> dict | None:
+    """What the portal tells the firm about its vetting: expired (or never done: routing's
+    `vetting_expired` filter offers it no new leads) or running out soon; None when fine.
+    Reads the firm `partner_required` already loaded, so it costs no query."""
+    today = timezone.localdate()
+    expires_on = getattr(partner, "vetting_expires_on", None)
+    if expires_on is None or expires_on < today:
+        return {"state": "expired", "on": expires_on}
+    days = (expires_on - today).days
+    if days <= VETTING_WARNING_DAYS:
+        return {"state": "soon", "on": expires_on, "days": days}
+    return None

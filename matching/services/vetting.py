@@ -1,0 +1,66 @@
+"""Re-vetting reminders: a firm whose vetting runs out gets told, and so do the operators,
+REVETTING_REMINDER_DAYS before (30, then 7), once each. An expired firm stops receiving leads
+through routing's `vetting_expired` filter and its portal says why (portal/_nav.html)."""
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from core.mail import send_email
+
+from ..models import Partner
+from .emails import _partner_recipients, _site
+
+REVETTING_REMINDER_DAYS = (30, 7)
+
+
+def revetting_reminders_send() -> list[int]:
+    """E-mail each active firm whose vetting ends within a reminder's window and that was
+    not yet reminded for it; returns the firms' ids. Safe to run again the same day (the
+    firm's row is locked and stamped with the reminder's day)."""
+    today = timezone.localdate()
+    horizon = today + dt.timedelta(days=max(REVETTING_REMINDER_DAYS))
+    reminded = []
+    candidates = Partner.objects.filter(
+        is_active=True, vetting_expires_on__gte=today, vetting_expires_on__lte=horizon
+    ).values_list("pk", flat=True)
+    for partner_id in list(candidates):
+        with transaction.atomic():
+            partner = Partner.objects.select_for_update().get(pk=partner_id)
+            if not _due(partner, today):
+                continue
+            partner.revetting_reminded_on = today
+            partner.save(update_fields=["revetting_reminded_on"])
+            transaction.on_commit(lambda p=partner: _email(p))
+        reminded.append(partner_id)
+    return reminded
+
+
+def _due(partner: Partner, today: dt.date) -> bool:
+    """Whether a reminder is owed: the latest window the firm is in, not yet reminded."""
+    expires_on = partner.vetting_expires_on
+    if expires_on is None:
+        return False
+    days_left = (expires_on - today).days
+    windows = [days for days in REVETTING_REMINDER_DAYS if days_left <= days]
+    if not windows:
+        return False
+    window_start = expires_on - dt.timedelta(days=min(windows))
+    last = partner.revetting_reminded_on
+    return last is None or last < window_start
+
+
+def _email(partner: Partner) -> None:
+    operators = list(
+        get_user_model()
+        .objects.filter(is_staff=True, is_active=True)
+        .values_list("email", flat=True)
+    )
+    send_email(
+        subject=f"{partner.name}: vetting runs out on {partner.vetting_expires_on:%Y-%m-%d}",
+        template="matching/email/revetting_reminder",
+        context={"partner": partner, "url": _site("/partner/profile/")},
+        to=_partner_recipients(partner) + operators,
+    )
