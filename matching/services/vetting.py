@@ -3,6 +3,7 @@ REVETTING_REMINDER_DAYS before (30, then 7), once each. An expired firm stops re
 through routing's `vetting_expired` filter and its portal says why (portal/_nav.html)."""
 
 import datetime as dt
+import functools
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -33,7 +34,7 @@ def revetting_reminders_send() -> list[int]:
                 continue
             partner.revetting_reminded_on = today
             partner.save(update_fields=["revetting_reminded_on"])
-            transaction.on_commit(lambda p=partner: _email(p))
+            transaction.on_commit(functools.partial(_email, partner))
         reminded.append(partner_id)
     return reminded
 
