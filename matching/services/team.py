@@ -160,16 +160,18 @@ def member_remove(*, partner: Partner, actor, membership_id: int) -> None:
     their leads lose their owner. The last admin cannot be removed."""
     _require_admin(partner, actor)
     with transaction.atomic():
+        # The firm's row locked first, in every removal: two admins removing each other at
+        # once take turns, so the second sees the first's removal and keeps the last admin.
+        Partner.objects.select_for_update().filter(pk=partner.pk).first()
         membership = (
-            PartnerMembership.objects.select_for_update()
-            .select_related("user")
+            PartnerMembership.objects.select_related("user")
             .filter(pk=membership_id, partner=partner)
             .first()
         )
         if membership is None:
             raise NotFoundError("No such teammate.")
-        admins = PartnerMembership.objects.filter(partner=partner, role=Role.ADMIN)
-        if membership.role == Role.ADMIN and admins.count() == 1:
+        admins = PartnerMembership.objects.filter(partner=partner, role=Role.ADMIN).count()
+        if membership.role == Role.ADMIN and admins == 1:
             raise ConflictError(
                 "The firm's last admin cannot be removed; make another admin first."
             )
