@@ -158,11 +158,12 @@ def invitation_revoke(*, partner: Partner, actor, invitation_id: int) -> None:
 def member_remove(*, partner: Partner, actor, membership_id: int) -> None:
     """Take a teammate off the firm: their membership goes, their API tokens are revoked and
     their leads lose their owner. The last admin cannot be removed."""
-    _require_admin(partner, actor)
     with transaction.atomic():
         # The firm's row locked first, in every removal: two admins removing each other at
-        # once take turns, so the second sees the first's removal and keeps the last admin.
+        # once take turns, so the second sees the first's removal (and that it is no longer
+        # an admin itself) and keeps the last admin.
         Partner.objects.select_for_update().filter(pk=partner.pk).first()
+        _require_admin(partner, actor)
         membership = (
             PartnerMembership.objects.select_related("user")
             .filter(pk=membership_id, partner=partner)
