@@ -436,7 +436,11 @@ def _filter_and_score(
             and open_leads < capacity
             and expires_on is not None
             and expires_on >= today
-            and (away_until is None or away_until < today)
+            and (
+                away_until is None
+                or away_until < today
+                or (partner.away_from is not None and partner.away_from > today)
+            )
             and (not countries or country in countries)
             and (not regions or region in regions)
             and needed <= competencies

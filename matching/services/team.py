@@ -42,7 +42,7 @@ def invitation_token(invitation: PartnerInvitation) -> str:
 def invitation_for_token(token: str) -> PartnerInvitation | None:
     """The open invitation a link names, or None (unknown, tampered, used, revoked, expired)."""
     pk, _, _ = (token or "").partition("-")
-    if not pk.isdigit():
+    if not (pk.isascii() and pk.isdigit()):
         return None
     invitation = PartnerInvitation.objects.select_related("partner").filter(pk=int(pk)).first()
     if invitation is None or not constant_time_compare(invitation_token(invitation), token):
@@ -93,10 +93,10 @@ def partner_invite(*, partner: Partner, actor, email: str, role: str) -> Partner
 
 
 def invitation_accept(*, token: str, full_name: str, password: str):
-    """Join the firm through an invitation: a new account with that address (or the existing
-    one, if it has no firm), the invitation's role, the password set. Returns the user.
-    Raises NotFoundError for a link that is not valid, ConflictError when the address's
-    account belongs to another firm, InvalidInputError naming a weak password."""
+    """Join the firm through an invitation: a new account with that address, the invitation's
+    role, the password set. Returns the user. Raises NotFoundError for a link that is not
+    valid, ConflictError when any account has that address (an invitation never sets the
+    password of an existing account), InvalidInputError naming a weak password."""
     User = get_user_model()
     with transaction.atomic():
         invitation = invitation_for_token(token)
@@ -105,30 +105,26 @@ def invitation_accept(*, token: str, full_name: str, password: str):
         invitation = PartnerInvitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at or invitation.revoked_at:
             raise NotFoundError(NOT_VALID)
-        user = User.objects.filter(email__iexact=invitation.email).first()
-        if user is not None and PartnerMembership.objects.filter(user=user).exists():
+        # Never attach an existing account (a founder's, an operator's): an invitation sets
+        # a password, and a look-alike address can match another one case-insensitively.
+        if User.objects.filter(email__iexact=invitation.email).exists():
             raise ConflictError(
-                "This address already belongs to a partner firm's account; sign in with it, "
-                "or ask to be invited with another address."
+                "An account with this address already exists; ask to be invited with another "
+                "address, or ask CloudRoute's partner team to add it to your firm."
             )
-        candidate = user or User(email=invitation.email, full_name=full_name.strip())
         try:
-            validate_password(password, candidate)
+            validate_password(password, User(email=invitation.email, full_name=full_name.strip()))
         except ValidationError as error:
             raise InvalidInputError(fields={"password": error.messages}) from None
-        if user is None:
+        try:
             user = User.objects.create_user(
                 email=invitation.email, password=password, full_name=full_name.strip()
             )
-        else:
-            user.set_password(password)
-            user.save(update_fields=["password"])
-        try:
             PartnerMembership.objects.create(
                 user=user, partner=invitation.partner, role=invitation.role
             )
-        except IntegrityError as exc:  # joined a firm meanwhile
-            raise ConflictError("This account already belongs to a partner firm.") from exc
+        except IntegrityError as exc:  # the address got an account meanwhile
+            raise ConflictError("An account with this address already exists.") from exc
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         audit_log(

@@ -211,3 +211,16 @@ def test_the_profile_page_reads_in_a_fixed_number_of_queries(
     # session, user, membership (+partner), the ACE account, the admin check
     with django_assert_num_queries(5):
         assert client.get(URL).status_code == 200
+
+
+def test_a_firm_away_later_still_gets_leads_now(firm, django_capture_on_commit_callbacks):
+    today = timezone.localdate()
+    Partner.objects.filter(pk=firm.pk).update(
+        away_from=today + dt.timedelta(days=5), away_until=today + dt.timedelta(days=10)
+    )
+    intake = IntakeFactory(status=IntakeStatus.READY)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        decision = lead_route(startup_id=intake.startup_id)
+
+    assert decision.chosen == firm

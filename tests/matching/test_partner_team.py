@@ -107,7 +107,7 @@ def test_an_address_already_in_another_firm_cannot_join(firm, admin):
     PartnerMembershipFactory(user__email="bo@bluebird.test")
     invitation = partner_invite(partner=firm, actor=admin, email="bo@bluebird.test", role="member")
 
-    with pytest.raises(Exception, match="already belongs"):
+    with pytest.raises(Exception, match="already exists"):
         invitation_accept(token=invitation_token(invitation), full_name="Bo", password=PASSWORD)
 
     assert PartnerMembership.objects.filter(user__email="bo@bluebird.test").count() == 1
@@ -204,3 +204,20 @@ def test_the_team_page_reads_in_a_fixed_number_of_queries(
     # six, however many members
     with django_assert_num_queries(6):
         assert client.get("/partner/team/").status_code == 200
+
+
+@pytest.mark.parametrize("address", ["fay@founder.test", "FAY@founder.test"])
+def test_an_invitation_never_takes_over_an_existing_account(firm, admin, address):
+    founder = UserFactory(email="fay@founder.test")
+    invitation = partner_invite(partner=firm, actor=admin, email=address, role="admin")
+
+    with pytest.raises(Exception, match="already exists"):
+        invitation_accept(token=invitation_token(invitation), full_name="Eve", password=PASSWORD)
+
+    founder.refresh_from_db()
+    assert not founder.check_password(PASSWORD)
+    assert not PartnerMembership.objects.filter(user=founder).exists()
+
+
+def test_a_malformed_token_is_the_400_page(client):
+    assert client.get("/partner/invitations/%C2%B2-x/").status_code == 400
