@@ -22,9 +22,10 @@ from workloads.audit import audit_log
 
 from ..models import Lead, Partner, PartnerInvitation, PartnerMembership
 from ..tasks import email_partner_invitation as email_partner_invitation_task
-from .partner_profile import ADMINS_ONLY, partner_is_admin
+from .partner_profile import partner_is_admin
 
 INVITATION_DAYS = 7
+TEAM_ADMINS_ONLY = "Only your firm's admins change its team."
 HMAC_SALT = "cloudroute.matching.partner-invitation"
 NOT_VALID = "This invitation link is not valid any more; ask your firm's admin for a new one."
 Role = PartnerMembership.Role
@@ -215,4 +216,4 @@ def lead_owner_set(*, partner: Partner, actor, lead_id: int, owner_id: int | Non
 
 def _require_admin(partner: Partner, actor) -> None:
     if not partner_is_admin(partner=partner, user=actor):
-        raise ForbiddenError(ADMINS_ONLY.replace("profile", "team"))
+        raise ForbiddenError(TEAM_ADMINS_ONLY)
