@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import eligibility, estimates, intakes
-from .partner import applications, auth, leads
+from .partner import applications, auth, leads, webhooks
 
 urlpatterns = [
     path("api/v1/intakes/", intakes.IntakeCreateApi.as_view(), name="api-intake-create"),
@@ -49,6 +49,26 @@ urlpatterns = [
         "api/v1/partner/applications/<int:application_id>/file-with-ace/",
         applications.PartnerApplicationFileWithAceApi.as_view(),
         name="api-partner-application-file-with-ace",
+    ),
+    path(
+        "api/v1/partner/webhooks/",
+        webhooks.PartnerWebhookCollectionApi.as_view(),
+        name="api-partner-webhook-list",
+    ),
+    path(
+        "api/v1/partner/webhooks/<int:webhook_id>/",
+        webhooks.PartnerWebhookDetailApi.as_view(),
+        name="api-partner-webhook-detail",
+    ),
+    path(
+        "api/v1/partner/webhooks/<int:webhook_id>/rotate/",
+        webhooks.PartnerWebhookRotateApi.as_view(),
+        name="api-partner-webhook-rotate",
+    ),
+    path(
+        "api/v1/partner/webhooks/<int:webhook_id>/deliveries/",
+        webhooks.PartnerWebhookDeliveriesApi.as_view(),
+        name="api-partner-webhook-deliveries",
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its init script as a file (?script): no inline script for the CSP.

@@ -254,6 +254,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10 * 60.0,
     },
     "expire-unanswered-leads": {"task": "matching.expire_leads", "schedule": 60.0},
+    "retry-webhooks": {"task": "matching.retry_webhooks", "schedule": 60.0},
     "purge-idempotency-keys": {
         "task": "matching.purge_idempotency_keys",
         "schedule": 60 * 60.0,

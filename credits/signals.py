@@ -21,6 +21,11 @@ credits_issued = Signal()
 """Credits were issued on a partner-filed application: its grant exists. Sender:
 `CreditApplication`. Keyword arguments: `application_id`, `startup_id`."""
 
+application_status_changed = Signal()
+"""An application moved from one state to another (`application_transition`). Sender:
+`CreditApplication`. Keyword arguments: `application_id`, `event_id` (the ApplicationEvent
+that records the move)."""
+
 outcome_changed = Signal()
 """A startup's $0 outcome moved (its status or its first month out of pocket). Sender:
 `CreditOutcome`. Keyword arguments: `startup_id`, `outcome_id`."""

@@ -5,10 +5,12 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from credits.signals import credits_issued, outcome_changed
+from credits.signals import application_status_changed, credits_issued, outcome_changed
 
 from .tasks import email_outcome_partner as email_outcome_partner_task
+from .tasks import record_application_webhooks as record_application_webhooks_task
 from .tasks import record_commission as record_commission_task
+from .tasks import record_credits_issued_webhooks as record_credits_issued_webhooks_task
 
 
 @receiver(credits_issued, dispatch_uid="matching.record_commission")
@@ -21,3 +23,15 @@ def commission_on_credits_issued(sender: type, *, application_id: int, **kwargs:
 def partner_email_on_outcome_changed(sender: type, *, startup_id: int, **kwargs: Any) -> None:
     """The firm whose lead for the startup is accepted hears that the $0 outcome moved."""
     email_outcome_partner_task.delay(startup_id)
+
+
+@receiver(credits_issued, dispatch_uid="matching.record_credits_issued_webhooks")
+def webhooks_on_credits_issued(sender: type, *, application_id: int, **kwargs: Any) -> None:
+    """The firm's CRM hears of the issued credits (`credits.issued`)."""
+    record_credits_issued_webhooks_task.delay(application_id)
+
+
+@receiver(application_status_changed, dispatch_uid="matching.record_application_webhooks")
+def webhooks_on_application_moved(sender: type, *, event_id: int, **kwargs: Any) -> None:
+    """The firm's CRM hears of the move (`application.status_changed`)."""
+    record_application_webhooks_task.delay(event_id)

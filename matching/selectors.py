@@ -26,6 +26,8 @@ from .models import (
     PartnerAceAccount,
     PartnerInvitation,
     PartnerMembership,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from .scoring import PartnerProfile
 from .tokens import intake_token_hash
@@ -266,7 +268,7 @@ def leads_for_partner(
     return leads.order_by("-offered_at", "-id")
 
 
-# What the partner inbox shows of a lead (matching.partner_api.lead_summary): loading only
+# What the partner inbox shows of a lead (matching.lead_shapes.lead_summary): loading only
 # these columns keeps a page of 50 leads from dragging each startup's and founder's full rows.
 INBOX_FIELDS = (
     "id", "status", "offered_at", "accept_by", "responded_at",
@@ -443,3 +445,26 @@ def partner_commissions(*, partner: Partner) -> QuerySet[Commission]:
         .select_related("application__startup", "application__program")
         .order_by("-created_at", "-id")
     )
+
+
+def webhooks_for_partner(*, partner: Partner) -> QuerySet[WebhookEndpoint]:
+    """The firm's webhook endpoints, oldest first, each with `delivered`, `failed` and
+    `pending` counts of its deliveries (one query)."""
+    return WebhookEndpoint.objects.filter(partner=partner).annotate(
+        delivered=Count("deliveries", filter=Q(deliveries__delivered_at__isnull=False)),
+        failed=Count("deliveries", filter=Q(deliveries__failed_at__isnull=False)),
+        pending=Count("deliveries", filter=Q(deliveries__next_attempt_at__isnull=False)),
+    )
+
+
+def webhook_for_partner_or_404(*, partner: Partner, webhook_id: int) -> WebhookEndpoint:
+    """The firm's endpoint; NotFoundError alike for a missing one and another firm's."""
+    endpoint = webhooks_for_partner(partner=partner).filter(pk=webhook_id).first()
+    if endpoint is None:
+        raise NotFoundError("No webhook with this id.")
+    return endpoint
+
+
+def webhook_deliveries(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
+    """The endpoint's deliveries, newest first (their bodies deferred: a page lists tries)."""
+    return WebhookDelivery.objects.filter(endpoint=endpoint).defer("payload")

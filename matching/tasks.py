@@ -190,3 +190,39 @@ def purge_idempotency_keys() -> int:
     from .services.idempotency import idempotency_keys_purge
 
     return idempotency_keys_purge()
+
+
+@shared_task(name="matching.deliver_webhook")
+def deliver_webhook(delivery_id: int) -> str:
+    """One try of a webhook delivery. Safe to run twice: a delivery not due, or held by
+    another worker, is skipped. A failed try is retried by `retry_webhooks` after its backoff."""
+    from .services.webhooks import webhook_deliver
+
+    return webhook_deliver(delivery_id=delivery_id)
+
+
+@shared_task(name="matching.retry_webhooks")
+def retry_webhooks() -> int:
+    """Beat, every minute: enqueue the webhook deliveries that are due (retries after their
+    backoff, and first tries whose enqueue was lost)."""
+    from .services.webhooks import webhook_deliveries_due
+
+    return len(webhook_deliveries_due())
+
+
+@shared_task(name="matching.record_application_webhooks", **RETRY)
+def record_application_webhooks(event_id: int) -> int:
+    """Enqueued when credits announces an application's move (matching.receivers). Safe to
+    run twice: the event's id keys its deliveries."""
+    from .services.webhooks import application_event_webhooks_record
+
+    return len(application_event_webhooks_record(event_id=event_id))
+
+
+@shared_task(name="matching.record_credits_issued_webhooks", **RETRY)
+def record_credits_issued_webhooks(application_id: int) -> int:
+    """Enqueued when credits announces issued credits. Safe to run twice (keyed by the
+    application)."""
+    from .services.webhooks import credits_issued_webhooks_record
+
+    return len(credits_issued_webhooks_record(application_id=application_id))

@@ -1,6 +1,8 @@
 """Shared fixtures. With CI=true the suite must run on PostgreSQL and Redis, or fail loudly."""
 
+import ipaddress
 import os
+import socket
 import uuid
 
 import pytest
@@ -12,6 +14,7 @@ from zeal.constants import initialize_app_registry
 from zeal.patch import patch as zeal_patch
 
 from cloudroute.celery import app as celery_app
+from core import outbound
 from core.throttling import LiveScopedRateThrottle
 from credits.models import CreditProgram
 from credits.programs_data import load_programs
@@ -125,6 +128,26 @@ def _throttle_clock_pinned(monkeypatch):
     that straddled a minute boundary would start a fresh count halfway and flake. The clock
     stands still in tests; tests/cloudroute/test_throttle.py moves it to test the windows."""
     monkeypatch.setattr(LiveScopedRateThrottle, "timer", staticmethod(lambda: THROTTLE_CLOCK))
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch) -> dict[str, list[str]]:
+    """No test asks a DNS server: core.outbound resolves IP literals as themselves,
+    `localhost` as 127.0.0.1 and the names a test puts in this dict; any other name does not
+    resolve (socket.gaierror)."""
+    names: dict[str, list[str]] = {"localhost": ["127.0.0.1"]}
+
+    def resolve(host: str, port: int) -> list[str]:
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            if host.lower() in names:
+                return names[host.lower()]
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
+        return [host]
+
+    monkeypatch.setattr(outbound, "_resolve", resolve)
+    return names
 
 
 @pytest.fixture(autouse=True)

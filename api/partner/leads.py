@@ -12,7 +12,8 @@ from rest_framework.views import APIView
 
 from core.api import error_responses
 from credits import selectors as credit_selectors
-from matching import selectors
+from matching import lead_shapes, selectors
+from matching.lead_shapes import lead_summary
 from matching.models import DeclineReason, Lead, LeadStatus
 from matching.services import OTHER_NEEDS_NOTE, lead_accept, lead_decline
 from workloads.selectors import workload_projection_latest
@@ -71,72 +72,15 @@ class LeadOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(_CompanySerializer)
     def get_company(self, lead: Lead) -> dict:
-        return _company(lead)
+        return lead_shapes.company(lead)
 
     @extend_schema_field(_WorkloadSummarySerializer)
     def get_workload(self, lead: Lead) -> dict:
-        return _workload(lead)
+        return lead_shapes.workload(lead)
 
     @extend_schema_field(_ContactSerializer(allow_null=True))
     def get_contact(self, lead: Lead) -> dict | None:
-        return _contact(lead)
-
-
-def _company(lead: Lead) -> dict:
-    startup = lead.startup
-    return {
-        "name": startup.name,
-        "stage": startup.stage,
-        "industry": startup.industry,
-        "country": str(startup.country),
-        "website": startup.website,
-    }
-
-
-def _workload(lead: Lead) -> dict:
-    workload = lead.workload
-    return {
-        "use_case": workload.use_case,
-        "region": workload.region,
-        "monthly_requests": workload.monthly_requests,
-        "input_tokens": workload.input_tokens,
-        "output_tokens": workload.output_tokens,
-        "escalation": workload.escalation,
-    }
-
-
-def _contact(lead: Lead) -> dict | None:
-    if not lead.contact_visible:
-        return None
-    founder = lead.startup.founder
-    if founder is None:  # the founder deleted their account: nobody left to contact
-        return {"name": "", "email": "", "aws_account_id": lead.startup.aws_account_id}
-    return {
-        "name": founder.get_full_name(),
-        "email": founder.email,
-        "aws_account_id": lead.startup.aws_account_id,
-    }
-
-
-_datetime = serializers.DateTimeField()
-
-
-def lead_summary(lead: Lead) -> dict:
-    """LeadOutputSerializer's output as a plain dict: the inbox builds 50 per page, and the
-    serializer's per-field machinery cost more than the query (docs/performance.md). A test
-    holds the two to the same output."""
-    return {
-        "id": lead.id,
-        "status": lead.status,
-        "offered_at": _datetime.to_representation(lead.offered_at),
-        "accept_by": _datetime.to_representation(lead.accept_by),
-        "responded_at": _datetime.to_representation(lead.responded_at)
-        if lead.responded_at
-        else None,
-        "company": _company(lead),
-        "workload": _workload(lead),
-        "contact": _contact(lead),
-    }
+        return lead_shapes.contact(lead)
 
 
 # --- Views --------------------------------------------------------------------------

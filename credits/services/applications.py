@@ -22,7 +22,7 @@ from ..models import (
     CreditApplication,
     CreditGrant,
 )
-from ..signals import credits_issued, send_on_commit
+from ..signals import application_status_changed, credits_issued, send_on_commit
 from ..tasks import refresh_outcome as refresh_outcome_task
 from .precheck import application_precheck
 
@@ -196,12 +196,19 @@ def application_transition(
 
         application.status = to
         application.save(update_fields=changed)
-        ApplicationEvent.objects.create(
+        event = ApplicationEvent.objects.create(
             application=application,
             actor=_user(actor),
             from_status=from_status,
             to_status=to,
             note=note.strip(),
+        )
+        # Announced on commit: matching tells the firm's CRM (webhooks).
+        send_on_commit(
+            application_status_changed,
+            sender=CreditApplication,
+            application_id=application.pk,
+            event_id=event.pk,
         )
         data: dict[str, str] = {"from": from_status, "to": to}
         if issue is not None:  # to == credits_issued, its checks passed

@@ -8,6 +8,7 @@ from .leads import DeclineReason, Lead, LeadNote, LeadStatus
 from .partners import Competency, Partner, PartnerMembership, PartnerTier
 from .routing import RoutingDecision, RoutingSettings, RoutingTrigger
 from .team import PartnerInvitation
+from .webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "PartnerInvitation",
@@ -32,4 +33,7 @@ __all__ = [
     "RoutingSettings",
     "RoutingStatus",
     "RoutingTrigger",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

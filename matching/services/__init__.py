@@ -71,8 +71,18 @@ from .team import (
     partner_invite,
 )
 from .vetting import revetting_reminders_send
+from .webhooks import (
+    WebhookInputError,
+    webhook_create,
+    webhook_delete,
+    webhook_rotate,
+)
 
 __all__ = [
+    "WebhookInputError",
+    "webhook_create",
+    "webhook_delete",
+    "webhook_rotate",
     "revetting_reminders_send",
     "invitation_accept",
     "invitation_for_token",

@@ -26,11 +26,13 @@ from ..models import (
     RoutingSettings,
     RoutingStatus,
     RoutingTrigger,
+    WebhookEvent,
 )
 from ..tasks import email_lead_accepted as email_lead_accepted_task
 from ..tasks import email_lead_offered as email_lead_offered_task
 from ..tasks import email_operators_unrouted as email_operators_unrouted_task
 from ..tasks import route_startup as route_startup_task
+from .webhooks import lead_event_record
 
 OTHER_NEEDS_NOTE = 'Add a note that explains the reason "other".'
 
@@ -83,6 +85,7 @@ def _offer(*, intake: Intake, partner_id: int, accept_hours: int, actor, why: st
         subject=lead,
         data={"partner": partner_id, "accept_by": lead.accept_by.isoformat(), "why": why},
     )
+    lead_event_record(lead=lead, event_type=WebhookEvent.LEAD_OFFERED)
     transaction.on_commit(lambda: email_lead_offered_task.delay(lead.pk), robust=True)
     return lead
 
@@ -206,6 +209,7 @@ def lead_accept(*, lead_id: int, partner: Partner, actor) -> Lead:
             routing_status=RoutingStatus.ACCEPTED, updated_at=now
         )
         audit_log(actor=actor, action="lead.accepted", subject=lead, data={})
+        lead_event_record(lead=lead, event_type=WebhookEvent.LEAD_ACCEPTED)
         transaction.on_commit(lambda: email_lead_accepted_task.delay(lead.pk), robust=True)
     return lead
 
@@ -281,6 +285,7 @@ def leads_expire(*, limit: int = 500) -> list[int]:
             lead.save(update_fields=["status"])
             _mark_not_routed(startup_id=lead.startup_id, now=timezone.now())
             audit_log(actor=None, action="lead.expired", subject=lead, data={})
+            lead_event_record(lead=lead, event_type=WebhookEvent.LEAD_EXPIRED)
 
             # The id is bound now (a default argument) and enqueued on commit.
             def route_again(startup_id: int = lead.startup_id) -> None:
