@@ -114,6 +114,15 @@ def remind_revetting() -> int:
     return len(revetting_reminders_send())
 
 
+@shared_task(name="matching.email_revetting_reminder", **RETRY)
+def email_revetting_reminder(partner_id: int) -> None:
+    """Enqueued by remind_revetting once the firm's row is stamped; retried if sending
+    fails, so a stamped reminder is not lost to a mail server's hiccup."""
+    from .services.vetting import revetting_reminder_email_send
+
+    revetting_reminder_email_send(partner_id=partner_id)
+
+
 @shared_task(name="matching.email_partner_invitation", **RETRY)
 def email_partner_invitation(invitation_id: int) -> None:
     from .services import partner_invitation_email_send

@@ -30,7 +30,9 @@ def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
         def do_POST(self) -> None:  # noqa: N802 (http.server's name)
             length = int(self.headers.get("Content-Length", "0"))
             receiver.requests.append(
-                Received(self.path, {k: v for k, v in self.headers.items()}, self.rfile.read(length))
+                Received(
+                    self.path, {k: v for k, v in self.headers.items()}, self.rfile.read(length)
+                )
             )
             status = receiver.statuses.pop(0) if receiver.statuses else 200
             self.send_response(status)

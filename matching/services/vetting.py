@@ -3,7 +3,6 @@ REVETTING_REMINDER_DAYS before (30, then 7), once each. An expired firm stops re
 through routing's `vetting_expired` filter and its portal says why (portal/_nav.html)."""
 
 import datetime as dt
-import functools
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -12,6 +11,7 @@ from django.utils import timezone
 from core.mail import send_email
 
 from ..models import Partner
+from ..tasks import email_revetting_reminder as email_revetting_reminder_task
 from .emails import _partner_recipients, _site
 
 REVETTING_REMINDER_DAYS = (30, 7)
@@ -34,7 +34,12 @@ def revetting_reminders_send() -> list[int]:
                 continue
             partner.revetting_reminded_on = today
             partner.save(update_fields=["revetting_reminded_on"])
-            transaction.on_commit(functools.partial(_email, partner))
+
+            # The id is bound now (a default argument); the task retries a failed send.
+            def enqueue(partner_id: int = partner.pk) -> None:
+                email_revetting_reminder_task.delay(partner_id)
+
+            transaction.on_commit(enqueue, robust=True)
         reminded.append(partner_id)
     return reminded
 
@@ -53,15 +58,36 @@ def _due(partner: Partner, today: dt.date) -> bool:
     return last is None or last < window_start
 
 
-def _email(partner: Partner) -> None:
+def revetting_reminder_email_send(*, partner_id: int) -> None:
+    """The reminder to the firm's people, and a separate one to the operators (neither sees
+    the other's addresses)."""
+    partner = Partner.objects.filter(pk=partner_id, vetting_expires_on__isnull=False).first()
+    if partner is None:
+        return
+    subject = f"{partner.name}: vetting runs out on {partner.vetting_expires_on:%Y-%m-%d}"
+    context = {
+        "partner": partner,
+        "url": _site("/partner/profile/"),
+        "link_text": "Your firm's profile",
+    }
+    firm = _partner_recipients(partner)
+    if firm:
+        send_email(
+            subject=subject, template="matching/email/revetting_reminder", context=context, to=firm
+        )
     operators = list(
         get_user_model()
         .objects.filter(is_staff=True, is_active=True)
         .values_list("email", flat=True)
     )
-    send_email(
-        subject=f"{partner.name}: vetting runs out on {partner.vetting_expires_on:%Y-%m-%d}",
-        template="matching/email/revetting_reminder",
-        context={"partner": partner, "url": _site("/partner/profile/")},
-        to=_partner_recipients(partner) + operators,
-    )
+    if operators:
+        send_email(
+            subject=subject,
+            template="matching/email/revetting_reminder",
+            context={
+                **context,
+                "url": _site(f"/admin/matching/partner/{partner.pk}/change/"),
+                "link_text": "The firm in the admin",
+            },
+            to=operators,
+        )

@@ -57,9 +57,32 @@ def test_reminders_go_30_and_7_days_before_once_each(
     assert run_on(today + dt.timedelta(days=10)) == []  # still the 30-day window
     assert run_on(today + dt.timedelta(days=23)) == [firm.pk]  # 7 days left
     assert run_on(today + dt.timedelta(days=25)) == []
-    assert len(mail.outbox) == 2
-    assert set(mail.outbox[0].to) == {"ada@northwind.test", "olive@cloudroute.test"}
+    # Two reminders, each one mail to the firm and one to the operators.
+    assert [message.to for message in mail.outbox] == [
+        ["ada@northwind.test"],
+        ["olive@cloudroute.test"],
+    ] * 2
     assert "runs out on" in mail.outbox[0].subject
+    assert "/partner/profile/" in mail.outbox[0].body
+    assert f"/admin/matching/partner/{firm.pk}/change/" in mail.outbox[1].body
+
+
+def test_the_mail_goes_out_from_a_retrying_task_after_the_stamp(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """The firm's row is stamped first; the send is a task that Celery retries (a mail
+    server's hiccup does not lose the reminder, and does not undo the stamp)."""
+    firm = firm_expiring_in(30)
+    sent = []
+    monkeypatch.setattr(tasks.email_revetting_reminder, "delay", sent.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        revetting_reminders_send()
+
+    assert sent == [firm.pk] and mail.outbox == []
+    firm.refresh_from_db()
+    assert firm.revetting_reminded_on == timezone.localdate()
+    assert tasks.email_revetting_reminder.autoretry_for == (Exception,)
+    assert tasks.email_revetting_reminder.max_retries == 5
 
 
 def test_firms_far_from_expiry_or_inactive_get_none(django_capture_on_commit_callbacks):

@@ -41,7 +41,9 @@ def firm_x():
 
 @pytest.fixture
 def admin_x(firm_x):
-    return PartnerMembershipFactory(partner=firm_x, user__email="ada@northwind.test", role=ADMIN).user
+    return PartnerMembershipFactory(
+        partner=firm_x, user__email="ada@northwind.test", role=ADMIN
+    ).user
 
 
 @pytest.fixture
@@ -136,7 +138,8 @@ def test_the_deliveries_list_shows_attempts_and_the_last_answer(hook_x, admin_x)
 )  # fmt: skip
 def test_a_member_who_is_not_an_admin_is_refused(hook_x, member_x, method, suffix):
     response = getattr(api_as(member_x), method)(
-        WEBHOOKS + suffix.format(id=hook_x.pk), {"url": PUBLIC, "events": ["lead.offered"]},
+        WEBHOOKS + suffix.format(id=hook_x.pk),
+        {"url": PUBLIC, "events": ["lead.offered"]},
         format="json",
     )
     assert response.status_code == 403
@@ -185,7 +188,9 @@ def test_a_founder_or_anonymous_caller_cannot_use_it(hook_x):
     ],
 )
 def test_a_url_we_must_not_call_is_a_400_naming_url(admin_x, url, says):
-    response = api_as(admin_x).post(WEBHOOKS, {"url": url, "events": ["lead.offered"]}, format="json")
+    response = api_as(admin_x).post(
+        WEBHOOKS, {"url": url, "events": ["lead.offered"]}, format="json"
+    )
 
     assert response.status_code == 400
     assert list(response.json()) == ["url"]
@@ -196,7 +201,9 @@ def test_a_url_we_must_not_call_is_a_400_naming_url(admin_x, url, says):
 def test_with_debug_on_a_loopback_receiver_over_http_is_accepted(admin_x, settings):
     settings.DEBUG = True
     api = api_as(admin_x)
-    ok = api.post(WEBHOOKS, {"url": "http://localhost:9000/h", "events": ["lead.offered"]}, format="json")
+    ok = api.post(
+        WEBHOOKS, {"url": "http://localhost:9000/h", "events": ["lead.offered"]}, format="json"
+    )
     private = api.post(
         WEBHOOKS, {"url": "http://10.1.2.3/h", "events": ["lead.offered"]}, format="json"
     )
@@ -232,7 +239,9 @@ def test_duplicate_events_are_kept_once(admin_x):
 def test_a_firm_has_at_most_ten_webhooks(firm_x, admin_x):
     for _ in range(MAX_ENDPOINTS):
         webhook_create(partner=firm_x, actor=admin_x, url=PUBLIC, events=["lead.offered"])
-    response = api_as(admin_x).post(WEBHOOKS, {"url": PUBLIC, "events": ["lead.offered"]}, format="json")
+    response = api_as(admin_x).post(
+        WEBHOOKS, {"url": PUBLIC, "events": ["lead.offered"]}, format="json"
+    )
 
     assert response.status_code == 400
     assert "at most 10 webhooks" in response.json()["url"][0]

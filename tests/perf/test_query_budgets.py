@@ -151,6 +151,27 @@ PAGE_CASES = [
         "partner_api",
         budget=6,
     ),
+    # token (+user), membership (+partner), the admin check, the endpoints with their counts
+    Case(
+        "api-partner-webhook-list",
+        lambda w: reverse("api-partner-webhook-list"),
+        "partner_api",
+        budget=4,
+    ),
+    # token (+user), membership (+partner), the admin check, the endpoint with its counts
+    Case(
+        "api-partner-webhook-detail",
+        lambda w: reverse("api-partner-webhook-detail", args=[w.webhook.pk]),
+        "partner_api",
+        budget=4,
+    ),
+    # token (+user), membership (+partner), the admin check, the endpoint, count, page
+    Case(
+        "api-partner-webhook-deliveries",
+        lambda w: reverse("api-partner-webhook-deliveries", args=[w.webhook.pk]),
+        "partner_api",
+        budget=6,
+    ),
     # Operators' custom admin pages.
     # session, user, recent actions
     Case("admin:index", _admin("index"), "operator", 3),
@@ -408,6 +429,7 @@ NOT_PAGES = {
     "api-partner-lead-decline": "POST",
     "api-partner-application-transition": "POST",
     "api-partner-application-file-with-ace": "POST",
+    "api-partner-webhook-rotate": "POST",
     "api-schema": "generated from the code, reads no rows",
     "api-docs": "static Swagger UI",
     "admin:login": "sign-in form",

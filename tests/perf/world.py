@@ -44,6 +44,8 @@ from matching.models import (
     RoutingDecision,
     RoutingStatus,
     RoutingTrigger,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from tests.factories import (
     IntakeFactory,
@@ -74,6 +76,7 @@ class World:
     application: CreditApplication
     decision: RoutingDecision
     program: CreditProgram
+    webhook: WebhookEndpoint
     size: int = 0
 
 
@@ -83,7 +86,13 @@ def world_create() -> World:
     operator = UserFactory(email="operator@cloudroute.test", is_staff=True, is_superuser=True)
     partner = PartnerFactory(name="Firm", slug="firm")
     partner_user = UserFactory(email="ana@firm.test")
-    PartnerMembership.objects.create(user=partner_user, partner=partner)
+    # An admin of its firm, so the admins' pages (webhooks) are measured too.
+    PartnerMembership.objects.create(
+        user=partner_user, partner=partner, role=PartnerMembership.Role.ADMIN
+    )
+    webhook = WebhookEndpoint.objects.create(
+        partner=partner, url="https://crm.firm.example/hook", events=["lead.offered"]
+    )
     intake = IntakeFactory(status=IntakeStatus.READY, routing_status=RoutingStatus.ACCEPTED)
     workload_project(workload_id=intake.workload_id)
     eligibility_evaluate(startup_id=intake.startup_id)
@@ -117,6 +126,7 @@ def world_create() -> World:
         application=application,
         decision=decision,
         program=program,
+        webhook=webhook,
     )
 
 
@@ -185,6 +195,17 @@ def world_grow(world: World, size: int) -> None:
             accept_by=now + dt.timedelta(hours=4),
         )
         for n, workload in zip(batch, workloads, strict=True)
+    )
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            endpoint=world.webhook,
+            event_key=f"lead:{lead.pk}:lead.offered",
+            event_type="lead.offered",
+            payload={"data": {"lead": {"id": lead.pk}}},
+            attempts=n % 3,
+            last_status_code=500 if n % 3 else None,
+        )
+        for n, lead in zip(batch, leads, strict=True)
     )
     LeadNote.objects.bulk_create(
         LeadNote(lead=lead, author=world.partner_user, body="Called them.")

@@ -15,8 +15,18 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 
+# partner_x and partner_y are plain members of firms X and Y; admin_x is an admin of firm X.
 # The viewer is a read-only operator: staff holding every view permission and nothing else.
-ROLES = ("anonymous", "founder_a", "founder_b", "partner_x", "partner_y", "operator", "viewer")
+ROLES = (
+    "anonymous",
+    "founder_a",
+    "founder_b",
+    "partner_x",
+    "admin_x",
+    "partner_y",
+    "operator",
+    "viewer",
+)
 
 
 @dataclass(frozen=True)
@@ -47,11 +57,14 @@ LOGIN_PAGES = ("login", "partner-login", "admin:login")
 
 def expect(default: Expect, **by_role: Expect) -> dict[str, Expect]:
     """Every role gets `default` unless named; the viewer, unless named, gets what the
-    operator gets (reading is what both may do)."""
+    operator gets (reading is what both may do), and firm X's admin what its member gets
+    (an admin may do all a member may)."""
     unknown = set(by_role) - set(ROLES)
     assert not unknown, f"unknown roles {unknown}"
     if "operator" in by_role:
         by_role.setdefault("viewer", by_role["operator"])
+    if "partner_x" in by_role:
+        by_role.setdefault("admin_x", by_role["partner_x"])
     return {role: by_role.get(role, default) for role in ROLES}
 
 
@@ -155,35 +168,59 @@ PAGES = [
         kwargs={"uidb64": "MQ", "token": "not-a-token"},
     ),
     Row("partner-password-reset-complete", expect(OK)),
-    # The firm's profile: every member reads it, only its admins change it (the world's
-    # partners are members: 403; tests/matching/test_partner_profile.py has the admins).
+    # The firm's profile: every member reads it, only its admins change it (firm X's admin
+    # posting an empty form: 400; tests/matching/test_partner_profile.py has the rest).
     Row(
         "partner-profile",
         expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=OK, partner_y=OK),
     ),
     Row(
         "partner-profile",
-        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=FORBIDDEN, partner_y=FORBIDDEN),
+        expect(
+            NOT_FOUND,
+            anonymous=TO_PARTNER_LOGIN,
+            partner_x=FORBIDDEN,
+            admin_x=BAD_REQUEST,
+            partner_y=FORBIDDEN,
+        ),
         method="post",
     ),
-    # The firm's team: every member sees it; only admins invite, remove or withdraw (the
-    # world's partners are members: 403; tests/matching/test_partner_team.py has admins).
+    # The firm's team: every member sees it; only admins invite, remove or withdraw (firm X's
+    # admin: the invitation is sent, another firm's or no membership or invitation is a 404).
     Row("partner-team", expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=OK, partner_y=OK)),
     Row(
         "partner-team-invite",
-        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=FORBIDDEN, partner_y=FORBIDDEN),
+        expect(
+            NOT_FOUND,
+            anonymous=TO_PARTNER_LOGIN,
+            partner_x=FORBIDDEN,
+            admin_x=REDIRECT,
+            partner_y=FORBIDDEN,
+        ),
         method="post",
         data={"email": "new@example.com", "role": "admin"},
     ),
     Row(
         "partner-team-remove",
-        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=FORBIDDEN, partner_y=FORBIDDEN),
+        expect(
+            NOT_FOUND,
+            anonymous=TO_PARTNER_LOGIN,
+            partner_x=FORBIDDEN,
+            admin_x=NOT_FOUND,
+            partner_y=FORBIDDEN,
+        ),
         method="post",
         kwargs={"membership_id": "999999"},
     ),
     Row(
         "partner-team-revoke",
-        expect(NOT_FOUND, anonymous=TO_PARTNER_LOGIN, partner_x=FORBIDDEN, partner_y=FORBIDDEN),
+        expect(
+            NOT_FOUND,
+            anonymous=TO_PARTNER_LOGIN,
+            partner_x=FORBIDDEN,
+            admin_x=NOT_FOUND,
+            partner_y=FORBIDDEN,
+        ),
         method="post",
         kwargs={"invitation_id": "999999"},
     ),
@@ -281,7 +318,61 @@ PAGES = [
 # API operations. Partners and the operator send their API token, founders their intake's
 # token (what the intake API hands out), anonymous nothing.
 NO_TOKEN = {"anonymous": UNAUTHORIZED, "founder_a": UNAUTHORIZED, "founder_b": UNAUTHORIZED}
+# Webhooks are for a firm's admins: its members and outsiders are refused (403) before any
+# lookup; firm X's admin asking for firm Y's webhook gets a 404.
+ADMINS_ONLY = {**NO_TOKEN, "partner_x": FORBIDDEN, "partner_y": FORBIDDEN}
 API = [
+    Row("partner_webhooks_list", expect(FORBIDDEN, **ADMINS_ONLY, admin_x=OK)),
+    # An empty body: a 400 naming url and events, for the admin only.
+    Row(
+        "partner_webhooks_create",
+        expect(FORBIDDEN, **ADMINS_ONLY, admin_x=BAD_REQUEST),
+        method="post",
+    ),
+    Row(
+        "partner_webhooks_retrieve",
+        expect(FORBIDDEN, **ADMINS_ONLY, admin_x=OK),
+        kwargs={"webhook_id": "webhook_x"},
+    ),
+    Row(
+        "partner_webhooks_retrieve",
+        expect(FORBIDDEN, **ADMINS_ONLY, admin_x=NOT_FOUND),
+        kwargs={"webhook_id": "webhook_y"},
+    ),
+    Row(
+        "partner_webhooks_deliveries",
+        expect(FORBIDDEN, **ADMINS_ONLY, admin_x=OK),
+        kwargs={"webhook_id": "webhook_x"},
+    ),
+    Row(
+        "partner_webhooks_deliveries",
+        expect(FORBIDDEN, **ADMINS_ONLY, admin_x=NOT_FOUND),
+        kwargs={"webhook_id": "webhook_y"},
+    ),
+    Row(
+        "partner_webhooks_rotate",
+        expect(FORBIDDEN, **ADMINS_ONLY, admin_x=OK),
+        method="post",
+        kwargs={"webhook_id": "webhook_x"},
+    ),
+    Row(
+        "partner_webhooks_rotate",
+        expect(FORBIDDEN, **ADMINS_ONLY, admin_x=NOT_FOUND),
+        method="post",
+        kwargs={"webhook_id": "webhook_y"},
+    ),
+    Row(
+        "partner_webhooks_destroy",
+        expect(FORBIDDEN, **ADMINS_ONLY, admin_x=NO_CONTENT),
+        method="delete",
+        kwargs={"webhook_id": "webhook_x"},
+    ),
+    Row(
+        "partner_webhooks_destroy",
+        expect(FORBIDDEN, **ADMINS_ONLY, admin_x=NOT_FOUND),
+        method="delete",
+        kwargs={"webhook_id": "webhook_y"},
+    ),
     # Public endpoints: reachable by everyone; an empty body is a 400 naming the fields.
     Row("v1_auth_token_create", expect(BAD_REQUEST), method="post"),
     # Revoking takes the API token itself: a session or an intake's token is not one.

@@ -21,7 +21,16 @@ from rest_framework.test import APIClient
 
 from credits.models import ApplicationEvent, BillingAccess, CreditApplication, CreditProgram
 from credits.services import billing_access_get_or_create
-from matching.models import Intake, IntakeStatus, Lead, LeadNote, LeadStatus, Partner
+from matching.models import (
+    Intake,
+    IntakeStatus,
+    Lead,
+    LeadNote,
+    LeadStatus,
+    Partner,
+    PartnerMembership,
+    WebhookEndpoint,
+)
 from matching.services.intake import intake_token_hash
 from tests.cloudroute.test_admin import NO_ADD, SINGLETONS
 from tests.factories import (
@@ -62,10 +71,13 @@ VISIBLE_STARTUPS = {
     "founder_a": {"a"},
     "founder_b": {"b"},
     "partner_x": {"a"},
+    "admin_x": {"a"},
     "partner_y": {"b"},
     "operator": {"a", "b"},
     "viewer": {"a", "b"},
 }
+# A role that acts for another's rows: firm X's admin owns what firm X's member owns.
+FIRM_OF = {"admin_x": "partner_x"}
 # World objects whose admin change page is in the matrix.
 WORLD_MODELS = {
     "startup_a": Startup,
@@ -126,10 +138,18 @@ def _build_world() -> dict:
         world["users"][f"founder_{side}"] = founder
         world["users"][f"partner_{firm}"] = member
         world["api_tokens"][f"founder_{side}"] = INTAKE_TOKENS[side]
+        world[f"webhook_{firm}"] = WebhookEndpoint.objects.create(
+            partner=partner, url=f"https://crm.firm-{firm}.example/hook", events=["lead.offered"]
+        )
+    world["users"]["admin_x"] = PartnerMembershipFactory(
+        partner=world["partner_x"],
+        user=UserFactory(email="admin-x@example.com"),
+        role=PartnerMembership.Role.ADMIN,
+    ).user
     world["users"]["viewer"].user_permissions.set(
         Permission.objects.filter(codename__startswith="view_")
     )
-    for role in ("partner_x", "partner_y", "operator", "viewer"):
+    for role in ("partner_x", "admin_x", "partner_y", "operator", "viewer"):
         world["api_tokens"][role] = Token.objects.create(user=world["users"][role]).key
     # One session per role, signed in once: each cell's client only carries its cookie.
     world["sessions"] = {}
@@ -165,6 +185,7 @@ def _rows_owned(world) -> dict[str, list]:
             list(LeadNote.objects.filter(lead=lead).values()),
             list(CreditApplication.objects.filter(startup=startup).values()),
             list(ApplicationEvent.objects.filter(application__startup=startup).values()),
+            list(WebhookEndpoint.objects.filter(partner=world[f"partner_{firm}"]).values()),
         ]
     return owned
 
@@ -201,7 +222,7 @@ def _run(client, row: Row, path: str, role: str, world, *, api: bool) -> None:
     after = _rows_owned(world)
 
     for owner, rows in before.items():
-        if owner != role:
+        if owner != FIRM_OF.get(role, role):
             assert after[owner] == rows, f"{role}'s {row.name} changed rows of {owner}"
     _assert_outcome(response, row.expected[role], role)
 

@@ -456,6 +456,8 @@ NOT_FROM_INPUT: dict[str, str] = {
     "matching.routingdecision.lead": "written once by routing, with the lead it offers",
     "matching.partneraceaccount.partner": "no admin, form or API writes it (read by ACE sync)",
     "invitation_one_open_per_address": "partner_invite revokes the open one before it adds one",
+    "webhook_delivery_once_per_event": "webhook_event_record uses get_or_create by event key",
+    "webhook_delivery_delivered_or_failed": "webhook_deliver sets one of them, once, from its try",
     "account_credit_once": "set only by the billing import (update_or_create by credit id)",
     "account_credit_remaining_non_negative": "the billing import stores max(remaining, 0)",
     "matching.acefiling.application": "the filing service locks the row and reuses it",
