@@ -123,6 +123,22 @@ def email_revetting_reminder(partner_id: int) -> None:
     revetting_reminder_email_send(partner_id=partner_id)
 
 
+@shared_task(name="matching.email_join_submitted", **RETRY)
+def email_join_submitted(application_id: int) -> None:
+    """The applicant's receipt and the operators' notice of an application to join."""
+    from .services.joining import join_submitted_email_send
+
+    join_submitted_email_send(application_id=application_id)
+
+
+@shared_task(name="matching.email_join_decision", **RETRY)
+def email_join_decision(application_id: int) -> None:
+    """A refused application's reason, to the applicant."""
+    from .services.joining import join_decision_email_send
+
+    join_decision_email_send(application_id=application_id)
+
+
 @shared_task(name="matching.email_partner_invitation", **RETRY)
 def email_partner_invitation(invitation_id: int) -> None:
     from .services import partner_invitation_email_send

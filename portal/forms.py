@@ -6,13 +6,14 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
+from django_countries import countries
 
 from credits import selectors as credit_selectors
 from credits.aws import ace
 from credits.models import ApplicationStatus, CreditApplication, FiledBy
 from credits.services import TRANSITIONS
 from matching import selectors
-from matching.models import Competency, DeclineReason, PartnerMembership
+from matching.models import Competency, DeclineReason, JoinApplication, PartnerMembership
 from matching.services import OTHER_NEEDS_NOTE
 from matching.services.partner_profile import ACE_FIELDS, PROFILE_FIELDS
 from matching.services.precheck_fix import FIXABLE
@@ -257,3 +258,51 @@ class LeadOwnerForm(forms.Form):
             (str(membership.user_id), membership.user.full_name or membership.user.email)
             for membership in members
         ]
+
+
+class JoinApplicationForm(forms.ModelForm):
+    """A firm's application to join (matching.services.joining checks it again)."""
+
+    competencies = forms.MultipleChoiceField(
+        choices=Competency.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only what AWS has validated: the evidence below shows it.",
+    )
+    evidence = forms.CharField(
+        label="Designations and evidence",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One per line: the designation, then an https:// link that shows it (your "
+        "AWS Partner Solutions Finder page, a validation letter), e.g. "
+        "“Generative AI Competency https://partners.amazonaws.com/…”.",
+    )
+    regions = forms.MultipleChoiceField(
+        label="AWS regions served", choices=AwsRegion.choices, widget=forms.CheckboxSelectMultiple
+    )
+    countries = forms.MultipleChoiceField(
+        label="Countries served",
+        choices=list(countries),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="Hold Ctrl (⌘ on a Mac) to choose several.",
+    )
+
+    class Meta:
+        model = JoinApplication
+        fields = [
+            "firm_name",
+            "website",
+            "contact_name",
+            "contact_email",
+            "tier",
+            "ace_access",
+            "competencies",
+            "evidence",
+            "regions",
+            "countries",
+            "reference_customer",
+            "reference_contact",
+        ]
+        labels = {"contact_email": "Your work e-mail", "contact_name": "Your name"}
+        help_texts = {
+            "tier": "Your tier in the AWS Partner Network.",
+            "reference_customer": "A customer you delivered a generative AI project for.",
+        }

@@ -1,10 +1,22 @@
 from django.urls import path
 
-from .views import applications, auth, exports, leads, profile, scorecard, team, twofactor
+from .views import (
+    applications,
+    auth,
+    exports,
+    joining,
+    leads,
+    profile,
+    scorecard,
+    team,
+    twofactor,
+)
 
 urlpatterns = [
     path("partner/", leads.partner_inbox, name="partner-inbox"),
     path("partner/login/", auth.PartnerLoginView.as_view(), name="partner-login"),
+    path("partner/apply/", joining.partner_apply, name="partner-apply"),
+    path("partner/apply/sent/", joining.partner_apply_sent, name="partner-apply-sent"),
     path(
         "partner/password-reset/",
         auth.PartnerPasswordResetView.as_view(),

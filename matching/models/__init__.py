@@ -8,9 +8,12 @@ from .leads import DeclineReason, Lead, LeadNote, LeadStatus
 from .partners import Competency, Partner, PartnerMembership, PartnerTier
 from .routing import RoutingDecision, RoutingSettings, RoutingTrigger
 from .team import PartnerInvitation
+from .vetting import JoinApplication, JoinStatus
 from .webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
+    "JoinApplication",
+    "JoinStatus",
     "PartnerInvitation",
     "AceCatalog",
     "AceFiling",

@@ -85,6 +85,11 @@ def _stage(target, names: tuple[str, ...], values: dict, errors: dict) -> None:
 
 
 def _check_whole(firm: Partner, errors: dict) -> None:
+    # Routing reads a time away by its last day; a first day alone would change nothing.
+    if firm.away_from and not firm.away_until:
+        errors.setdefault("away_until", []).append(
+            "Give the last day out of office too (a start alone stops no leads)."
+        )
     try:
         firm.clean()
     except ValidationError as error:

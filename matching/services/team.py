@@ -57,6 +57,12 @@ def partner_invite(*, partner: Partner, actor, email: str, role: str) -> Partner
     """Invite `email` to the firm as `role` and e-mail the link on commit; an open
     invitation to the same address is replaced. Admins only (ForbiddenError)."""
     _require_admin(partner, actor)
+    return invitation_create(partner=partner, actor=actor, email=email, role=role)
+
+
+def invitation_create(*, partner: Partner, actor, email: str, role: str) -> PartnerInvitation:
+    """partner_invite without the admin check: for an operator approving a firm's application
+    to join (matching.services.joining), who invites its first admin."""
     address = (email or "").strip().lower()
     errors: dict[str, list[str]] = {}
     if role not in Role.values:
@@ -153,8 +159,9 @@ def invitation_revoke(*, partner: Partner, actor, invitation_id: int) -> None:
 
 
 def member_remove(*, partner: Partner, actor, membership_id: int) -> None:
-    """Take a teammate off the firm: their membership goes, their API tokens are revoked and
-    their leads lose their owner. The last admin cannot be removed."""
+    """Take a teammate off the firm: their membership goes, their API tokens are revoked,
+    their leads lose their owner and the invitations they sent and that are still open are
+    revoked. The last admin cannot be removed."""
     with transaction.atomic():
         # The firm's row locked first, in every removal: two admins removing each other at
         # once take turns, so the second sees the first's removal (and that it is no longer
@@ -177,11 +184,15 @@ def member_remove(*, partner: Partner, actor, membership_id: int) -> None:
         membership.delete()
         Token.objects.filter(user=user).delete()
         Lead.objects.filter(partner=partner, owner=user).update(owner=None)
+        # Whom they invited does not join on their word once they are gone.
+        revoked = PartnerInvitation.objects.filter(
+            partner=partner, invited_by=user, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
         audit_log(
             actor=actor,
             action="partner.member_removed",
             subject=partner,
-            data={"email": user.email},
+            data={"email": user.email, "invitations_revoked": revoked},
         )
 
 

@@ -32,16 +32,16 @@ def partner_profile(request: PartnerHttpRequest) -> HttpResponse:
     try:
         partner_profile_update(partner=partner, actor=request.user, values=form.cleaned_data)
     except ApplicationError as exc:
-        form_add_error(form, exc)
-        return _render(request, form, is_admin, status=exc.status)
+        error = form_add_error(form, exc)
+        return _render(request, form, is_admin, status=exc.status, error=error)
     messages.success(request, "Profile saved. The next lead is routed with it.")
     return redirect("partner-profile")
 
 
-def _render(request, form, is_admin: bool, status: int = 200) -> HttpResponse:
+def _render(request, form, is_admin: bool, status: int = 200, error: str = "") -> HttpResponse:
     return render(
         request,
         "portal/profile.html",
-        {"partner": request.partner, "form": form, "is_admin": is_admin},
+        {"partner": request.partner, "form": form, "is_admin": is_admin, "error": error},
         status=status,
     )

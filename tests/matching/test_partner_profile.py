@@ -224,3 +224,29 @@ def test_a_firm_away_later_still_gets_leads_now(firm, django_capture_on_commit_c
         decision = lead_route(startup_id=intake.startup_id)
 
     assert decision.chosen == firm
+
+
+def test_a_first_day_away_without_a_last_one_is_refused(firm, admin):
+    with pytest.raises(ProfileInputError) as refused:
+        partner_profile_update(
+            partner=firm,
+            actor=admin,
+            values={"away_from": timezone.localdate(), "away_until": None},
+        )
+    assert "last day out of office" in refused.value.fields["away_until"][0]
+    firm.refresh_from_db()
+    assert firm.away_from is None
+
+
+def test_a_refusal_without_fields_is_shown_above_the_form(client, firm, admin, monkeypatch):
+    from core.errors import ConflictError
+
+    def refuse(**kwargs):
+        raise ConflictError("Someone else saved the profile a moment ago; check and save again.")
+
+    monkeypatch.setattr("portal.views.profile.partner_profile_update", refuse)
+    client.force_login(admin)
+    response = client.post("/partner/profile/", {"capacity": "5"})
+
+    assert response.status_code == 409
+    assert b"Someone else saved the profile a moment ago" in response.content

@@ -142,6 +142,21 @@ def test_an_admin_removes_a_teammate_whose_tokens_and_leads_go(client, firm, adm
     assert Lead.objects.get(pk=lead.pk).owner is None
 
 
+def test_removing_an_admin_revokes_the_invitations_they_sent(client, firm, admin):
+    other_admin = PartnerMembershipFactory(partner=firm, role=ADMIN).user
+    theirs = partner_invite(partner=firm, actor=other_admin, email="pal@else.test", role="admin")
+    mine = partner_invite(partner=firm, actor=admin, email="new@northwind.test", role="member")
+    client.force_login(admin)
+
+    membership = PartnerMembership.objects.get(user=other_admin)
+    assert client.post(f"/partner/team/members/{membership.pk}/remove/").status_code == 302
+
+    theirs.refresh_from_db()
+    mine.refresh_from_db()
+    assert theirs.revoked_at is not None and mine.revoked_at is None
+    assert invitation_for_token(invitation_token(theirs)) is None
+
+
 def test_the_last_admin_stays(client, firm, admin):
     client.force_login(admin)
     own = PartnerMembership.objects.get(user=admin)
