@@ -336,6 +336,7 @@ SPECTACULAR_SETTINGS = {
         "IntakeStatusEnum": "matching.models.IntakeStatus",
         "LeadStatusEnum": "matching.models.LeadStatus",
         "ApplicationStatusEnum": "credits.models.ApplicationStatus",
+        "WebhookEventEnum": "matching.models.WebhookEvent",
     },
 }
 

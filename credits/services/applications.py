@@ -153,7 +153,8 @@ def application_transition(
 
     Locks the application row (select_for_update) for one short transaction that validates,
     updates it, writes an ApplicationEvent and an audit entry `application.<to>`, and for
-    `credits_issued` creates the CreditGrant. Enqueues nothing. Values a step does not use
+    `credits_issued` creates the CreditGrant. Announces `application_status_changed` on
+    commit (and `credits_issued` with the grant). Values a step does not use
     are ignored (an ACE opportunity id given with any move is validated and stored).
     Raises CreditApplication.DoesNotExist, ApplicationInputError (nothing changed) or
     ApplicationTransitionError (nothing changed). `submitted_in_ace` is for CloudRoute's own
@@ -196,20 +197,7 @@ def application_transition(
 
         application.status = to
         application.save(update_fields=changed)
-        event = ApplicationEvent.objects.create(
-            application=application,
-            actor=_user(actor),
-            from_status=from_status,
-            to_status=to,
-            note=note.strip(),
-        )
-        # Announced on commit: matching tells the firm's CRM (webhooks).
-        send_on_commit(
-            application_status_changed,
-            sender=CreditApplication,
-            application_id=application.pk,
-            event_id=event.pk,
-        )
+        _moved(application, actor=actor, from_status=from_status, note=note)
         data: dict[str, str] = {"from": from_status, "to": to}
         if issue is not None:  # to == credits_issued, its checks passed
             data |= _grant_create(application, issue)
@@ -219,6 +207,24 @@ def application_transition(
             data["ace_opportunity_id"] = application.ace_opportunity_id
         audit_log(actor=actor, action=f"application.{to}", subject=application, data=data)
     return application
+
+
+def _moved(application: CreditApplication, *, actor, from_status: str, note: str) -> None:
+    """Record the move as an ApplicationEvent and announce it on commit (matching tells the
+    firm's CRM: webhooks)."""
+    event = ApplicationEvent.objects.create(
+        application=application,
+        actor=_user(actor),
+        from_status=from_status,
+        to_status=application.status,
+        note=note.strip(),
+    )
+    send_on_commit(
+        application_status_changed,
+        sender=CreditApplication,
+        application_id=application.pk,
+        event_id=event.pk,
+    )
 
 
 def _check_move_allowed(from_status: str, to: str) -> None:

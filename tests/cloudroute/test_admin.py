@@ -12,6 +12,7 @@ from django.urls import reverse
 from credits.models import ApplicationEvent, BillingAccess, CreditGrant, MonthlySpendActual
 from credits.services import eligibility_evaluate
 from matching.models import Commission, IdempotencyKey, RoutingDecision
+from matching.services.joining import join_application_submit
 from tests.factories import (
     CreditApplicationFactory,
     IntakeFactory,
@@ -36,6 +37,7 @@ NO_ADD = {
     ("credits", "eligibilitysnapshot"),  # the eligibility service
     ("matching", "idempotencykey"),  # the intake API
     ("matching", "commission"),  # the commission service, when credits are issued
+    ("matching", "joinapplication"),  # firms apply on /partner/apply/
     ("matching", "lead"),  # routing
     ("matching", "routingdecision"),  # routing
     ("matching", "routingsettings"),  # the changelist creates the one row
@@ -70,6 +72,21 @@ def some_rows():
         weights={},
     )
     PartnerMembershipFactory()
+    join_application_submit(
+        values={
+            "firm_name": "Applicant",
+            "website": "https://applicant.example",
+            "contact_name": "Ada",
+            "contact_email": "ada@applicant.example",
+            "tier": "select",
+            "competencies": ["generative_ai"],
+            "evidence": "GenAI https://applicant.example/x",
+            "regions": ["us-east-1"],
+            "countries": ["US"],
+            "reference_customer": "Acme",
+            "reference_contact": "rita@acme.example",
+        }  # fmt: skip
+    )
     application = CreditApplicationFactory(startup=intake.startup)
     ApplicationEvent.objects.create(application=application, to_status="draft")
     issued = CreditApplicationFactory(startup=intake.startup)

@@ -271,6 +271,7 @@ CHANGELIST_BUDGETS: dict[str, int] = {
     "matching.IdempotencyKey": 6,  # + distinct scopes
     "matching.Lead": 8,  # + partners, offered_at hierarchy (2); page (+startup, partner)
     "matching.Partner": 5,
+    "matching.JoinApplication": 5,
     "matching.RoutingSettings": 3,  # session, user, the settings row (then a redirect to it)
     "matching.RoutingDecision": 8,  # + partners, created_at hierarchy (2)
     "axes.AccessAttempt": 8,  # + distinct paths, attempt_time hierarchy (2)
@@ -412,6 +413,9 @@ NOT_PAGES = {
     "partner-team-revoke": "POST action on one invitation",
     "partner-password-reset": "a form; its POST reads one user by e-mail",
     "partner-password-reset-done": "static text",
+    "partner-apply": "a form; its POST writes one application",
+    "partner-apply-sent": "static text",
+    "admin:matching_joinapplication_review": "one application and its review form",
     "partner-password-reset-confirm": "one user by its id",
     "partner-password-reset-complete": "static text",
     "partner-lead-accept": "POST action on one lead",

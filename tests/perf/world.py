@@ -36,6 +36,7 @@ from matching.models import (
     IdempotencyKey,
     Intake,
     IntakeStatus,
+    JoinApplication,
     Lead,
     LeadNote,
     LeadStatus,
@@ -195,6 +196,26 @@ def world_grow(world: World, size: int) -> None:
             accept_by=now + dt.timedelta(hours=4),
         )
         for n, workload in zip(batch, workloads, strict=True)
+    )
+    JoinApplication.objects.bulk_create(
+        JoinApplication(
+            firm_name=f"Applicant {n}",
+            website="https://applicant.example",
+            contact_name="Ada",
+            contact_email=f"ada{n}@applicant.example",
+            tier="select",
+            ace_access=bool(n % 2),
+            competencies=["generative_ai"],
+            evidence=[{"designation": "GenAI", "url": "https://applicant.example/x"}],
+            regions=["us-east-1"],
+            countries=["US"],
+            reference_customer="Acme",
+            reference_contact="rita@acme.example",
+            status="refused" if n % 2 else "submitted",
+            refusal_reason="No evidence." if n % 2 else "",
+            reviewed_by=world.operator if n % 2 else None,
+        )
+        for n in batch
     )
     WebhookDelivery.objects.bulk_create(
         WebhookDelivery(

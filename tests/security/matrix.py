@@ -162,6 +162,10 @@ PAGES = [
         data={"email": "x@example.com"},
     ),
     Row("partner-password-reset-done", expect(OK)),
+    # Applying to join is public; an empty form is a 400 for everyone, and changes nothing.
+    Row("partner-apply", expect(OK)),
+    Row("partner-apply", expect(BAD_REQUEST), method="post"),
+    Row("partner-apply-sent", expect(OK)),
     Row(
         "partner-password-reset-confirm",
         expect(OK),

@@ -456,6 +456,10 @@ NOT_FROM_INPUT: dict[str, str] = {
     "matching.routingdecision.lead": "written once by routing, with the lead it offers",
     "matching.partneraceaccount.partner": "no admin, form or API writes it (read by ACE sync)",
     "invitation_one_open_per_address": "partner_invite revokes the open one before it adds one",
+    "join_one_waiting_per_address": "join_application_submit refuses a waiting address first "
+    "(tests/matching/test_joining.py); the constraint catches two at the same moment",
+    "join_refusal_has_reason": "join_application_refuse requires a reason before it saves",
+    "matching.joinapplication.partner": "set once, by the approval that creates the firm",
     "webhook_delivery_once_per_event": "webhook_event_record uses get_or_create by event key",
     "webhook_delivery_delivered_or_failed": "webhook_deliver sets one of them, once, from its try",
     "account_credit_once": "set only by the billing import (update_or_create by credit id)",
