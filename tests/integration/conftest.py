@@ -126,7 +126,7 @@ def _answers_ping(worker: CeleryWorker, probe: Celery) -> bool:
 
 @contextmanager
 def running_celery_worker(
-    *, redis_url: str, queue: str, pool: str = "solo"
+    *, redis_url: str, queue: str, pool: str = "solo", extra_env: dict[str, str] | None = None
 ) -> Iterator[CeleryWorker]:
     """A `celery worker` process on `queue` of the Redis at `redis_url`, against the test
     database, in its own session; ready (it answers a ping) on entry, stopped on exit.
@@ -141,6 +141,7 @@ def running_celery_worker(
         "DJANGO_SETTINGS_MODULE": "cloudroute.settings",
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     env.pop("EMAIL_URL", None)
     cmd = [
