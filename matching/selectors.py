@@ -468,3 +468,12 @@ def webhook_for_partner_or_404(*, partner: Partner, webhook_id: int) -> WebhookE
 def webhook_deliveries(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
     """The endpoint's deliveries, newest first (their bodies deferred: a page lists tries)."""
     return WebhookDelivery.objects.filter(endpoint=endpoint).defer("payload")
+
+
+def webhook_deliveries_recent(*, partner: Partner, limit: int = 50) -> QuerySet[WebhookDelivery]:
+    """The firm's latest deliveries over all its endpoints (their bodies deferred)."""
+    return (
+        WebhookDelivery.objects.filter(endpoint__partner=partner)
+        .select_related("endpoint")
+        .defer("payload")[:limit]
+    )

@@ -13,7 +13,13 @@ from credits.aws import ace
 from credits.models import ApplicationStatus, CreditApplication, FiledBy
 from credits.services import TRANSITIONS
 from matching import selectors
-from matching.models import Competency, DeclineReason, JoinApplication, PartnerMembership
+from matching.models import (
+    Competency,
+    DeclineReason,
+    JoinApplication,
+    PartnerMembership,
+    WebhookEvent,
+)
 from matching.services import OTHER_NEEDS_NOTE
 from matching.services.partner_profile import ACE_FIELDS, PROFILE_FIELDS
 from matching.services.precheck_fix import FIXABLE
@@ -306,3 +312,15 @@ class JoinApplicationForm(forms.ModelForm):
             "tier": "Your tier in the AWS Partner Network.",
             "reference_customer": "A customer you delivered a generative AI project for.",
         }
+
+
+class WebhookForm(forms.Form):
+    url = forms.CharField(
+        label="Receiver URL",
+        max_length=2000,
+        help_text="https:// on the public internet; CloudRoute signs each POST "
+        "(docs: CloudRoute-Signature).",
+    )
+    events = forms.MultipleChoiceField(
+        choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
+    )

@@ -10,12 +10,24 @@ from .views import (
     scorecard,
     team,
     twofactor,
+    webhooks,
 )
 
 urlpatterns = [
     path("partner/", leads.partner_inbox, name="partner-inbox"),
     path("partner/login/", auth.PartnerLoginView.as_view(), name="partner-login"),
     path("partner/apply/", joining.partner_apply, name="partner-apply"),
+    path("partner/webhooks/", webhooks.partner_webhooks, name="partner-webhooks"),
+    path(
+        "partner/webhooks/<int:webhook_id>/rotate/",
+        webhooks.partner_webhook_rotate,
+        name="partner-webhook-rotate",
+    ),
+    path(
+        "partner/webhooks/<int:webhook_id>/delete/",
+        webhooks.partner_webhook_delete,
+        name="partner-webhook-delete",
+    ),
     path("partner/apply/sent/", joining.partner_apply_sent, name="partner-apply-sent"),
     path(
         "partner/password-reset/",

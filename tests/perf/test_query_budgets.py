@@ -119,6 +119,9 @@ PAGE_CASES = [
     Case("partner-team", lambda w: reverse("partner-team"), "partner", 6),
     # session, user, membership (+partner), the grouped months / the rows with what they show
     Case("partner-earnings", lambda w: reverse("partner-earnings"), "partner", 4),
+    # session, user, membership (+partner), the admin check, endpoints with their counts,
+    # the latest deliveries (+endpoint)
+    Case("partner-webhooks", lambda w: reverse("partner-webhooks"), "partner", 6),
     Case("partner-earnings-csv", lambda w: reverse("partner-earnings-csv"), "partner", 4),
     Case("partner-leads-csv", lambda w: reverse("partner-leads-csv"), "partner", 4),
     # session, user, membership (+partner), lead (+startup, workload, founder), snapshot,
@@ -409,6 +412,8 @@ NOT_PAGES = {
     "partner-invitation": "one invitation by its id (the link's token)",
     "partner-lead-owner": "POST action on one lead",
     "partner-team-invite": "POST action",
+    "partner-webhook-rotate": "POST action on one webhook",
+    "partner-webhook-delete": "POST action on one webhook",
     "partner-team-remove": "POST action on one membership",
     "partner-team-revoke": "POST action on one invitation",
     "partner-password-reset": "a form; its POST reads one user by e-mail",

@@ -228,6 +228,76 @@ PAGES = [
         method="post",
         kwargs={"invitation_id": "999999"},
     ),
+    # Webhooks in the portal: firm X's admin only (members: 403; another firm's: 404).
+    Row(
+        "partner-webhooks",
+        expect(
+            NOT_FOUND,
+            anonymous=TO_PARTNER_LOGIN,
+            partner_x=FORBIDDEN,
+            admin_x=OK,
+            partner_y=FORBIDDEN,
+        ),
+    ),
+    Row(
+        "partner-webhooks",
+        expect(
+            NOT_FOUND,
+            anonymous=TO_PARTNER_LOGIN,
+            partner_x=FORBIDDEN,
+            admin_x=BAD_REQUEST,
+            partner_y=FORBIDDEN,
+        ),
+        method="post",
+    ),
+    Row(
+        "partner-webhook-rotate",
+        expect(
+            NOT_FOUND,
+            anonymous=TO_PARTNER_LOGIN,
+            partner_x=FORBIDDEN,
+            admin_x=OK,
+            partner_y=FORBIDDEN,
+        ),
+        method="post",
+        kwargs={"webhook_id": "webhook_x"},
+    ),
+    Row(
+        "partner-webhook-rotate",
+        expect(
+            NOT_FOUND,
+            anonymous=TO_PARTNER_LOGIN,
+            partner_x=FORBIDDEN,
+            admin_x=NOT_FOUND,
+            partner_y=FORBIDDEN,
+        ),
+        method="post",
+        kwargs={"webhook_id": "webhook_y"},
+    ),
+    Row(
+        "partner-webhook-delete",
+        expect(
+            NOT_FOUND,
+            anonymous=TO_PARTNER_LOGIN,
+            partner_x=FORBIDDEN,
+            admin_x=REDIRECT,
+            partner_y=FORBIDDEN,
+        ),
+        method="post",
+        kwargs={"webhook_id": "webhook_x"},
+    ),
+    Row(
+        "partner-webhook-delete",
+        expect(
+            NOT_FOUND,
+            anonymous=TO_PARTNER_LOGIN,
+            partner_x=FORBIDDEN,
+            admin_x=NOT_FOUND,
+            partner_y=FORBIDDEN,
+        ),
+        method="post",
+        kwargs={"webhook_id": "webhook_y"},
+    ),
     # An invitation link is its own credential: a made-up one is a 400 for everyone.
     Row("partner-invitation", expect(BAD_REQUEST), kwargs={"token": "1-forged"}),
     # Giving a lead to a teammate: the firm's own lead only (nobody is a valid owner).

@@ -12,7 +12,7 @@ from django.contrib.auth.views import LoginView
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from matching.models import LeadStatus, PartnerMembership
+from matching.models import LeadStatus, PartnerMembership, WebhookEndpoint
 from tests.factories import (
     CreditApplicationFactory,
     IntakeFactory,
@@ -189,6 +189,9 @@ def accounts(settings):
     firm_admin = PartnerMembershipFactory(partner=firm, role=PartnerMembership.Role.ADMIN).user
     lead = make_lead(firm, status=LeadStatus.ACCEPTED)
     application = CreditApplicationFactory(startup=lead.startup)
+    webhook = WebhookEndpoint.objects.create(
+        partner=firm, url="https://crm.example/hook", events=["lead.offered"]
+    )
     return {
         "founder": intake.founder,
         "intake": intake,
@@ -201,6 +204,7 @@ def accounts(settings):
             "token": "not-a-token",
             "membership_id": 1,
             "invitation_id": 1,
+            "webhook_id": webhook.pk,
             "uidb64": "MQ",
         },
     }
@@ -212,6 +216,9 @@ FIRM_ADMIN_PAGES = {
     "partner-team-invite",
     "partner-team-remove",
     "partner-team-revoke",
+    "partner-webhooks",
+    "partner-webhook-rotate",
+    "partner-webhook-delete",
 }
 
 
