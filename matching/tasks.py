@@ -139,6 +139,16 @@ def email_join_decision(application_id: int) -> None:
     join_decision_email_send(application_id=application_id)
 
 
+@shared_task(name="matching.email_password_reset", **RETRY)
+def email_password_reset(email: str) -> None:
+    """Takes the typed address, not an id: the reset page must not look it up (same answer
+    and timing whether or not it has an account). Safe to run twice: two links, both valid
+    until the password changes."""
+    from .services.password_reset import partner_password_reset_email_send
+
+    partner_password_reset_email_send(email=email)
+
+
 @shared_task(name="matching.email_partner_invitation", **RETRY)
 def email_partner_invitation(invitation_id: int) -> None:
     from .services import partner_invitation_email_send

@@ -1,6 +1,5 @@
 """The partner sign-in page, and resetting a forgotten password (Django's auth views)."""
 
-from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.views import (
     LoginView,
@@ -9,12 +8,12 @@ from django.contrib.auth.views import (
     PasswordResetDoneView,
     PasswordResetView,
 )
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 
 from matching import selectors
-from matching.models import PartnerMembership
+from matching.services.password_reset import partner_password_reset_request
 
 from ..decorators import PARTNER_SESSION_FLAG
 from ..forms import PartnerAuthenticationForm
@@ -38,30 +37,18 @@ class PartnerLoginView(LoginView):
         return response
 
 
-class PartnerPasswordResetForm(PasswordResetForm):
-    """Django's reset form, for partner firms' users only: a founder signs in by e-mailed
-    link and has no password, and operators reset theirs with an administrator. An unknown
-    address gets the same answer as a known one (no account enumeration)."""
-
-    def get_users(self, email):
-        return (
-            user
-            for user in super().get_users(email)
-            if PartnerMembership.objects.filter(user_id=user.pk).exists()
-        )
-
-
 class PartnerPasswordResetView(PasswordResetView):
+    """Django's reset page; the e-mail goes out from a task that takes the typed address
+    (matching.services.password_reset), so the page answers alike, in the same time, for an
+    address with a partner account and for any other."""
+
     template_name = "portal/password_reset.html"
-    form_class = PartnerPasswordResetForm
-    email_template_name = "portal/password_reset_email.txt"
-    subject_template_name = "portal/password_reset_subject.txt"
+    form_class = PasswordResetForm
     success_url = reverse_lazy("partner-password-reset-done")
 
-    @property
-    def extra_email_context(self):  # type: ignore[override]
-        # The link's base is SITE_URL, as in every other e-mail, never the request's Host.
-        return {"site_url": settings.SITE_URL.rstrip("/")}
+    def form_valid(self, form):
+        partner_password_reset_request(email=form.cleaned_data["email"])
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PartnerPasswordResetDoneView(PasswordResetDoneView):

@@ -6,7 +6,10 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from matching import tasks
 from tests.factories import PartnerMembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
@@ -32,11 +35,12 @@ def test_the_sign_in_page_links_to_the_reset(client):
 
 
 def test_a_partner_resets_the_password_and_signs_in_with_the_new_one(
-    client, partner_user, settings
+    client, partner_user, settings, django_capture_on_commit_callbacks
 ):
     settings.SITE_URL = "https://app.cloudroute.example"
 
-    response = client.post(RESET, {"email": "ANA@northwind.test"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(RESET, {"email": "ANA@northwind.test"})
 
     assert response.status_code == 302 and response["Location"] == SENT
     assert [message.to for message in mail.outbox] == [["ana@northwind.test"]]
@@ -61,7 +65,9 @@ def test_a_partner_resets_the_password_and_signs_in_with_the_new_one(
 
 
 @pytest.mark.parametrize("who", ["founder", "operator", "nobody"])
-def test_anyone_else_gets_the_same_answer_and_no_email(client, who):
+def test_anyone_else_gets_the_same_answer_and_no_email(
+    client, who, django_capture_on_commit_callbacks
+):
     if who == "founder":
         UserFactory(email="fay@founder.test")
     elif who == "operator":
@@ -69,14 +75,39 @@ def test_anyone_else_gets_the_same_answer_and_no_email(client, who):
         user.set_password("operator-password-1")
         user.save()
 
-    response = client.post(RESET, {"email": "fay@founder.test"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(RESET, {"email": "fay@founder.test"})
 
     assert response.status_code == 302 and response["Location"] == SENT
     assert mail.outbox == []
 
 
-def test_a_weak_new_password_is_refused_by_field(client, partner_user):
-    client.post(RESET, {"email": "ana@northwind.test"})
+def test_the_page_looks_nothing_up_so_it_takes_as_long_for_any_address(
+    client, partner_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The same queries for an account's address and a stranger's: the lookup and the
+    sending happen in the task, which takes the typed address."""
+    enqueued = []
+    monkeypatch.setattr(tasks.email_password_reset, "delay", enqueued.append)
+    queries = []
+    for email in ("ana@northwind.test", "nobody@else.test"):
+        with (
+            CaptureQueriesContext(connection) as captured,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            client.post(RESET, {"email": email})
+        queries.append([re.sub(r"\d+", "N", q["sql"]) for q in captured.captured_queries])
+
+    assert queries[0] == queries[1]
+    assert enqueued == ["ana@northwind.test", "nobody@else.test"]
+    assert mail.outbox == []
+
+
+def test_a_weak_new_password_is_refused_by_field(
+    client, partner_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(RESET, {"email": "ana@northwind.test"})
     path = re.sub(r"^https?://[^/]+", "", link_in(mail.outbox[0]))
     form_url = client.get(path)["Location"]
 
