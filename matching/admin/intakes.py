@@ -1,15 +1,34 @@
 """Intakes, with the operators' review queue and the routing actions; idempotency keys."""
 
+from dataclasses import asdict
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from .. import services
-from ..models import IdempotencyKey, Intake, Lead, LeadStatus, Partner, RoutingStatus
+from .. import scoring, services
+from ..models import (
+    IdempotencyKey,
+    Intake,
+    Lead,
+    LeadStatus,
+    Partner,
+    RoutingDecision,
+    RoutingStatus,
+)
 from .actions import call_each
+from .routing import decision_explanation
+
+# The assign page ranks every firm for the first this many selected startups (all selected
+# are assigned; the service still refuses a firm that had one of the others).
+ASSIGN_AT_ONCE = 20
 
 
 def review_queue_conditions() -> dict[str, Q]:
@@ -54,8 +73,65 @@ class ReviewQueueFilter(admin.SimpleListFilter):
 class AssignPartnerForm(forms.Form):
     partner = forms.ModelChoiceField(
         queryset=Partner.objects.filter(is_active=True).order_by("name"),
-        help_text="Skips the scoring, but never offers a startup to a firm that already had it.",
+        widget=forms.RadioSelect,
+        help_text="Skips the scoring (a firm failing a filter can still be chosen by hand), but "
+        "never offers a startup to a firm that already had it.",
     )
+
+    def __init__(self, *args, blocked: dict[int, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.blocked = blocked
+
+    def clean_partner(self) -> Partner:
+        partner = self.cleaned_data["partner"]
+        if partner.pk in self.blocked:
+            raise forms.ValidationError(self.blocked[partner.pk])
+        return partner
+
+
+# What an operator's hand cannot override: the service refuses a firm that had the lead.
+BLOCKING = {"already_offered", "inactive"}
+
+
+def assign_choices(intakes: list[Intake]) -> tuple[list[dict], dict[int, str]]:
+    """Every firm routing sees, ranked for the selected intakes (scored candidates first, by
+    score for the first intake, then the rejected by name): each with, per intake, its score
+    and breakdown or the filters it fails; and the firms that cannot take one of them, with
+    why. The same engine as routing (services.routing_preview), changing nothing."""
+    rows: dict[int, dict] = {}
+    blocked: dict[int, str] = {}
+    for index, intake in enumerate(intakes):
+        ranking = services.routing_preview(startup_id=intake.startup_id)
+        if ranking is None:
+            continue
+        for candidate in ranking.candidates:
+            row = rows.setdefault(
+                candidate.partner_id,
+                {"id": candidate.partner_id, "name": candidate.name, "cells": {}},
+            )
+            row["cells"][intake.pk] = {"score": candidate.score, "breakdown": candidate.breakdown}
+            if index == 0:
+                row["score"] = candidate.score
+        for rejection in ranking.rejected:
+            row = rows.setdefault(
+                rejection.partner_id,
+                {"id": rejection.partner_id, "name": rejection.name, "cells": {}},
+            )
+            row["cells"][intake.pk] = {"failed": rejection.failed, "messages": rejection.messages}
+            if BLOCKING & set(rejection.failed) and rejection.partner_id not in blocked:
+                reason = (
+                    "already had this lead"
+                    if "already_offered" in rejection.failed
+                    else ("is deactivated")
+                )
+                blocked[rejection.partner_id] = (
+                    f"{rejection.name} {reason} ({intake.startup}); choose another firm."
+                )
+    ordered = sorted(rows.values(), key=lambda row: (-(row.get("score") or -1), row["name"]))
+    for row in ordered:
+        row["blocked"] = blocked.get(row["id"], "")
+        row["per_intake"] = [row["cells"].get(intake.pk) for intake in intakes]
+    return ordered, blocked
 
 
 @admin.register(Intake)
@@ -85,6 +161,7 @@ class IntakeAdmin(admin.ModelAdmin):
         "confirmed_at",
         "email",
         "claimed_by",
+        "simulate_link",
     ]
     date_hierarchy = "created_at"
     actions = ["reroute_now", "assign_partner"]
@@ -117,9 +194,12 @@ class IntakeAdmin(admin.ModelAdmin):
 
     @admin.action(description="Assign to a partner…", permissions=["route"])
     def assign_partner(self, request, queryset):
-        """An intermediate page with a partner select; on submit, lead_assign per startup."""
-        form = AssignPartnerForm(request.POST if "apply" in request.POST else None)
+        """An intermediate page: every firm with its score breakdown, or the filters it
+        fails, per selected startup; on submit, lead_assign per startup."""
         intakes = self._one_per_startup(queryset)
+        ranked = intakes[:ASSIGN_AT_ONCE]
+        rows, blocked = assign_choices(ranked)
+        form = AssignPartnerForm(request.POST if "apply" in request.POST else None, blocked=blocked)
         if form.is_valid():
             partner = form.cleaned_data["partner"]
 
@@ -135,13 +215,56 @@ class IntakeAdmin(admin.ModelAdmin):
             "title": "Assign to a partner",
             "opts": self.model._meta,
             "form": form,
-            "intakes": intakes,
+            "intakes": ranked,
+            "unranked": len(intakes) - len(ranked),
+            "rows": rows,
+            "factors": scoring.FACTORS,
+            "chosen_id": str(form["partner"].value() or ""),
             "selected": queryset.values_list("pk", flat=True),
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "action_name": "assign_partner",
             "select_across": request.POST.get("select_across", "0"),
         }
         return TemplateResponse(request, "matching/admin/assign_partner.html", context)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:intake_id>/simulate/",
+                self.admin_site.admin_view(self.simulate_view),
+                name="matching_intake_simulate",
+            ),
+            *super().get_urls(),
+        ]
+
+    def simulate_view(self, request, intake_id: int):
+        """Who would get this startup's lead if it were routed now, and why (the engine and
+        explanation of a real routing); reads only, so viewing the intake is enough."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        intake = get_object_or_404(Intake.objects.select_related("startup"), pk=intake_id)
+        ranking = services.routing_preview(startup_id=intake.startup_id)
+        explanation = None
+        if ranking is not None:
+            explanation = decision_explanation(
+                RoutingDecision(ranking=ranking.as_dict(), weights=asdict(ranking.weights))
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Routing {intake.startup} now",
+            "opts": self.model._meta,
+            "intake": intake,
+            "ranking": ranking,
+            "explanation": explanation,
+        }
+        return TemplateResponse(request, "matching/admin/simulate_routing.html", context)
+
+    @admin.display(description="Routing now")
+    def simulate_link(self, intake: Intake) -> str:
+        if intake.pk is None:
+            return "-"
+        url = reverse("admin:matching_intake_simulate", args=[intake.pk])
+        return format_html('<a href="{}">Who would get it now, and why</a>', url)
 
 
 @admin.register(IdempotencyKey)

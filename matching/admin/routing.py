@@ -4,9 +4,10 @@ the others"."""
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
-from .. import scoring
+from .. import scoring, services
 from ..models import RoutingDecision, RoutingSettings
 
 
@@ -33,6 +34,43 @@ class RoutingSettingsAdmin(admin.ModelAdmin):
         ("Rotation and SLA", {"fields": ["fairness_margin", "accept_hours", "updated_at"]}),
     ]
     readonly_fields = ["updated_at"]
+    change_form_template = "matching/admin/routingsettings_change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="matching_routingsettings_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, object_id: int):
+        """The settings form's values, unsaved: the open leads whose firm would not win them
+        under those weights (the same engine as routing). Saves nothing."""
+        settings_row = RoutingSettings.load()
+        if request.method != "POST" or not self.has_change_permission(request, settings_row):
+            raise PermissionDenied
+        form = self.get_form(request, settings_row)(request.POST, instance=settings_row)
+        moved: list[dict] = []
+        if form.is_valid():
+            unsaved = form.save(commit=False)
+            moved = services.routing_settings_preview(weights=services.routing_weights(unsaved))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "What these settings would change",
+            "opts": self.model._meta,
+            "form": form,
+            "moved": moved,
+            "settings_row": settings_row,
+        }
+        return TemplateResponse(
+            request,
+            "matching/admin/routingsettings_preview.html",
+            context,
+            status=200 if form.is_valid() else 400,
+        )
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_or_change_permission(request):

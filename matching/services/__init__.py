@@ -51,6 +51,9 @@ from .leads import (
     lead_route,
     leads_expire,
     partner_pause,
+    routing_preview,
+    routing_settings_preview,
+    routing_weights,
 )
 from .partner_profile import (
     ProfileInputError,
@@ -79,6 +82,9 @@ from .webhooks import (
 )
 
 __all__ = [
+    "routing_preview",
+    "routing_weights",
+    "routing_settings_preview",
     "WebhookInputError",
     "webhook_create",
     "webhook_delete",

@@ -43,7 +43,8 @@ class LeadActionError(ConflictError):
     code = "lead_state"
 
 
-def _weights(settings_row: RoutingSettings) -> scoring.Weights:
+def routing_weights(settings_row: RoutingSettings) -> scoring.Weights:
+    """The scoring engine's weights from a settings row (saved or not)."""
     return scoring.Weights(
         competency=settings_row.competency_weight,
         stage=settings_row.stage_weight,
@@ -64,6 +65,71 @@ def _locked_intake(startup_id: int) -> Intake | None:
         .order_by("-created_at")
         .first()
     )
+
+
+def _lead_profile(intake: Intake, *, had_it: frozenset[int] | None = None) -> scoring.LeadProfile:
+    """What routing knows of the intake's lead; `had_it` (read when not given) are the firms
+    that already had it, which routing excludes."""
+    startup, workload = intake.startup, intake.workload
+    if had_it is None:
+        had_it = frozenset(
+            Lead.objects.filter(startup_id=startup.pk).values_list("partner_id", flat=True)
+        )
+    return scoring.LeadProfile(
+        country=str(startup.country),
+        region=workload.region,
+        stage=startup.stage,
+        industry=startup.industry,
+        excluded_partner_ids=had_it,
+    )
+
+
+def routing_preview(
+    *, startup_id: int, weights: scoring.Weights | None = None
+) -> scoring.Ranking | None:
+    """Who would get the startup's lead if it were routed now, and why: the ranking
+    `lead_route` (and a re-route) computes, with the settings' weights or `weights`. Reads
+    only; None for a startup without an intake."""
+    intake = (
+        Intake.objects.select_related("startup", "workload")
+        .filter(startup_id=startup_id)
+        .order_by("-created_at")
+        .first()
+    )
+    if intake is None:
+        return None
+    return scoring.rank(
+        _lead_profile(intake),
+        selectors.partner_profiles(),
+        weights or routing_weights(RoutingSettings.load()),
+        today=timezone.localdate(),
+    )
+
+
+def routing_settings_preview(*, weights: scoring.Weights, limit: int = 500) -> list[dict]:
+    """The open (offered) leads whose firm would not win them under `weights`: for each, the
+    firm now and the one the new weights would choose (None: nobody). The current firm stays
+    a candidate (the others that had the lead do not). Reads only, in three queries."""
+    partners = selectors.partner_profiles()
+    today = timezone.localdate()
+    open_leads = list(
+        Lead.objects.filter(status=LeadStatus.OFFERED)
+        .select_related("startup", "workload", "partner")
+        .order_by("offered_at")[:limit]
+    )
+    had_it: dict[int, set[int]] = {}
+    for startup_id, partner_id in Lead.objects.filter(
+        startup_id__in=[lead.startup_id for lead in open_leads]
+    ).values_list("startup_id", "partner_id"):
+        had_it.setdefault(startup_id, set()).add(partner_id)
+    moved = []
+    for lead in open_leads:
+        others = frozenset(had_it.get(lead.startup_id, set()) - {lead.partner_id})
+        profile = _lead_profile(Intake(startup=lead.startup, workload=lead.workload), had_it=others)
+        chosen = scoring.rank(profile, partners, weights, today=today).chosen
+        if chosen is None or chosen.partner_id != lead.partner_id:
+            moved.append({"lead": lead, "now": lead.partner, "would": chosen})
+    return moved
 
 
 def _offer(*, intake: Intake, partner_id: int, accept_hours: int, actor, why: str) -> Lead:
@@ -107,19 +173,10 @@ def lead_route(
         if Lead.objects.filter(startup_id=startup_id, status__in=Lead.LIVE_STATUSES).exists():
             return None
         settings_row = RoutingSettings.load()
-        weights = _weights(settings_row)
-        startup, workload = intake.startup, intake.workload
-        lead_profile = scoring.LeadProfile(
-            country=str(startup.country),
-            region=workload.region,
-            stage=startup.stage,
-            industry=startup.industry,
-            excluded_partner_ids=frozenset(
-                Lead.objects.filter(startup_id=startup_id).values_list("partner_id", flat=True)
-            ),
-        )
+        weights = routing_weights(settings_row)
+        startup = intake.startup
         ranking = scoring.rank(
-            lead_profile, selectors.partner_profiles(), weights, today=timezone.localdate()
+            _lead_profile(intake), selectors.partner_profiles(), weights, today=timezone.localdate()
         )
         decision = RoutingDecision(
             startup=startup,
@@ -353,7 +410,7 @@ def lead_assign(*, startup_id: int, partner_id: int, actor) -> RoutingDecision:
             actor=actor,
             why=why,
             ranking={},
-            weights=asdict(_weights(settings_row)),
+            weights=asdict(routing_weights(settings_row)),
         )
 
 

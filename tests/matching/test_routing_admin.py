@@ -5,6 +5,7 @@ row, and changelists that read a fixed number of queries."""
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.forms import MultiWidget
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from zeal import zeal_ignore
 
+from matching import scoring
 from matching.models import (
     DeclineReason,
     IdempotencyKey,
@@ -38,7 +40,7 @@ from tests.factories import (
     WorkloadFactory,
 )
 from tests.matching.routing_helpers import make_overdue, routable_partner
-from workloads.models import Startup, Workload
+from workloads.models import AuditEvent, Startup, Workload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
 
@@ -184,7 +186,10 @@ def test_it_assigns_through_an_intermediate_page(operator_client, operator):
     assert page.status_code == 200
     assert "matching/admin/assign_partner.html" in [t.name for t in page.templates]
     html = page.content.decode()
-    assert f'<option value="{chosen.pk}">Hand Picked</option>' in html
+    # Paused, so routing skips it, but an operator may still pick it by hand.
+    assert (
+        f'<input type="radio" name="partner" value="{chosen.pk}" id="partner-{chosen.pk}">' in html
+    )
     assert f'name="_selected_action" value="{intake.pk}"' in html
     assert Lead.objects.filter(startup=intake.startup).count() == 1  # nothing changed yet
 
@@ -212,27 +217,64 @@ def test_it_assigns_through_an_intermediate_page(operator_client, operator):
     assert "Offered to Hand Picked: 1 of 1." in _messages(response)
 
 
-def test_it_shows_the_services_refusal_when_assigning(operator_client):
-    partner = routable_partner(name="Had It Already")
+def test_the_assign_page_scores_every_firm_and_disables_one_that_had_the_lead(operator_client):
+    best = routable_partner(name="Best Fit", tier=PartnerTier.PREMIER)
+    german = routable_partner(name="Only Germany", countries=["DE"])
     intake = IntakeFactory()
     lead = lead_route(startup_id=intake.startup_id).lead
-    lead_decline(lead_id=lead.pk, partner=partner, actor=None, reason="no_capacity")
+    lead_decline(lead_id=lead.pk, partner=best, actor=None, reason="no_capacity")
+    runner = routable_partner(name="Runner Up")
 
-    response = operator_client.post(
-        INTAKES,
-        {
-            "action": "assign_partner",
-            "_selected_action": [intake.pk],
-            "apply": "1",
-            "partner": partner.pk,
-        },
-        follow=True,
+    page = operator_client.post(
+        INTAKES, {"action": "assign_partner", "_selected_action": [intake.pk]}
     )
+    html = page.content.decode()
 
-    (message,) = _messages(response)
-    assert message.startswith("1 of 1 failed.")
-    assert "Had It Already already had this lead; a partner gets it once." in message
+    firms = page.context["rows"]
+    assert [row["name"] for row in firms][0] == "Runner Up"  # the only candidate left
+    runner_cell = firms[0]["per_intake"][0]
+    assert set(runner_cell["breakdown"]) == set(scoring.FACTORS)
+    assert f'value="{best.pk}" id="partner-{best.pk}" disabled' in html
+    assert "Best Fit already had this lead" in html
+    assert f'value="{german.pk}" id="partner-{german.pk}">' in html  # fails a filter: shown
+    assert "country_not_served" in html
+    assert f'value="{runner.pk}" id="partner-{runner.pk}">' in html
+
+    refused = operator_client.post(
+        INTAKES,
+        {"action": "assign_partner", "_selected_action": [intake.pk], "apply": "1",
+         "partner": best.pk},
+    )  # fmt: skip
+    assert refused.status_code == 200
+    assert "Best Fit already had this lead" in refused.content.decode()
     assert Lead.objects.filter(startup=intake.startup).count() == 1
+
+
+def test_simulating_shows_who_would_get_it_and_changes_nothing(operator_client, settings):
+    best = routable_partner(name="Best Fit", tier=PartnerTier.PREMIER)
+    routable_partner(name="Only Germany", countries=["DE"])
+    intake = IntakeFactory()
+
+    def counts() -> tuple[int, ...]:
+        return tuple(model.objects.count() for model in (Lead, RoutingDecision, AuditEvent))
+
+    before = counts()
+
+    page = operator_client.get(f"{INTAKES}{intake.pk}/simulate/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert page.context["ranking"].chosen.partner_id == best.pk
+    assert 'data-testid="decision-chosen"' in html and "Best Fit" in html
+    assert "country_not_served" in html
+    assert (
+        Lead.objects.count(),
+        RoutingDecision.objects.count(),
+        AuditEvent.objects.count(),
+    ) == before
+    # The intake page links to it.
+    change = operator_client.get(f"{INTAKES}{intake.pk}/change/").content.decode()
+    assert f"{INTAKES}{intake.pk}/simulate/" in change
 
 
 def test_it_asks_again_for_a_partner_when_none_was_picked(operator_client):
@@ -641,3 +683,54 @@ def test_it_lists_routing_decisions_in_a_fixed_number_of_queries(
         response = operator_client.get(url)
 
     assert response.context["cl"].result_count == count
+
+
+def test_previewing_settings_lists_the_open_leads_that_would_go_elsewhere(operator_client):
+    premier = routable_partner(
+        name="Premier One Skill", tier=PartnerTier.PREMIER, competencies=["generative_ai"]
+    )
+    skilled = routable_partner(
+        name="Select Skilled",
+        tier=PartnerTier.SELECT,
+        competencies=["generative_ai", "machine_learning"],
+    )
+    settings_row = RoutingSettings.load()
+    for name in ("competency", "stage", "industry", "track_record", "load"):
+        setattr(settings_row, f"{name}_weight", 0)
+    settings_row.tier_weight = 100
+    settings_row.save()
+    intake = IntakeFactory()
+    lead = lead_route(startup_id=intake.startup_id).lead
+    assert lead.partner == premier
+    change = reverse("admin:matching_routingsettings_change", args=[settings_row.pk])
+    form = operator_client.get(change).context["adminform"].form
+    data = {name: form.initial[name] for name in form.fields}
+    preview = reverse("admin:matching_routingsettings_preview", args=[settings_row.pk])
+    before = RoutingSettings.objects.values().get()
+
+    kept = operator_client.post(preview, data)
+    moved = operator_client.post(preview, {**data, "tier_weight": 0, "competency_weight": 100})
+
+    assert kept.status_code == 200 and kept.context["moved"] == []
+    assert "0 open leads would now go elsewhere" in kept.content.decode()
+    [row] = moved.context["moved"]
+    assert (row["lead"], row["now"], row["would"].partner_id) == (lead, premier, skilled.pk)
+    assert "1 open lead would now go elsewhere" in moved.content.decode()
+    assert RoutingSettings.objects.values().get() == before  # nothing saved
+    assert Lead.objects.get(pk=lead.pk).partner == premier
+    assert 'data-testid="settings-preview"' in operator_client.get(change).content.decode()
+
+
+def test_a_read_only_operator_may_simulate_but_not_preview_settings(client):
+    viewer = UserFactory(email="vic@cloudroute.test", is_staff=True)
+    viewer.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+    client.force_login(viewer)
+    settings_row = RoutingSettings.load()
+    preview = reverse("admin:matching_routingsettings_preview", args=[settings_row.pk])
+
+    assert client.post(preview, {"tier_weight": 0}).status_code == 403
+    # A dry run changes nothing: reading intakes is enough for it.
+    intake = IntakeFactory()
+    assert client.get(f"{INTAKES}{intake.pk}/simulate/").status_code == 200
+    change = client.get(reverse("admin:matching_routingsettings_change", args=[settings_row.pk]))
+    assert 'data-testid="settings-preview"' not in change.content.decode()

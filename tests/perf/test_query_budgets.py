@@ -189,6 +189,15 @@ PAGE_CASES = [
     ),
     # session, user, the report (one grouped query)
     Case("admin:matching_commission_report", _admin("matching_commission_report"), "operator", 3),
+    # session, user, the intake (+startup), the routing preview: the newest intake (+startup,
+    # workload), the firms that had the lead, the settings row, the directory (partners and
+    # its aggregates)
+    Case(
+        "admin:matching_intake_simulate",
+        lambda w: reverse("admin:matching_intake_simulate", args=[w.intake.pk]),
+        "operator",
+        budget=9,
+    ),
     # session, user, the report (one grouped query)
     Case(
         "admin:matching_commission_report",
@@ -420,6 +429,8 @@ NOT_PAGES = {
     "partner-password-reset-done": "static text",
     "partner-apply": "a form; its POST writes one application",
     "partner-apply-sent": "static text",
+    "admin:matching_routingsettings_preview": "POST: the open leads (at most 500, three "
+    "queries) ranked against the directory (read once)",
     "admin:matching_joinapplication_review": "one application and its review form",
     "partner-password-reset-confirm": "one user by its id",
     "partner-password-reset-complete": "static text",
