@@ -1,0 +1,70 @@
+"""Operators see before they act, in a real browser: the Assign page scores every firm and
+disables the one that already had the lead; the routing dry run names who would get it and
+changes nothing in the database."""
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+from matching.models import Lead, PartnerTier, RoutingDecision
+from matching.services import lead_decline, lead_route
+from tests.factories import IntakeFactory, UserFactory
+from tests.matching.partner_helpers import PASSWORD
+from tests.matching.routing_helpers import routable_partner
+from workloads.models import AuditEvent
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("fast_password_hasher"),
+]
+
+
+@pytest.fixture
+def operator(settings):
+    settings.OTP_REQUIRED = False  # the two-factor step has its own browser test
+    return UserFactory(email="olive@cloudroute.test", is_staff=True, is_superuser=True)
+
+
+def sign_in(page: Page, base: str) -> None:
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", "olive@cloudroute.test")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    expect(page.locator("#site-name")).to_be_visible()
+
+
+def test_the_assign_page_and_the_dry_run(live_server, page: Page, operator):
+    best = routable_partner(name="Best Fit", tier=PartnerTier.PREMIER)
+    routable_partner(name="Only Germany", countries=["DE"])
+    intake = IntakeFactory()
+    lead = lead_route(startup_id=intake.startup_id).lead
+    lead_decline(lead_id=lead.pk, partner=best, actor=None, reason="no_capacity")
+    runner = routable_partner(name="Runner Up")
+    sign_in(page, live_server.url)
+
+    # The dry run: who would get it now, and why; nothing is written.
+    def counts() -> tuple[int, ...]:
+        return tuple(model.objects.count() for model in (Lead, RoutingDecision, AuditEvent))
+
+    before = counts()
+    page.goto(live_server.url + reverse("admin:matching_intake_change", args=[intake.pk]))
+    page.get_by_role("link", name="Who would get it now, and why").click()
+    expect(page.get_by_test_id("decision-chosen")).to_contain_text("Runner Up")
+    expect(page.get_by_test_id("decision-rejected")).to_contain_text("country_not_served")
+    expect(page.get_by_test_id("decision-rejected")).to_contain_text("already_offered")
+    assert counts() == before
+
+    # The assign page: scores and filters per firm, the firm that had it disabled.
+    page.goto(live_server.url + reverse("admin:matching_intake_changelist"))
+    page.check(f"input[name=_selected_action][value='{intake.pk}']")
+    page.select_option("select[name=action]", "assign_partner")
+    page.click("button[name=index]")
+    expect(page.get_by_test_id("assign-firms")).to_be_visible()
+    expect(page.locator(f"#partner-{best.pk}")).to_be_disabled()
+    expect(page.get_by_test_id(f"assign-firm-{best.pk}")).to_contain_text("already had this lead")
+    page.screenshot(path="tests/e2e/artifacts/assign-page.png", full_page=True)
+    page.check(f"#partner-{runner.pk}")
+    page.click("input[name=apply]")
+
+    expect(page.locator(".messagelist")).to_contain_text("Offered to Runner Up: 1 of 1.")
+    assert Lead.objects.filter(startup=intake.startup, partner=runner).exists()
