@@ -4,6 +4,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 
 from workloads.admin import StartupAdmin as WorkloadsStartupAdmin
+from workloads.admin_history import HistoryModelAdmin
 from workloads.models import Startup
 
 from . import selectors, tasks
@@ -19,7 +20,7 @@ from .models import (
 
 
 @admin.register(CreditProgram)
-class CreditProgramAdmin(admin.ModelAdmin):
+class CreditProgramAdmin(HistoryModelAdmin):
     """Each row is a program's terms from a date; new terms: "Save as new" with a new date."""
 
     list_display = [

@@ -2,6 +2,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.contrib import admin, messages
 
 from . import aws, services
+from .admin_history import HistoryModelAdmin
 from .models import AuditEvent, ModelPrice, PriceBook, Startup, TierDefault, Workload
 
 
@@ -93,7 +94,7 @@ class TierDefaultInline(admin.TabularInline):
 
 
 @admin.register(PriceBook)
-class PriceBookAdmin(admin.ModelAdmin):
+class PriceBookAdmin(HistoryModelAdmin):
     list_display = ["name", "slug", "is_default", "illustrative", "effective_from", "refreshed_at"]
     readonly_fields = ["refreshed_at", "refresh_note"]
     search_fields = ["name", "slug"]
@@ -146,7 +147,7 @@ class PriceBookAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelPrice)
-class ModelPriceAdmin(admin.ModelAdmin):
+class ModelPriceAdmin(HistoryModelAdmin):
     list_display = [
         "name",
         "book",

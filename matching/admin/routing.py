@@ -7,12 +7,14 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from workloads.admin_history import HistoryModelAdmin
+
 from .. import scoring, services
 from ..models import RoutingDecision, RoutingSettings
 
 
 @admin.register(RoutingSettings)
-class RoutingSettingsAdmin(admin.ModelAdmin):
+class RoutingSettingsAdmin(HistoryModelAdmin):
     """One row: the changelist opens it; it can be neither added twice nor deleted."""
 
     fieldsets = [
