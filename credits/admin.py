@@ -68,6 +68,8 @@ admin.site.unregister(Startup)
 @admin.register(Startup)
 class StartupAdmin(WorkloadsStartupAdmin):
     inlines = [*WorkloadsStartupAdmin.inlines, EligibilitySnapshotInline]
+    # The operators' home links its at-risk count here (?outcome__status__exact=at_risk).
+    list_filter = [*WorkloadsStartupAdmin.list_filter, "outcome__status"]
     readonly_fields = ["latest_eligibility"]
     actions = ["reevaluate"]
 

@@ -6,13 +6,19 @@ from decimal import Decimal
 from statistics import median
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from core.errors import NotFoundError
-from credits.models import ApplicationEvent, ApplicationStatus, CreditApplication
-from workloads.models import WorkloadProjection
+from credits.models import (
+    ApplicationEvent,
+    ApplicationStatus,
+    CreditApplication,
+    CreditOutcome,
+    OutcomeStatus,
+)
+from workloads.models import PriceBook, WorkloadProjection
 from workloads.selectors import workload_projection_latest
 
 from .models import (
@@ -26,6 +32,7 @@ from .models import (
     PartnerAceAccount,
     PartnerInvitation,
     PartnerMembership,
+    RoutingStatus,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -42,6 +49,48 @@ if TYPE_CHECKING:  # django_stubs_ext comes with django-stubs, a development dep
 
     # A CreditApplication read through applications_for_partner, with its `lead_id`.
     PartnerApplication = WithAnnotations[CreditApplication, _AcceptedLeadId]
+
+
+def review_queue_conditions() -> dict[str, Q]:
+    """What puts an intake in front of an operator, by queue."""
+    leads = Lead.objects.filter(startup_id=OuterRef("startup_id"))
+    no_live_lead = ~Exists(leads.filter(status__in=Lead.LIVE_STATUSES))
+    lapsed = Exists(leads.filter(status__in=[LeadStatus.EXPIRED, LeadStatus.DECLINED]))
+    # Past its accept-by time but not expired yet: the beat task is late or not running.
+    sla_breach = Exists(leads.filter(status=LeadStatus.OFFERED, accept_by__lt=timezone.now()))
+    return {
+        "unrouted": Q(routing_status=RoutingStatus.UNROUTED),
+        "lapsed": Q(no_live_lead & lapsed),
+        "sla": Q(sla_breach),
+    }
+
+
+def ops_queue_counts() -> list[dict]:
+    """The operators' home: each queue that needs a person, with its count and the admin
+    list it opens (three queries: the intakes' queues in one aggregate, outcomes, books)."""
+    queue = review_queue_conditions()
+    intakes = Intake.objects.order_by().aggregate(
+        unrouted=Count("id", filter=queue["unrouted"]),
+        lapsed=Count("id", filter=queue["lapsed"]),
+        sla=Count("id", filter=queue["sla"]),
+        failed=Count("id", filter=Q(status=IntakeStatus.FAILED)),
+    )
+    at_risk = CreditOutcome.objects.filter(status=OutcomeStatus.AT_RISK).count()
+    unconfirmed = PriceBook.objects.exclude(refresh_note="").count()
+    rows = [
+        ("Unrouted: no partner left", intakes["unrouted"], "matching/intake/?queue=unrouted"),
+        ("Lapsed: latest offer expired or declined, nothing live", intakes["lapsed"],
+         "matching/intake/?queue=lapsed"),
+        ("SLA breaches: offers past their accept-by time", intakes["sla"],
+         "matching/intake/?queue=sla"),
+        ("Failed intakes", intakes["failed"],
+         f"matching/intake/?status__exact={IntakeStatus.FAILED}"),
+        ("At-risk $0 outcomes", at_risk,
+         f"workloads/startup/?outcome__status__exact={OutcomeStatus.AT_RISK}"),
+        ("Price books the last AWS refresh could not confirm (unpriced models)", unconfirmed,
+         "workloads/pricebook/?unconfirmed=1"),
+    ]  # fmt: skip
+    return [{"label": label, "count": count, "path": path} for label, count, path in rows]
 
 
 def intakes_pending_counts() -> dict[str, int]:

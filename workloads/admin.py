@@ -93,9 +93,24 @@ class TierDefaultInline(admin.TabularInline):
         return super().get_queryset(request).select_related("book")
 
 
+class UnconfirmedFilter(admin.SimpleListFilter):
+    """Books whose last AWS refresh did not confirm them (a default tier AWS lists unpriced,
+    or the refresh held): what the operators' home counts."""
+
+    title = "last refresh"
+    parameter_name = "unconfirmed"
+
+    def lookups(self, request, model_admin):
+        return [("1", "Not confirmed (see the refresh note)")]
+
+    def queryset(self, request, queryset):
+        return queryset.exclude(refresh_note="") if self.value() == "1" else queryset
+
+
 @admin.register(PriceBook)
 class PriceBookAdmin(HistoryModelAdmin):
     list_display = ["name", "slug", "is_default", "illustrative", "effective_from", "refreshed_at"]
+    list_filter = [UnconfirmedFilter]
     readonly_fields = ["refreshed_at", "refresh_note"]
     search_fields = ["name", "slug"]
     inlines = [TierDefaultInline, ModelPriceInline]

@@ -6,22 +6,18 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
-from .. import scoring, services
+from .. import scoring, selectors, services
 from ..models import (
     IdempotencyKey,
     Intake,
-    Lead,
-    LeadStatus,
     Partner,
     RoutingDecision,
-    RoutingStatus,
 )
 from .actions import call_each
 from .routing import decision_explanation
@@ -29,20 +25,6 @@ from .routing import decision_explanation
 # The assign page ranks every firm for the first this many selected startups (all selected
 # are assigned; the service still refuses a firm that had one of the others).
 ASSIGN_AT_ONCE = 20
-
-
-def review_queue_conditions() -> dict[str, Q]:
-    """What puts an intake in front of an operator, by queue."""
-    leads = Lead.objects.filter(startup_id=OuterRef("startup_id"))
-    no_live_lead = ~Exists(leads.filter(status__in=Lead.LIVE_STATUSES))
-    lapsed = Exists(leads.filter(status__in=[LeadStatus.EXPIRED, LeadStatus.DECLINED]))
-    # Past its accept-by time but not expired yet: the beat task is late or not running.
-    sla_breach = Exists(leads.filter(status=LeadStatus.OFFERED, accept_by__lt=timezone.now()))
-    return {
-        "unrouted": Q(routing_status=RoutingStatus.UNROUTED),
-        "lapsed": Q(no_live_lead & lapsed),
-        "sla": Q(sla_breach),
-    }
 
 
 class ReviewQueueFilter(admin.SimpleListFilter):
@@ -60,7 +42,7 @@ class ReviewQueueFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        conditions = review_queue_conditions()
+        conditions = selectors.review_queue_conditions()
         if self.value() == "all":
             return queryset.filter(
                 conditions["unrouted"] | conditions["lapsed"] | conditions["sla"]
@@ -162,6 +144,7 @@ class IntakeAdmin(admin.ModelAdmin):
         "email",
         "claimed_by",
         "simulate_link",
+        "related_links",
     ]
     date_hierarchy = "created_at"
     actions = ["reroute_now", "assign_partner"]
@@ -258,6 +241,19 @@ class IntakeAdmin(admin.ModelAdmin):
             "explanation": explanation,
         }
         return TemplateResponse(request, "matching/admin/simulate_routing.html", context)
+
+    @admin.display(description="Its leads, decisions and applications")
+    def related_links(self, intake: Intake) -> str:
+        if intake.startup_id is None:
+            return "-"
+        query = f"?startup__id__exact={intake.startup_id}"
+        return format_html(
+            '<a href="{}">Leads</a> · <a href="{}">Routing decisions</a> · '
+            '<a href="{}">Credit applications</a>',
+            reverse("admin:matching_lead_changelist") + query,
+            reverse("admin:matching_routingdecision_changelist") + query,
+            reverse("admin:credits_creditapplication_changelist") + query,
+        )
 
     @admin.display(description="Routing now")
     def simulate_link(self, intake: Intake) -> str:

@@ -176,8 +176,9 @@ PAGE_CASES = [
         budget=6,
     ),
     # Operators' custom admin pages.
-    # session, user, recent actions
-    Case("admin:index", _admin("index"), "operator", 3),
+    # session, user, the operators' home (the intakes' queues in one aggregate, at-risk
+    # outcomes, unconfirmed price books), recent actions
+    Case("admin:index", _admin("index"), "operator", 6),
     # session, user, filtered count, full count, page (+startup, founder), date_hierarchy:
     # first date, days
     Case(
