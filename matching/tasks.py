@@ -261,3 +261,12 @@ def record_credits_issued_webhooks(application_id: int) -> int:
     from .services.webhooks import credits_issued_webhooks_record
 
     return len(credits_issued_webhooks_record(application_id=application_id))
+
+
+@shared_task(name="matching.run_bulk_job", **RETRY)
+def run_bulk_job(job_id: int) -> int:
+    """An operator's bulk action, row by row with its progress saved. Safe to run twice: it
+    resumes where the job stopped."""
+    from .services.jobs import bulk_job_run
+
+    return bulk_job_run(job_id=job_id).done

@@ -3,6 +3,6 @@ routing (the settings row and every decision, "why this partner / why not the ot
 
 Actions call the services in matching.services and never change rows themselves."""
 
-from . import commissions, intakes, joining, leads, partners, routing
+from . import commissions, intakes, jobs, joining, leads, partners, routing
 
-__all__ = ["commissions", "intakes", "joining", "leads", "partners", "routing"]
+__all__ = ["commissions", "intakes", "jobs", "joining", "leads", "partners", "routing"]

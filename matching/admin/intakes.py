@@ -14,12 +14,14 @@ from django.utils.html import format_html
 
 from .. import scoring, selectors, services
 from ..models import (
+    BulkJobKind,
     IdempotencyKey,
     Intake,
     Partner,
     RoutingDecision,
 )
 from .actions import call_each
+from .jobs import start_job_and_show
 from .routing import decision_explanation
 
 # The assign page ranks every firm for the first this many selected startups (all selected
@@ -167,13 +169,9 @@ class IntakeAdmin(admin.ModelAdmin):
         permissions=["route"],
     )
     def reroute_now(self, request, queryset):
-        def call(intake: Intake) -> str | None:
-            decision = services.lead_reroute(startup_id=intake.startup_id, actor=request.user)
-            if decision is not None and decision.chosen_id is None:
-                return "no partner passes the filters; it stays in the queue."
-            return None
-
-        call_each(self, request, self._one_per_startup(queryset), call, done="Re-routed")
+        """A background job (its page shows the progress), one re-route per startup."""
+        startups = [intake.startup_id for intake in self._one_per_startup(queryset)]
+        return start_job_and_show(self, request, kind=BulkJobKind.REROUTE, object_ids=startups)
 
     @admin.action(description="Assign to a partner…", permissions=["route"])
     def assign_partner(self, request, queryset):

@@ -5,9 +5,8 @@ from django.contrib import admin
 
 from credits.aws import ace
 
-from .. import services
-from ..models import Partner, PartnerAceAccount, PartnerMembership
-from .actions import call_each
+from ..models import BulkJobKind, Partner, PartnerAceAccount, PartnerMembership
+from .jobs import start_job_and_show
 
 
 class PartnerAceAccountForm(forms.ModelForm):
@@ -73,14 +72,10 @@ class PartnerAdmin(admin.ModelAdmin):
 
     @admin.action(description="Pause partner (stop offering new leads)", permissions=["change"])
     def pause_partners(self, request, queryset):
-        self._pause(request, queryset, paused=True, done="Paused")
+        ids = list(queryset.values_list("pk", flat=True))
+        return start_job_and_show(self, request, kind=BulkJobKind.PAUSE, object_ids=ids)
 
     @admin.action(description="Resume partner (offer new leads again)", permissions=["change"])
     def resume_partners(self, request, queryset):
-        self._pause(request, queryset, paused=False, done="Resumed")
-
-    def _pause(self, request, queryset, *, paused: bool, done: str) -> None:
-        def call(partner: Partner) -> None:
-            services.partner_pause(partner_id=partner.pk, actor=request.user, paused=paused)
-
-        call_each(self, request, queryset, call, done=done)
+        ids = list(queryset.values_list("pk", flat=True))
+        return start_job_and_show(self, request, kind=BulkJobKind.RESUME, object_ids=ids)

@@ -4,6 +4,7 @@ and the routing that decides who gets which lead."""
 from .commissions import AceCatalog, Commission, CommissionStatus, PartnerAceAccount
 from .filings import AceFiling, FilingStep
 from .intake import IdempotencyKey, Intake, IntakeStatus, RoutingStatus
+from .jobs import BulkJob, BulkJobKind
 from .leads import DeclineReason, Lead, LeadNote, LeadStatus
 from .partners import Competency, Partner, PartnerMembership, PartnerTier
 from .routing import RoutingDecision, RoutingSettings, RoutingTrigger
@@ -12,6 +13,8 @@ from .vetting import JoinApplication, JoinStatus
 from .webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
+    "BulkJob",
+    "BulkJobKind",
     "JoinApplication",
     "JoinStatus",
     "PartnerInvitation",

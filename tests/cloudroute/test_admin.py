@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from credits.models import ApplicationEvent, BillingAccess, CreditGrant, MonthlySpendActual
 from credits.services import eligibility_evaluate
-from matching.models import Commission, IdempotencyKey, RoutingDecision
+from matching.models import BulkJob, Commission, IdempotencyKey, RoutingDecision
 from matching.services.joining import join_application_submit
 from tests.factories import (
     CreditApplicationFactory,
@@ -38,6 +38,7 @@ NO_ADD = {
     ("matching", "idempotencykey"),  # the intake API
     ("matching", "commission"),  # the commission service, when credits are issued
     ("matching", "joinapplication"),  # firms apply on /partner/apply/
+    ("matching", "bulkjob"),  # admin actions start them
     ("matching", "lead"),  # routing
     ("matching", "routingdecision"),  # routing
     ("matching", "routingsettings"),  # the changelist creates the one row
@@ -72,6 +73,7 @@ def some_rows():
         weights={},
     )
     PartnerMembershipFactory()
+    BulkJob.objects.create(kind="pause", object_ids=[1])
     join_application_submit(
         values={
             "firm_name": "Applicant",

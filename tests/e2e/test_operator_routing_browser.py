@@ -68,3 +68,35 @@ def test_the_assign_page_and_the_dry_run(live_server, page: Page, operator):
 
     expect(page.locator(".messagelist")).to_contain_text("Offered to Runner Up: 1 of 1.")
     assert Lead.objects.filter(startup=intake.startup, partner=runner).exists()
+
+
+def test_a_bulk_reroute_runs_in_the_background_with_progress(
+    live_server, page: Page, operator, monkeypatch
+):
+    """The job is held (its task not run) so the page shows it running; the test then moves
+    it a row at a time and htmx's polling shows each step, then the result."""
+    from matching.models import BulkJob
+    from matching.services.jobs import bulk_job_step
+
+    monkeypatch.setattr("matching.services.jobs.run_bulk_job_task.delay", lambda job_id: None)
+    routable_partner(name="First Firm", tier=PartnerTier.PREMIER)
+    routable_partner(name="Second Firm")
+    intakes = [IntakeFactory(), IntakeFactory()]
+    for intake in intakes:
+        lead_route(startup_id=intake.startup_id)
+    sign_in(page, live_server.url)
+
+    page.goto(live_server.url + reverse("admin:matching_intake_changelist"))
+    for intake in intakes:
+        page.check(f"input[name=_selected_action][value='{intake.pk}']")
+    page.select_option("select[name=action]", "reroute_now")
+    page.click("button[name=index]")
+
+    expect(page.get_by_test_id("job-count")).to_have_text("0 of 2")
+    job = BulkJob.objects.get()
+    bulk_job_step(job_id=job.pk)
+    expect(page.get_by_test_id("job-count")).to_have_text("1 of 2", timeout=5000)
+    bulk_job_step(job_id=job.pk)
+    bulk_job_step(job_id=job.pk)  # nothing left: the job is marked done
+    expect(page.get_by_test_id("job-summary")).to_contain_text("Re-routed: 2 of 2.", timeout=5000)
+    page.screenshot(path="tests/e2e/artifacts/bulk-job.png", full_page=True)

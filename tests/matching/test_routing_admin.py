@@ -129,7 +129,20 @@ def test_it_opens_the_link_in_the_operators_email(operator_client, queue):
 # --- actions ------------------------------------------------------------------------------
 
 
-def test_it_reroutes_selected_intakes_through_the_service(operator_client, operator):
+def run_action(client, url: str, data: dict, capture) -> str:
+    """Post an admin action that starts a background job (run on commit, inline here) and
+    return the job page's text once it is done."""
+    with capture(execute=True):
+        response = client.post(url, data)
+    assert response.status_code == 302 and "/admin/matching/bulkjob/" in response["Location"]
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    return page.content.decode()
+
+
+def test_it_reroutes_selected_intakes_through_the_service(
+    operator_client, operator, django_capture_on_commit_callbacks
+):
     first = routable_partner(tier=PartnerTier.PREMIER)
     second = routable_partner(tier=PartnerTier.SELECT)
     intake = IntakeFactory()
@@ -137,8 +150,11 @@ def test_it_reroutes_selected_intakes_through_the_service(operator_client, opera
     assert lead.partner == first
 
     with zeal_ignore(OLD_AND_NEW_LEAD_AUDITED):
-        response = operator_client.post(
-            INTAKES, {"action": "reroute_now", "_selected_action": [intake.pk]}, follow=True
+        page = run_action(
+            operator_client,
+            INTAKES,
+            {"action": "reroute_now", "_selected_action": [intake.pk]},
+            django_capture_on_commit_callbacks,
         )
 
     lead.refresh_from_db()
@@ -149,26 +165,27 @@ def test_it_reroutes_selected_intakes_through_the_service(operator_client, opera
         operator,
         second,
     )
-    assert "Re-routed: 1 of 1." in _messages(response)
+    assert "Re-routed: 1 of 1." in page
+    assert 'data-testid="job-count">1 of 1<' in page
 
 
-def test_it_reports_which_reroutes_failed(operator_client):
+def test_it_reports_which_reroutes_failed(operator_client, django_capture_on_commit_callbacks):
     partner = routable_partner()
     routable_partner()
     accepted, unrouted = IntakeFactory(), IntakeFactory(workload__startup__country="DE")
     lead = lead_route(startup_id=accepted.startup_id).lead
     lead_accept(lead_id=lead.pk, partner=partner, actor=None)
 
-    response = operator_client.post(
+    page = run_action(
+        operator_client,
         INTAKES,
         {"action": "reroute_now", "_selected_action": [accepted.pk, unrouted.pk]},
-        follow=True,
+        django_capture_on_commit_callbacks,
     )
 
-    (message,) = _messages(response)
-    assert message.startswith("2 of 2 failed.")
-    assert f"{partner} already accepted this lead." in message
-    assert "no partner passes the filters" in message
+    assert "2 of 2 failed." in page
+    assert f"{partner} already accepted this lead." in page
+    assert "no partner passes the filters" in page
     lead.refresh_from_db()
     assert lead.status == LeadStatus.ACCEPTED
 
@@ -290,21 +307,27 @@ def test_it_asks_again_for_a_partner_when_none_was_picked(operator_client):
     assert not RoutingDecision.objects.exists()
 
 
-def test_it_pauses_and_resumes_partners_through_the_service(operator_client, operator):
+def test_it_pauses_and_resumes_partners_through_the_service(
+    operator_client, operator, django_capture_on_commit_callbacks
+):
     partners = [routable_partner(), routable_partner()]
     ids = [partner.pk for partner in partners]
+    capture = django_capture_on_commit_callbacks
 
-    paused = operator_client.post(
-        PARTNERS, {"action": "pause_partners", "_selected_action": ids}, follow=True
+    paused = run_action(
+        operator_client, PARTNERS, {"action": "pause_partners", "_selected_action": ids}, capture
     )
     paused_flags = set(Partner.objects.values_list("accepting_leads", flat=True))
-    resumed = operator_client.post(
-        PARTNERS, {"action": "resume_partners", "_selected_action": ids[:1]}, follow=True
+    resumed = run_action(
+        operator_client,
+        PARTNERS,
+        {"action": "resume_partners", "_selected_action": ids[:1]},
+        capture,
     )
 
     assert paused_flags == {False}
-    assert "Paused: 2 of 2." in _messages(paused)
-    assert "Resumed: 1 of 1." in _messages(resumed)
+    assert "Paused: 2 of 2." in paused
+    assert "Resumed: 1 of 1." in resumed
     assert dict(Partner.objects.values_list("pk", "accepting_leads")) == {
         ids[0]: True,
         ids[1]: False,

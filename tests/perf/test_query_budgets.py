@@ -285,6 +285,7 @@ CHANGELIST_BUDGETS: dict[str, int] = {
     "matching.Lead": 8,  # + partners, offered_at hierarchy (2); page (+startup, partner)
     "matching.Partner": 5,
     "matching.JoinApplication": 5,
+    "matching.BulkJob": 5,
     "matching.RoutingSettings": 3,  # session, user, the settings row (then a redirect to it)
     "matching.RoutingDecision": 8,  # + partners, created_at hierarchy (2)
     "axes.AccessAttempt": 8,  # + distinct paths, attempt_time hierarchy (2)
@@ -430,6 +431,7 @@ NOT_PAGES = {
     "partner-password-reset-done": "static text",
     "partner-apply": "a form; its POST writes one application",
     "partner-apply-sent": "static text",
+    "admin:matching_bulkjob_progress": "one job (the bar htmx polls)",
     "admin:matching_routingsettings_preview": "POST: the open leads (at most 500, three "
     "queries) ranked against the directory (read once)",
     "admin:matching_joinapplication_review": "one application and its review form",

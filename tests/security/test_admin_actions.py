@@ -124,15 +124,18 @@ def test_a_read_only_operator_cannot_mark_a_commission_invoiced(viewer_client):
     assert commission.status == CommissionStatus.DUE
 
 
-def test_the_lead_change_permission_is_what_rerouting_takes(client):
-    """Not superuser: a router holding change_lead (and view_intake to reach the page)."""
+def test_the_lead_change_permission_is_what_rerouting_takes(
+    client, django_capture_on_commit_callbacks
+):
+    """Not superuser: a router holding change_lead (and view_intake to reach the page). The
+    re-route runs as a background job (on commit), which checks the permission again."""
     routable_partner()
     routable_partner()
     intake = IntakeFactory()
     lead = lead_route(startup_id=intake.startup_id).lead
     client.force_login(_staff("router@cloudroute.test", "view_intake", "change_lead"))
 
-    with zeal_ignore(OLD_AND_NEW_LEAD_AUDITED):
+    with zeal_ignore(OLD_AND_NEW_LEAD_AUDITED), django_capture_on_commit_callbacks(execute=True):
         client.post(
             _changelist(type(intake)), {"action": "reroute_now", "_selected_action": [intake.pk]}
         )
