@@ -100,3 +100,24 @@ def test_a_bulk_reroute_runs_in_the_background_with_progress(
     bulk_job_step(job_id=job.pk)  # nothing left: the job is marked done
     expect(page.get_by_test_id("job-summary")).to_contain_text("Re-routed: 2 of 2.", timeout=5000)
     page.screenshot(path="tests/e2e/artifacts/bulk-job.png", full_page=True)
+
+
+def test_a_settings_change_shows_in_its_history(live_server, page: Page, operator):
+    from matching.models import RoutingSettings
+
+    settings_row = RoutingSettings.load()
+    before = settings_row.accept_hours
+    sign_in(page, live_server.url)
+    page.goto(
+        live_server.url + reverse("admin:matching_routingsettings_change", args=[settings_row.pk])
+    )
+    page.fill("#id_accept_hours", str(before + 2))
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist")).to_be_visible()
+
+    page.goto(
+        live_server.url + reverse("admin:matching_routingsettings_history", args=[settings_row.pk])
+    )
+    change = page.get_by_test_id("audited-change").first
+    expect(change).to_contain_text("olive@cloudroute.test")
+    expect(change).to_contain_text(f"accept_hours: {before} → {before + 2}")
