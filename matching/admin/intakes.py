@@ -19,6 +19,7 @@ from ..models import (
     Intake,
     Partner,
     RoutingDecision,
+    RoutingSettings,
 )
 from .actions import call_each
 from .jobs import start_job_and_show
@@ -84,8 +85,13 @@ def assign_choices(intakes: list[Intake]) -> tuple[list[dict], dict[int, str]]:
     why. The same engine as routing (services.routing_preview), changing nothing."""
     rows: dict[int, dict] = {}
     blocked: dict[int, str] = {}
+    # The directory and the weights are read once for all the selected startups.
+    partners = selectors.partner_profiles()
+    weights = services.routing_weights(RoutingSettings.load())
     for index, intake in enumerate(intakes):
-        ranking = services.routing_preview(startup_id=intake.startup_id)
+        ranking = services.routing_preview(
+            startup_id=intake.startup_id, weights=weights, partners=partners
+        )
         if ranking is None:
             continue
         for candidate in ranking.candidates:
@@ -171,7 +177,7 @@ class IntakeAdmin(admin.ModelAdmin):
     def reroute_now(self, request, queryset):
         """A background job (its page shows the progress), one re-route per startup."""
         startups = [intake.startup_id for intake in self._one_per_startup(queryset)]
-        return start_job_and_show(self, request, kind=BulkJobKind.REROUTE, object_ids=startups)
+        return start_job_and_show(request, kind=BulkJobKind.REROUTE, object_ids=startups)
 
     @admin.action(description="Assign to a partner…", permissions=["route"])
     def assign_partner(self, request, queryset):

@@ -14,7 +14,7 @@ from ..models import BulkJob
 from ..services.jobs import bulk_job_start, bulk_job_summary
 
 
-def start_job_and_show(modeladmin, request, *, kind: str, object_ids: list[int]):
+def start_job_and_show(request, *, kind: str, object_ids: list[int]):
     """From an admin action: start the job and answer with its progress page."""
     try:
         job = bulk_job_start(kind=kind, actor=request.user, object_ids=object_ids)

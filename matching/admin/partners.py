@@ -73,9 +73,9 @@ class PartnerAdmin(admin.ModelAdmin):
     @admin.action(description="Pause partner (stop offering new leads)", permissions=["change"])
     def pause_partners(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
-        return start_job_and_show(self, request, kind=BulkJobKind.PAUSE, object_ids=ids)
+        return start_job_and_show(request, kind=BulkJobKind.PAUSE, object_ids=ids)
 
     @admin.action(description="Resume partner (offer new leads again)", permissions=["change"])
     def resume_partners(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
-        return start_job_and_show(self, request, kind=BulkJobKind.RESUME, object_ids=ids)
+        return start_job_and_show(request, kind=BulkJobKind.RESUME, object_ids=ids)

@@ -85,11 +85,15 @@ def _lead_profile(intake: Intake, *, had_it: frozenset[int] | None = None) -> sc
 
 
 def routing_preview(
-    *, startup_id: int, weights: scoring.Weights | None = None
+    *,
+    startup_id: int,
+    weights: scoring.Weights | None = None,
+    partners: list[scoring.PartnerProfile] | None = None,
 ) -> scoring.Ranking | None:
     """Who would get the startup's lead if it were routed now, and why: the ranking
     `lead_route` (and a re-route) computes, with the settings' weights or `weights`. Reads
-    only; None for a startup without an intake."""
+    only; None for a startup without an intake. `partners`: the directory, when the caller
+    previews several startups and reads it once."""
     intake = (
         Intake.objects.select_related("startup", "workload")
         .filter(startup_id=startup_id)
@@ -100,7 +104,7 @@ def routing_preview(
         return None
     return scoring.rank(
         _lead_profile(intake),
-        selectors.partner_profiles(),
+        selectors.partner_profiles() if partners is None else partners,
         weights or routing_weights(RoutingSettings.load()),
         today=timezone.localdate(),
     )

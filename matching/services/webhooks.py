@@ -253,13 +253,23 @@ def _application_data(application: CreditApplication, lead_id: int) -> dict:
     }
 
 
-def _accepted_lead(startup_id: int) -> tuple[int, int] | None:
-    """The startup's accepted lead: (its id, its firm's id)."""
-    return (
-        Lead.objects.filter(startup_id=startup_id, status=LeadStatus.ACCEPTED)
+def _record_for_accepting_firm(
+    application: CreditApplication, *, event_type: str, key: str, data: Callable[[int], dict]
+) -> list[int]:
+    """Record an application's event for the firm whose accepted lead the startup has (none:
+    nothing); `data` is given that lead's id."""
+    accepted = (
+        Lead.objects.filter(startup_id=application.startup_id, status=LeadStatus.ACCEPTED)
         .values_list("id", "partner_id")
         .first()
     )
+    if accepted is None:
+        return []
+    lead_id, partner_id = accepted
+    with transaction.atomic():
+        return webhook_event_record(
+            partner_id=partner_id, event_type=event_type, key=key, data=lambda: data(lead_id)
+        )
 
 
 def application_event_webhooks_record(*, event_id: int) -> list[int]:
@@ -271,24 +281,19 @@ def application_event_webhooks_record(*, event_id: int) -> list[int]:
     if event is None or not event.from_status or event.from_status == event.to_status:
         return []
     application = event.application
-    accepted = _accepted_lead(application.startup_id)
-    if accepted is None:
-        return []
-    lead_id, partner_id = accepted
-    with transaction.atomic():
-        return webhook_event_record(
-            partner_id=partner_id,
-            event_type=WebhookEvent.APPLICATION_STATUS_CHANGED,
-            key=f"application-event:{event.pk}",
-            data=lambda: {
-                "application": _application_data(application, lead_id),
-                "change": {
-                    "from": event.from_status,
-                    "to": event.to_status,
-                    "at": datetime_str(event.created_at),
-                },
+    return _record_for_accepting_firm(
+        application,
+        event_type=WebhookEvent.APPLICATION_STATUS_CHANGED,
+        key=f"application-event:{event.pk}",
+        data=lambda lead_id: {
+            "application": _application_data(application, lead_id),
+            "change": {
+                "from": event.from_status,
+                "to": event.to_status,
+                "at": datetime_str(event.created_at),
             },
-        )
+        },
+    )
 
 
 def credits_issued_webhooks_record(*, application_id: int) -> list[int]:
@@ -302,24 +307,19 @@ def credits_issued_webhooks_record(*, application_id: int) -> list[int]:
     grant = getattr(application, "grant", None) if application else None
     if application is None or grant is None:
         return []
-    accepted = _accepted_lead(application.startup_id)
-    if accepted is None:
-        return []
-    lead_id, partner_id = accepted
-    with transaction.atomic():
-        return webhook_event_record(
-            partner_id=partner_id,
-            event_type=WebhookEvent.CREDITS_ISSUED,
-            key=f"credits-issued:{application.pk}",
-            data=lambda: {
-                "application": _application_data(application, lead_id),
-                "credits": {
-                    "amount": str(grant.amount),
-                    "issued_on": grant.issued_on.isoformat(),
-                    "expires_on": grant.expires_on.isoformat(),
-                },
+    return _record_for_accepting_firm(
+        application,
+        event_type=WebhookEvent.CREDITS_ISSUED,
+        key=f"credits-issued:{application.pk}",
+        data=lambda lead_id: {
+            "application": _application_data(application, lead_id),
+            "credits": {
+                "amount": str(grant.amount),
+                "issued_on": grant.issued_on.isoformat(),
+                "expires_on": grant.expires_on.isoformat(),
             },
-        )
+        },
+    )
 
 
 # --- Delivering ---------------------------------------------------------------------
