@@ -4,6 +4,9 @@ import logging
 from types import SimpleNamespace
 from typing import Any, cast
 
+from django.core.cache import cache as default_cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
@@ -16,11 +19,12 @@ class LiveScopedRateThrottle(ScopedRateThrottle):
     """Per-client rate limit of a view's `throttle_scope`, with the rate read at request time
     (settings THROTTLE_*), so settings changes apply.
 
-    A fixed-window counter: one `cache.add`, or one `cache.incr`, of a small integer per
-    request. DRF's own throttle keeps the timestamp of every request in the window in one
-    cache entry and reads and rewrites it whole each time, which cost about a quarter of an
-    estimate request at high rates (docs/performance.md). The price of the fixed window: a
-    client can fit up to twice its rate across the boundary of two windows.
+    A fixed-window counter of a small integer per client and window: on Redis one round
+    trip per request (`window_count`). DRF's own throttle keeps the timestamp of every
+    request in the window in one cache entry and reads and rewrites it whole each time,
+    which cost about a quarter of an estimate request at high rates (docs/performance.md).
+    The price of the fixed window: a client can fit up to twice its rate across the boundary
+    of two windows.
     """
 
     num_requests: int
@@ -61,13 +65,50 @@ class LiveScopedRateThrottle(ScopedRateThrottle):
         self.window_ends = (window + 1) * self.duration
         key = f"{key}_{window}"
         # The window's first request creates its counter, which outlives the window a little.
-        created = self.cache.add(key, 1, timeout=self.duration + 1)
-        count = 1 if created else self.cache.incr(key)
+        count = window_count(self.cache, key, timeout=self.duration + 1)
         return bool(count <= self.num_requests)
 
     def wait(self) -> float:
         """Seconds until this client's window closes (the Retry-After of a 429)."""
         return max(0.0, self.window_ends - self.now)
+
+
+# INCR, and the expiry on the window's first request: one atomic round trip.
+_INCR_WITH_EXPIRY = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+
+
+_incr_scripts: list[Any] = []  # the script's redis-py handle, made once per process
+
+
+def _incr_script(client: Any) -> Any:
+    """The script's handle (its hash does not depend on the client it is first made with;
+    each call passes its own client)."""
+    if not _incr_scripts:
+        _incr_scripts.append(client.register_script(_INCR_WITH_EXPIRY))
+    return _incr_scripts[0]
+
+
+def window_count(cache: Any, key: str, *, timeout: int) -> int:
+    """Count one more request in the window `key` (made on first use, expiring after
+    `timeout` seconds) and return the window's count so far.
+
+    On Redis one round trip: a Lua script (EVALSHA, loaded on first use) increments and, for
+    the window's first request, sets the expiry. Django's `cache.add` + `cache.incr` took
+    three (SET NX, then EXISTS and INCR). Other backends (the local-memory cache of `make
+    run`) keep `add`, then `incr`."""
+    if cache is default_cache:  # the proxy DRF's throttles hold; this thread's backend
+        cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        full_key = cache.make_and_validate_key(key)
+        client = cache._cache.get_client(full_key, write=True)
+        return int(_incr_script(client)(keys=[full_key], args=[timeout], client=client))
+    if cache.add(key, 1, timeout=timeout):
+        return 1
+    return cache.incr(key)
 
 
 def page_rate_limited(request: HttpRequest, scope: str) -> bool:

@@ -46,10 +46,11 @@ def intake_submit(
     or writes any account: the intake is attached to the account of `founder_email` (made
     then if new) only when the e-mailed link is used (`intake_confirm`), so an intake naming
     someone else's address changes nothing of theirs, and the answer and its timing are the
-    same whether or not the address has an account. After commit it enqueues
+    same whether or not the address has an account. After commit it enqueues one task,
     `matching.process_intake` (eligibility and the projection at once; routing waits for the
-    confirmation) and `matching.email_intake_confirmation`; if the broker is down, the row
-    stays `received` and the sweeper picks it up later.
+    confirmation), whose first claim enqueues the confirmation e-mail (one broker publish
+    on the founder's request, not two); if the broker is down, the row stays `received` and
+    the sweeper picks it up later, e-mail included.
 
     Returns the intake and its access token for the API (only its hash is stored):
     `access_token` if given (the API's, which an Idempotency-Key replay re-derives), else a
@@ -76,7 +77,6 @@ def intake_submit(
             data={"startup": startup.pk, "workload": workload_row.pk},
         )
         transaction.on_commit(lambda: process_intake_task.delay(intake.pk), robust=True)
-        transaction.on_commit(lambda: email_intake_confirmation_task.delay(intake.pk), robust=True)
     return intake, token
 
 
@@ -145,6 +145,12 @@ def _claim(*, intake_id: int, task_id: str) -> tuple[Intake | None, int | None]:
         intake.attempts += 1
         intake.claimed_by = task_id
         intake.save(update_fields=["status", "attempts", "claimed_by", "updated_at"])
+        if intake.attempts == 1:
+            # The intake's first claim sends its confirmation link, once: later claims
+            # (a retry, a takeover, a new version's checks) count on from here.
+            transaction.on_commit(
+                lambda: email_intake_confirmation_task.delay(intake_id), robust=True
+            )
     return intake, intake.attempts
 
 

@@ -6,6 +6,7 @@ import secrets
 from types import SimpleNamespace
 
 import pytest
+import redis
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from rest_framework.test import APIRequestFactory
@@ -107,9 +108,10 @@ def test_it_lets_requests_through_when_the_cache_is_down(rates, monkeypatch, cap
     rates(estimate="1/minute")
 
     def down(*args, **kwargs):
-        raise ConnectionError("redis is down")
+        raise redis.ConnectionError("redis is down")
 
-    monkeypatch.setattr(LiveScopedRateThrottle.cache, "add", down)
+    monkeypatch.setattr(redis.Redis, "execute_command", down)
+    monkeypatch.setattr(LiveScopedRateThrottle.cache, "add", down)  # without Redis too
     request = a_request()
 
     with caplog.at_level(logging.WARNING, logger="core.throttling"):
@@ -117,3 +119,43 @@ def test_it_lets_requests_through_when_the_cache_is_down(rates, monkeypatch, cap
 
     assert results == [True, True, True]
     assert "throttle estimate: cache unavailable, request allowed" in caplog.text
+
+
+def test_on_redis_a_request_is_one_round_trip_and_the_window_expires(monkeypatch):
+    """The Lua script increments and, on the window's first request, sets the expiry: one
+    command per request (Django's add + incr took three)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    from core.throttling import window_count
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        pytest.fail("the suite's cache is not Redis: set REDIS_URL")
+    key = f"throttle-test-{secrets.token_hex(8)}"
+    full_key = backend.make_and_validate_key(key)
+    calls = []
+    original = redis.Redis.execute_command
+
+    def recorded(self, *args, **kwargs):
+        calls.append(args[0])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", recorded)
+    counts = [window_count(cache, key, timeout=61) for _ in range(3)]
+    monkeypatch.undo()
+
+    assert counts == [1, 2, 3]
+    assert calls == ["EVALSHA", "EVALSHA", "EVALSHA"], calls
+    assert 0 < backend._cache.get_client(full_key).ttl(full_key) <= 61
+    assert cache.get(key) == 3  # still readable through Django's cache
+
+
+def test_other_cache_backends_count_with_add_and_incr():
+    from django.core.cache.backends.locmem import LocMemCache
+
+    from core.throttling import window_count
+
+    local = LocMemCache("throttle-test", {})
+
+    assert [window_count(local, "k", timeout=61) for _ in range(3)] == [1, 2, 3]

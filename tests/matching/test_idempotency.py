@@ -71,7 +71,7 @@ def test_it_runs_the_background_work_once_for_a_replayed_request(
     with django_capture_on_commit_callbacks(execute=True) as second_callbacks:
         _post(api_client, payload, key)
 
-    assert len(first_callbacks) == 2  # process_intake, email_intake_confirmation
+    assert len(first_callbacks) == 2  # process_intake, then the e-mail its claim enqueues
     assert second_callbacks == []
     assert len(mail.outbox) == 1  # the confirmation link, once
     # No routing before the founder confirms: no lead, no partner's e-mail.

@@ -181,14 +181,59 @@ def test_it_reuses_the_account_of_a_returning_founder_whatever_the_email_case(ap
     assert existing.check_password("correct horse battery staple")
 
 
+def test_the_request_publishes_one_task_whose_first_claim_sends_the_link(
+    api_client, payload, django_capture_on_commit_callbacks
+):
+    """One broker publish on the founder's request (issue 19): the e-mail is the worker's."""
+    from unittest import mock
+
+    from matching import tasks
+    from matching.services import intake_process
+
+    with (
+        mock.patch.object(tasks.process_intake, "delay") as process,
+        mock.patch.object(tasks.email_intake_confirmation, "delay") as email,
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            body = _submit(api_client, payload)
+        process.assert_called_once_with(body["id"])
+        email.assert_not_called()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            intake_process(intake_id=body["id"], task_id="first")
+        email.assert_called_once_with(body["id"])
+        # Back for its checks (a new version, a released claim): no second link.
+        Intake.objects.filter(pk=body["id"]).update(status=IntakeStatus.RECEIVED)
+        with django_capture_on_commit_callbacks(execute=True):
+            intake_process(intake_id=body["id"], task_id="second")
+        email.assert_called_once_with(body["id"])
+    assert Intake.objects.get(pk=body["id"]).attempts == 2
+
+
+def test_an_intake_the_broker_never_got_gets_its_link_from_the_sweep(
+    api_client, payload, django_capture_on_commit_callbacks
+):
+    from matching.services import intakes_stuck_requeue
+
+    with django_capture_on_commit_callbacks(execute=False):  # the publish is lost
+        body = _submit(api_client, payload)
+    Intake.objects.filter(pk=body["id"]).update(updated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    assert mail.outbox == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert intakes_stuck_requeue() == [body["id"]]
+
+    assert [message.to for message in mail.outbox] == [[payload["founder"]["email"].lower()]]
+
+
 def test_it_processes_the_intake_and_emails_one_confirmation_link_after_commit(
     api_client, payload, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         body = _submit(api_client, payload)
 
-    # process_intake and email_intake_confirmation; no routing (nor its e-mails) before the
-    # founder confirms.
+    # process_intake, then the e-mail its first claim enqueues; no routing (nor its e-mails)
+    # before the founder confirms.
     assert len(callbacks) == 2
     intake = Intake.objects.get(pk=body["id"])
     assert intake.status == IntakeStatus.READY
