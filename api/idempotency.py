@@ -9,7 +9,7 @@ access token) receives it from here: random without a key; with one, derived fro
 seed kept with the record and SECRET_KEY, so a replay re-derives the same secret and
 answers exactly what the first response said, while the database alone (a dump, the admin)
 holds neither the secret nor the key (only its hash). Records live IDEMPOTENCY_KEY_TTL
-seconds: an older one is ignored here and deleted by `matching.purge_idempotency_keys`.
+seconds: an older one is ignored, and deleted here or by `matching.purge_idempotency_keys`.
 
 The handler's writes and the stored response commit together, so two racing requests
 with one key produce one object: the loser's transaction rolls back on the unique
@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from rest_framework import status
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -74,15 +75,11 @@ def _replay(record: IdempotencyKey, fingerprint: str, redacted_field: str | None
     return Response(body, status=record.response_status, headers={"Idempotent-Replayed": "true"})
 
 
-def _live_record(*, scope: str, client: str, key: str) -> IdempotencyKey | None:
-    """The record of this client's key, unless it is past IDEMPOTENCY_KEY_TTL (then it is
-    deleted here, so the key starts afresh even before the purge runs)."""
-    record = IdempotencyKey.objects.filter(scope=scope, client=client, key=key).first()
+def _expired(record: IdempotencyKey) -> bool:
+    """Past IDEMPOTENCY_KEY_TTL: ignored here, and deleted (by the request that finds it, so
+    the key starts afresh even before `matching.purge_idempotency_keys` runs)."""
     cutoff = timezone.now() - dt.timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL)
-    if record is not None and record.created_at < cutoff:
-        IdempotencyKey.objects.filter(pk=record.pk).delete()
-        return None
-    return record
+    return record.created_at < cutoff
 
 
 def idempotent(
@@ -96,6 +93,12 @@ def idempotent(
 
     `redacted_field` names the field of the response that holds `secret`: it is never stored,
     and a replay puts the same secret back. A failed (non-2xx) response is not remembered.
+
+    A new key, the common case, costs one INSERT and no lookup: the handler runs and its
+    response is recorded in one transaction, and the key's unique constraint catches a key
+    already used. Only then (or when the handler fails: a reused key with a different,
+    invalid body is still a 422, not a 400) is the earlier record read; a key whose record
+    expired is deleted and the request runs once more.
     """
     raw_key = request.headers.get(HEADER, "").strip()
     if not raw_key:
@@ -106,33 +109,37 @@ def idempotent(
             status=status.HTTP_400_BAD_REQUEST,
         )
     fingerprint = _fingerprint(request)
-    client = _client(request)
-    key = hashlib.sha256(raw_key.encode()).hexdigest()
-    record = _live_record(scope=scope, client=client, key=key)
-    if record is not None:
-        return _replay(record, fingerprint, redacted_field)
+    lookup = {
+        "scope": scope,
+        "client": _client(request),
+        "key": hashlib.sha256(raw_key.encode()).hexdigest(),
+    }
     seed = secrets.token_urlsafe(32) if redacted_field else ""
     try:
         with transaction.atomic():
             response = handler(_secret(seed) if seed else secrets.token_urlsafe(32))
-            if not 200 <= response.status_code < 300:
-                # Failed requests are not remembered: fixing the body and retrying is fine.
-                transaction.set_rollback(True)
+            if 200 <= response.status_code < 300:
+                body = dict(response.data)
+                body.pop(redacted_field or "", None)
+                IdempotencyKey.objects.create(
+                    **lookup,
+                    request_fingerprint=fingerprint,
+                    response_status=response.status_code,
+                    response_body=body,
+                    secret_seed=seed,
+                )
                 return response
-            body = dict(response.data)
-            body.pop(redacted_field or "", None)
-            IdempotencyKey.objects.create(
-                scope=scope,
-                client=client,
-                key=key,
-                request_fingerprint=fingerprint,
-                response_status=response.status_code,
-                response_body=body,
-                secret_seed=seed,
-            )
-    except IntegrityError:
-        record = IdempotencyKey.objects.filter(scope=scope, client=client, key=key).first()
+            # Failed requests are not remembered: fixing the body and retrying is fine.
+            transaction.set_rollback(True)
+    except (IntegrityError, APIException):
+        record = IdempotencyKey.objects.filter(**lookup).first()
         if record is None:
-            raise
+            raise  # not the key's: the handler's own error
+        if _expired(record):  # once at most: the next record of the key is a new one
+            record.delete()
+            return idempotent(request, scope=scope, handler=handler, redacted_field=redacted_field)
         return _replay(record, fingerprint, redacted_field)
-    return response
+    record = IdempotencyKey.objects.filter(**lookup).first()
+    if record is None or _expired(record):
+        return response
+    return _replay(record, fingerprint, redacted_field)

@@ -94,6 +94,31 @@ def test_it_refuses_the_same_key_with_a_different_body(api_client, payload):
     assert Intake.objects.get().workload.monthly_requests == 400_000
 
 
+def test_it_refuses_the_same_key_with_a_different_invalid_body_as_a_reuse(api_client, payload):
+    key = str(uuid.uuid4())
+    _post(api_client, payload, key)
+    broken = intake_payload(email=payload["founder"]["email"])
+    broken["company"]["aws_account_id"] = "123"
+
+    second = _post(api_client, broken, key)
+
+    # The key's reuse is the answer, not the body's errors (those would invite a retry).
+    assert second.status_code == 422
+    assert "different request body" in second.json()["detail"]
+
+
+def test_a_new_key_costs_one_insert_and_no_lookup(api_client, payload):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        created = _post(api_client, payload, str(uuid.uuid4()))
+
+    assert created.status_code == 201
+    on_keys = [q["sql"] for q in queries if '"matching_idempotencykey"' in q["sql"]]
+    assert len(on_keys) == 1 and on_keys[0].startswith("INSERT"), on_keys
+
+
 def test_it_does_not_remember_a_refused_request(api_client, payload):
     key = str(uuid.uuid4())
     broken = intake_payload(email=payload["founder"]["email"])
