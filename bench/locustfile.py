@@ -7,7 +7,7 @@ own CPU low, which matters when it shares 2 cores with the server.
     .venv/bin/locust -f bench/locustfile.py --headless -u 16 -r 16 -t 10s \\
         --host http://127.0.0.1:8000 BareUser
 
-The partner inbox needs BENCH_PARTNER_TOKEN (bench/seed.py prints it).
+The partner inbox and application list need BENCH_PARTNER_TOKEN (bench/seed.py prints it).
 """
 
 import itertools
@@ -64,14 +64,28 @@ class IntakeUser(FastHttpUser):
         )
 
 
-class InboxUser(FastHttpUser):
-    """The bench partner's first inbox page (50 leads, newest first) through the API."""
+class PartnerUser(FastHttpUser):
+    """A partner's CRM polling through the API with the bench partner's token."""
 
+    abstract = True
     wait_time = constant(0)
 
     def on_start(self):
         self.headers = {"Authorization": f"Token {os.environ['BENCH_PARTNER_TOKEN']}"}
 
+
+class InboxUser(PartnerUser):
+    """The bench partner's first inbox page (50 leads, newest first)."""
+
     @task
     def inbox(self):
         self.client.get("/api/v1/partner/leads/", headers=self.headers, name="inbox")
+
+
+class ApplicationsUser(PartnerUser):
+    """The bench partner's first page of credit applications (50, newest first, each with
+    its events): those of the startups whose lead it accepted."""
+
+    @task
+    def applications(self):
+        self.client.get("/api/v1/partner/applications/", headers=self.headers, name="applications")

@@ -1,20 +1,28 @@
-"""Seed the bench database with a realistic volume: startups with one workload and one stored
-projection each, vetted partner firms, and leads with the routing decision behind each.
+"""Seed the bench database with a realistic volume: founders with one startup, workload,
+stored projection, eligibility snapshot and confirmed intake each, vetted partner firms, leads
+with the routing decision behind each, and credit applications (with their events) for the
+startups a firm accepted.
 
 Bulk inserts only (no per-row services, no signals), so 10,000 startups, 500 partners and
-50,000 decisions take well under a minute. Projections are real: one `workload_project` per
-workload shape and credit mix, copied to the other workloads of that shape. Deterministic for
-a given --seed. Prints one JSON line: the counts, seconds per step, and the bench partner's
-API token for the inbox.
+50,000 decisions take well under a minute. Projections and the eligibility snapshot are real:
+one `workload_project` per workload shape and credit mix, copied to the other workloads of
+that shape; one `eligibility_evaluate`, copied to every startup. The bench partner (the first
+firm) accepted --partner-accepted startups, so its application list fills a page. Deterministic
+for a given --seed. Prints one JSON line: the counts, seconds per step, the bench partner's API
+token for the inbox, and who bench/pages.py signs in as.
 
 Run against an empty, migrated database (bench/stack.py does both):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cloudroute_bench \\
         .venv/bin/python bench/seed.py --startups 10000 --partners 500 --decisions 50000
+
+`--more-workloads N` only adds N founders, startups, workloads and projections to a seeded
+database (bench/stack.py --reproject: the nightly re-projection at 100,000).
 """
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import random
@@ -35,14 +43,26 @@ from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
+from credits.models import (  # noqa: E402
+    ApplicationEvent,
+    ApplicationStatus,
+    CreditApplication,
+    CreditProgram,
+    EligibilitySnapshot,
+)
+from credits.services import eligibility_evaluate  # noqa: E402
 from matching.models import (  # noqa: E402
     DeclineReason,
+    Intake,
+    IntakeStatus,
     Lead,
+    LeadNote,
     LeadStatus,
     Partner,
     PartnerMembership,
     PartnerTier,
     RoutingDecision,
+    RoutingStatus,
     RoutingTrigger,
 )
 from workloads import services  # noqa: E402
@@ -51,7 +71,8 @@ from workloads.models import Startup, Workload, WorkloadProjection  # noqa: E402
 from workloads.spend import CreditGrant  # noqa: E402
 
 BATCH = 2_000
-BENCH_PARTNER_EMAIL = "inbox@partner.bench.example"
+BENCH_PARTNER_EMAIL = "inbox@partner.bench.example"  # a member: the API token
+BENCH_ADMIN_EMAIL = "admin@partner.bench.example"  # a firm admin: the portal's lead page
 # Where intakes in the bench come from (bench/locustfile.py): every firm serving it can win.
 HOME = {"country": "US", "region": "us-west-2"}
 COUNTRIES = ["US"] * 6 + ["GB", "DE", "FR", "IN", "CA", "BR", "JP", "AU"]
@@ -76,6 +97,18 @@ CREDIT_MIXES = [
     (CreditGrant(5_000.0, 1, 24), CreditGrant(25_000.0, 3, 12)),
 ]
 WEIGHTS = {"fit": 0.35, "capacity": 0.2, "track_record": 0.25, "fairness": 0.2}
+S = ApplicationStatus
+# An application's path to each status, as its events record it.
+PATHS = {
+    S.DRAFT: [S.DRAFT],
+    S.SUBMITTED: [S.DRAFT, S.SUBMITTED],
+    S.IN_REVIEW: [S.DRAFT, S.SUBMITTED, S.IN_REVIEW],
+    S.APPROVED: [S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.APPROVED],
+    S.CREDITS_ISSUED: [S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.APPROVED, S.CREDITS_ISSUED],
+    S.REJECTED: [S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.REJECTED],
+}
+STATUS_WEIGHTS = [2, 2, 2, 1.5, 1.5, 1]
+PROGRAMS = ("bedrock_poc", "activate_founders", "activate_portfolio")
 
 
 def parse_args(argv=None):
@@ -83,10 +116,24 @@ def parse_args(argv=None):
     parser.add_argument("--startups", type=int, default=10_000)
     parser.add_argument("--partners", type=int, default=500)
     parser.add_argument("--decisions", type=int, default=50_000)
+    parser.add_argument(
+        "--partner-accepted",
+        type=int,
+        default=60,
+        help="startups whose live lead the bench partner accepted (its application list)",
+    )
+    parser.add_argument(
+        "--more-workloads",
+        type=int,
+        default=0,
+        help="only add this many founders, startups, workloads and projections",
+    )
     parser.add_argument("--seed", type=int, default=8)
     args = parser.parse_args(argv)
-    if min(args.startups, args.partners) < 1 or args.decisions < 0:
-        parser.error("--startups and --partners must be positive, --decisions not negative")
+    if min(args.startups, args.partners, args.partner_accepted) < 1:
+        parser.error("--startups, --partners and --partner-accepted must be positive")
+    if min(args.decisions, args.more_workloads) < 0:
+        parser.error("--decisions and --more-workloads must not be negative")
     return args
 
 
@@ -94,18 +141,21 @@ def bulk(model, rows: list) -> list:
     return model.objects.bulk_create(rows, batch_size=BATCH)
 
 
-def founders_and_startups(rng: random.Random, count: int) -> list[Startup]:
+def founders_and_startups(rng: random.Random, count: int, offset: int = 0) -> list[Startup]:
+    numbers = range(offset, offset + count)
     users = bulk(
         get_user_model(),
         [
             # "!" is Django's unusable password: no hashing cost, no way to sign in with it.
-            get_user_model()(email=f"founder{i}@startup.bench.example", password="!")
-            for i in range(count)
+            get_user_model()(
+                email=f"founder{i}@startup.bench.example", password="!", full_name=f"Founder {i}"
+            )
+            for i in numbers
         ],
     )
     industries = list(Industry.values)
     startups = []
-    for i, user in enumerate(users):
+    for i, user in zip(numbers, users, strict=True):
         country = rng.choice(COUNTRIES)
         startups.append(
             Startup(
@@ -199,110 +249,261 @@ def partners(rng: random.Random, count: int) -> list[Partner]:
     return bulk(Partner, rows)
 
 
+def lead_rounds(rng: random.Random, firms: list[Partner], rounds: int, bench_accepts: bool):
+    """The firms a startup was offered to, in order, and how each lead ended: the earlier
+    ones declined or expired; the last may be live (offered or accepted). `bench_accepts`:
+    the last is the bench partner's (the first firm), accepted."""
+    if bench_accepts:
+        chosen = [*rng.sample(firms[1:], max(0, rounds - 1)), firms[0]]
+    else:
+        chosen = rng.sample(firms, rounds)
+    for number, firm in enumerate(chosen):
+        if number < len(chosen) - 1:
+            yield firm, rng.choice([LeadStatus.DECLINED, LeadStatus.EXPIRED])
+        elif bench_accepts:
+            yield firm, LeadStatus.ACCEPTED
+        else:
+            statuses = [LeadStatus.ACCEPTED, LeadStatus.OFFERED, LeadStatus.DECLINED]
+            yield firm, rng.choices(statuses, [3, 1, 6])[0]
+
+
+def lead_row(rng: random.Random, startup, workload, firm, status, offered_at) -> Lead:
+    answered = status in (LeadStatus.ACCEPTED, LeadStatus.DECLINED)
+    return Lead(
+        startup=startup,
+        workload=workload,
+        partner=firm,
+        status=status,
+        offered_at=offered_at,
+        accept_by=offered_at + dt.timedelta(hours=48),
+        responded_at=offered_at + dt.timedelta(hours=rng.uniform(1, 60)) if answered else None,
+        decline_reason=rng.choice(DeclineReason.values) if status == LeadStatus.DECLINED else "",
+    )
+
+
+def decision_row(rng: random.Random, startup, firm, number: int, firms: int) -> RoutingDecision:
+    score = round(rng.uniform(0.4, 0.95), 4)
+    return RoutingDecision(
+        startup=startup,
+        chosen=firm,
+        trigger=RoutingTrigger.INTAKE if number == 0 else RoutingTrigger.DECLINED,
+        why=f"{firm.name} scored {score:.2f}, the highest of the eligible firms.",
+        ranking={
+            "candidates": [{"partner": firm.pk, "score": score, "breakdown": WEIGHTS}],
+            "eligible": rng.randrange(100, firms + 100),
+            "rejected_counts": {"country_not_served": rng.randrange(50, 200)},
+        },
+        weights=WEIGHTS,
+    )
+
+
 def leads_and_decisions(
-    rng: random.Random, startups, workloads, firms: list[Partner], count: int
-) -> tuple[int, int]:
-    """`count` routing decisions spread over the startups, each with its lead. A startup's
-    last lead may be live (offered or accepted); the earlier ones were declined or expired."""
+    rng: random.Random, startups, workloads, firms: list[Partner], count: int, bench_accepted: int
+) -> list[Lead]:
+    """`count` routing decisions spread over the startups, each with its lead (see
+    `lead_rounds`); the first `bench_accepted` startups end with the bench partner's accepted
+    lead. Returns the leads."""
     now = timezone.now()
     per_startup, extra = divmod(count, len(startups))
     leads, decisions = [], []
     for index, (startup, workload) in enumerate(zip(startups, workloads, strict=True)):
-        rounds = min(len(firms), per_startup + (index < extra))
+        bench_accepts = index < bench_accepted
+        rounds = min(len(firms), max(per_startup + (index < extra), bench_accepts))
         offered_at = now - dt.timedelta(days=rng.uniform(1, 180))
-        for number, firm in enumerate(rng.sample(firms, rounds)):
-            last = number == rounds - 1
-            status = (
-                rng.choices(
-                    [LeadStatus.ACCEPTED, LeadStatus.OFFERED, LeadStatus.DECLINED], [3, 1, 6]
-                )[0]
-                if last
-                else rng.choice([LeadStatus.DECLINED, LeadStatus.EXPIRED])
-            )
+        for number, (firm, status) in enumerate(lead_rounds(rng, firms, rounds, bench_accepts)):
             if status == LeadStatus.OFFERED:
                 offered_at = now - dt.timedelta(hours=rng.uniform(0, 40))
-            accept_by = offered_at + dt.timedelta(hours=48)
-            answered = status in (LeadStatus.ACCEPTED, LeadStatus.DECLINED)
-            leads.append(
-                Lead(
-                    startup=startup,
-                    workload=workload,
-                    partner=firm,
-                    status=status,
-                    offered_at=offered_at,
-                    accept_by=accept_by,
-                    responded_at=offered_at + dt.timedelta(hours=rng.uniform(1, 60))
-                    if answered
-                    else None,
-                    decline_reason=rng.choice(DeclineReason.values)
-                    if status == LeadStatus.DECLINED
-                    else "",
-                )
-            )
-            trigger = RoutingTrigger.INTAKE if number == 0 else RoutingTrigger.DECLINED
-            score = round(rng.uniform(0.4, 0.95), 4)
-            decisions.append(
-                RoutingDecision(
-                    startup=startup,
-                    chosen=firm,
-                    trigger=trigger,
-                    why=f"{firm.name} scored {score:.2f}, the highest of the eligible firms.",
-                    ranking={
-                        "candidates": [
-                            {"partner": firm.pk, "score": score, "breakdown": WEIGHTS},
-                        ],
-                        "eligible": rng.randrange(100, len(firms) + 100),
-                        "rejected_counts": {"country_not_served": rng.randrange(50, 200)},
-                    },
-                    weights=WEIGHTS,
-                )
-            )
-            offered_at = accept_by + dt.timedelta(minutes=5)
+            leads.append(lead_row(rng, startup, workload, firm, status, offered_at))
+            decisions.append(decision_row(rng, startup, firm, number, len(firms)))
+            offered_at = leads[-1].accept_by + dt.timedelta(minutes=5)
     leads = bulk(Lead, leads)
     for decision, lead in zip(decisions, leads, strict=True):
         decision.lead = lead
-    return len(leads), len(bulk(RoutingDecision, decisions))
+    bulk(RoutingDecision, decisions)
+    return leads
 
 
-def bench_partner_token(firm: Partner) -> str:
-    user = get_user_model().objects.create_user(email=BENCH_PARTNER_EMAIL, password=None)
-    PartnerMembership.objects.create(user=user, partner=firm)
-    return Token.objects.create(user=user).key
+def intakes_for(startups, workloads, leads: list[Lead]) -> int:
+    """One confirmed, processed intake per startup, routed as its last lead stands."""
+    live = {lead.startup_id: lead.status for lead in leads if lead.status in Lead.LIVE_STATUSES}
+    routing = {
+        LeadStatus.ACCEPTED: RoutingStatus.ACCEPTED,
+        LeadStatus.OFFERED: RoutingStatus.OFFERED,
+    }
+    now = timezone.now()
+    rows = [
+        Intake(
+            founder_id=startup.founder_id,
+            email=startup.founder.email,
+            founder_name=startup.founder.full_name,
+            confirmed_at=now,
+            startup=startup,
+            workload=workload,
+            status=IntakeStatus.READY,
+            access_token_hash=hashlib.sha256(f"bench-intake-{startup.pk}".encode()).hexdigest(),
+            routing_status=routing.get(live.get(startup.pk), RoutingStatus.UNROUTED),
+            processed_at=now,
+        )
+        for startup, workload in zip(startups, workloads, strict=True)
+    ]
+    return len(bulk(Intake, rows))
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    rng = random.Random(args.seed)
-    seconds = {}
+def snapshots_for(startups) -> int:
+    """One real eligibility snapshot, copied to every other startup."""
+    template = eligibility_evaluate(startup_id=startups[0].pk)
+    rows = [
+        EligibilitySnapshot(
+            startup=startup,
+            rule_version=template.rule_version,
+            inputs=template.inputs,
+            result=template.result,
+            total_expected=template.total_expected,
+        )
+        for startup in startups[1:]
+    ]
+    return len(bulk(EligibilitySnapshot, rows)) + 1
 
+
+def application_rows(rng: random.Random, startup_id: int, programs, statuses) -> list:
+    """(application, its status path) for each program, events to be written after."""
+    rows = []
+    for program, status in zip(programs, statuses, strict=True):
+        amount = program.typical_amount
+        application = CreditApplication(
+            startup_id=startup_id,
+            program=program,
+            status=status,
+            requested_amount=amount,
+            approved_amount=amount if status in (S.APPROVED, S.CREDITS_ISSUED) else None,
+            issued_amount=amount if status == S.CREDITS_ISSUED else None,
+            ace_opportunity_id=f"O{rng.randrange(10**9)}" if status != S.DRAFT else "",
+        )
+        rows.append((application, PATHS[status]))
+    return rows
+
+
+def applications_for(rng: random.Random, leads: list[Lead], first_startup_id: int) -> tuple:
+    """One or two applications (distinct programs) with their events for every startup whose
+    live lead was accepted. The first startup (bench/pages.py's founder and lead) has a draft,
+    which the lead page prechecks, and one in review."""
+    programs = [
+        CreditProgram.objects.filter(code=code).latest("effective_from") for code in PROGRAMS
+    ]
+    rows = []
+    for lead in leads:
+        if lead.status != LeadStatus.ACCEPTED:
+            continue
+        if lead.startup_id == first_startup_id:
+            chosen, statuses = programs[:2], [S.DRAFT, S.IN_REVIEW]
+        else:
+            chosen = rng.sample(programs, rng.choice([1, 1, 2]))
+            statuses = rng.choices(list(PATHS), STATUS_WEIGHTS, k=len(chosen))
+        rows += application_rows(rng, lead.startup_id, chosen, statuses)
+    applications = bulk(CreditApplication, [application for application, _ in rows])
+    events = [
+        ApplicationEvent(
+            application=application,
+            from_status=path[number - 1] if number else "",
+            to_status=status,
+            note="" if rng.random() < 0.7 else "Checked with the founder.",
+        )
+        for application, (_, path) in zip(applications, rows, strict=True)
+        for number, status in enumerate(path)
+    ]
+    return len(applications), len(bulk(ApplicationEvent, events))
+
+
+def bench_people(firm: Partner, lead: Lead) -> dict:
+    """The bench partner's member (an API token for the inbox and the application list) and
+    its admin (the portal's lead page, with two notes on the lead)."""
+    member = get_user_model().objects.create_user(email=BENCH_PARTNER_EMAIL, password=None)
+    PartnerMembership.objects.create(user=member, partner=firm)
+    admin = get_user_model().objects.create_user(email=BENCH_ADMIN_EMAIL, password=None)
+    PartnerMembership.objects.create(user=admin, partner=firm, role=PartnerMembership.Role.ADMIN)
+    LeadNote.objects.bulk_create(
+        [
+            LeadNote(lead=lead, author=admin, body="Called the founder: the workload is live."),
+            LeadNote(lead=lead, author=member, body="Sent the Bedrock POC checklist."),
+        ]
+    )
+    Lead.objects.filter(pk=lead.pk).update(owner=admin)
+    return {
+        "partner_token": Token.objects.create(user=member).key,
+        "pages": {
+            "founder_id": lead.startup.founder_id,
+            "partner_user_id": admin.pk,
+            "lead_id": lead.pk,
+        },
+    }
+
+
+def timed(seconds: dict):
     def step(name, fn, *fn_args):
         start = time.perf_counter()
         value = fn(*fn_args)
         seconds[name] = round(time.perf_counter() - start, 2)
         return value
 
-    with transaction.atomic():
-        startups = step("startups", founders_and_startups, rng, args.startups)
-        workloads = step("workloads", workloads_for, rng, startups)
-        projections = step("projections", projections_for, rng, workloads)
-        firms = step("partners", partners, rng, args.partners)
-        leads, decisions = step(
-            "leads_and_decisions", leads_and_decisions, rng, startups, workloads, firms,
-            args.decisions,
-        )  # fmt: skip
-        token = bench_partner_token(firms[0])
-    summary = {
+    return step
+
+
+def seed(args, rng: random.Random, step) -> dict:
+    startups = step("startups", founders_and_startups, rng, args.startups)
+    workloads = step("workloads", workloads_for, rng, startups)
+    projections = step("projections", projections_for, rng, workloads)
+    snapshots = step("snapshots", snapshots_for, startups)
+    firms = step("partners", partners, rng, args.partners)
+    leads = step(
+        "leads_and_decisions", leads_and_decisions, rng, startups, workloads, firms,
+        args.decisions, min(args.partner_accepted, len(startups)),
+    )  # fmt: skip
+    intakes = step("intakes", intakes_for, startups, workloads, leads)
+    applications, events = step("applications", applications_for, rng, leads, startups[0].pk)
+    first = next(
+        lead
+        for lead in leads
+        if lead.partner_id == firms[0].pk and lead.startup_id == startups[0].pk
+    )
+    return {
         "startups": len(startups),
         "workloads": len(workloads),
         "projections": projections,
+        "intakes": intakes,
+        "snapshots": snapshots,
         "partners": len(firms),
-        "leads": leads,
-        "decisions": decisions,
-        "seconds": seconds,
-        "partner_token": token,
-        "partner_leads": Lead.objects.filter(partner=firms[0]).count(),
+        "leads": len(leads),
+        "decisions": len(leads),
+        "applications": applications,
+        "application_events": events,
+        **bench_people(firms[0], first),
+        "partner_leads": sum(lead.partner_id == firms[0].pk for lead in leads),
+        "partner_accepted": sum(
+            lead.partner_id == firms[0].pk and lead.status == LeadStatus.ACCEPTED for lead in leads
+        ),
     }
-    print(json.dumps(summary))
+
+
+def more_workloads(args, rng: random.Random, step) -> dict:
+    """`--more-workloads`: founders, startups, workloads and projections only, numbered after
+    the ones there are."""
+    offset = Startup.objects.count()
+    startups = step("startups", founders_and_startups, rng, args.more_workloads, offset)
+    workloads = step("workloads", workloads_for, rng, startups)
+    projections = step("projections", projections_for, rng, workloads)
+    return {"startups": len(startups), "workloads": len(workloads), "projections": projections}
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    rng = random.Random(args.seed)
+    seconds: dict[str, float] = {}
+    with transaction.atomic():
+        if args.more_workloads:
+            summary = more_workloads(args, rng, timed(seconds))
+        else:
+            summary = seed(args, rng, timed(seconds))
+    print(json.dumps({**summary, "seconds": seconds}))
     return 0
 
 
