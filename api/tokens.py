@@ -40,7 +40,18 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     since the token was issued, and for a demo login whenever DEBUG is off."""
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Token]:
-        user, token = super().authenticate_credentials(key)
+        # DRF's lookup, with the caller's firm (if any) in the same query: the partner API's
+        # permission reads it from the user (`matching.selectors.partner_for_user`).
+        token = (
+            Token.objects.select_related("user__partner_membership__partner")
+            .filter(key=key)
+            .first()
+        )
+        if token is None:
+            raise AuthenticationFailed("Invalid token.")
+        if not token.user.is_active:
+            raise AuthenticationFailed("User inactive or deleted.")
+        user = token.user
         if demo_login_refused(user):  # a token a demo login got while DEBUG was on
             raise AuthenticationFailed(DEMO_REFUSED)
         if api_token_expired(token):

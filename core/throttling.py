@@ -108,7 +108,7 @@ def window_count(cache: Any, key: str, *, timeout: int) -> int:
         return int(_incr_script(client)(keys=[full_key], args=[timeout], client=client))
     if cache.add(key, 1, timeout=timeout):
         return 1
-    return cache.incr(key)
+    return int(cache.incr(key))
 
 
 def page_rate_limited(request: HttpRequest, scope: str) -> bool:

@@ -2,9 +2,11 @@
 webhooks' lead events, so the two never disagree (and the contact stays hidden until the firm
 accepts, `Lead.contact_visible`, in both)."""
 
-from rest_framework import serializers
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
-from .models import Lead
+from .models import Lead, LeadStatus
 
 
 def company(lead: Lead) -> dict:
@@ -43,12 +45,14 @@ def contact(lead: Lead) -> dict | None:
     }
 
 
-_datetime = serializers.DateTimeField()
-
-
 def datetime_str(value) -> str | None:
-    """A datetime as the API writes it (DRF's DateTimeField), None for None."""
-    return _datetime.to_representation(value) if value else None
+    """A datetime as the API writes it (DRF's DateTimeField: ISO 8601 in UTC, the project's
+    TIME_ZONE, with "Z"), None for None. A test holds the two to the same text; this one
+    skips DRF's per-call settings and time-zone lookups."""
+    if not value:
+        return None
+    text = value.astimezone(dt.UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def lead_summary(lead: Lead) -> dict:
@@ -64,4 +68,43 @@ def lead_summary(lead: Lead) -> dict:
         "company": company(lead),
         "workload": workload(lead),
         "contact": contact(lead),
+    }
+
+
+def lead_summary_row(row: Mapping[str, Any]) -> dict:
+    """`lead_summary` of a lead read as a row (`selectors.lead_inbox_rows_for_partner`): the
+    same dict, without the 250 model instances of a page of 50 leads."""
+    contact = None
+    if row["status"] == LeadStatus.ACCEPTED:  # Lead.contact_visible
+        email = row["startup__founder__email"]
+        contact = {
+            "name": (row["startup__founder__full_name"] or email) if email else "",
+            "email": email or "",
+            "aws_account_id": row["startup__aws_account_id"],
+        }
+    return {
+        "id": row["id"],
+        "status": row["status"],
+        "offered_at": datetime_str(row["offered_at"]),
+        "accept_by": datetime_str(row["accept_by"]),
+        "responded_at": datetime_str(row["responded_at"]),
+        "company": {
+            "name": row["startup__name"],
+            "stage": row["startup__stage"],
+            "industry": row["startup__industry"],
+            "country": row["startup__country"],
+            "website": row["startup__website"],
+        },
+        "workload": {
+            "use_case": row["workload__use_case"],
+            "region": row["workload__region"],
+            "monthly_requests": row["workload__monthly_requests"],
+            "input_tokens": row["workload__input_tokens"],
+            "output_tokens": row["workload__output_tokens"],
+            "escalation": {
+                "sonnet": row["workload__escalation_sonnet"],
+                "opus": row["workload__escalation_opus"],
+            },
+        },
+        "contact": contact,
     }

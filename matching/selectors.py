@@ -6,6 +6,7 @@ from decimal import Decimal
 from statistics import median
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -339,6 +340,16 @@ def lead_inbox_for_partner(
     return leads_for_partner(partner=partner, status=status, owner_id=owner_id).only(*INBOX_FIELDS)
 
 
+def lead_inbox_rows_for_partner(*, partner: Partner, status: str | None = None) -> QuerySet:
+    """The partner API's inbox: the same leads as plain rows (`.values()` of INBOX_FIELDS,
+    for matching.lead_shapes.lead_summary_row), no model instances."""
+    return (
+        Lead.objects.filter(partner=partner, **({"status": status} if status else {}))
+        .order_by("-offered_at", "-id")
+        .values(*INBOX_FIELDS)
+    )
+
+
 def lead_counts_for_partner(*, partner: Partner) -> dict[str, int]:
     """The firm's leads counted by status (one grouped query), for the inbox's filters."""
     return dict(
@@ -400,8 +411,13 @@ def lead_for_partner_or_404(*, partner: Partner | None, lead_id: int) -> Lead:
 
 
 def partner_for_user(user) -> Partner | None:
+    """The user's firm, or None. No query when the user was loaded with it (the API token's
+    lookup, api.tokens.ExpiringTokenAuthentication)."""
     if not user.is_authenticated:
         return None
+    if get_user_model().partner_membership.related.is_cached(user):
+        membership = getattr(user, "partner_membership", None)  # None: cached as missing
+        return membership.partner if membership else None
     membership = PartnerMembership.objects.select_related("partner").filter(user_id=user.pk).first()
     return membership.partner if membership else None
 
@@ -443,6 +459,45 @@ def applications_for_partner(*, partner: Partner) -> "QuerySet[PartnerApplicatio
         )
         .order_by("-created_at", "-id")
     )
+
+
+# What the partner API's application list shows (api/partner/applications.py,
+# application_summary): plain rows, no model instances.
+APPLICATION_LIST_FIELDS = (
+    "id", "status", "program__code", "program__name", "requested_amount", "approved_amount",
+    "issued_amount", "ace_opportunity_id", "lead_id", "startup__name", "created_at",
+    "updated_at",
+)  # fmt: skip
+APPLICATION_EVENT_FIELDS = (
+    "application_id", "from_status", "to_status", "created_at", "note", "actor__email",
+)  # fmt: skip
+
+
+def application_rows_for_partner(*, partner: Partner) -> QuerySet:
+    """`applications_for_partner` as `.values()` rows of APPLICATION_LIST_FIELDS (events:
+    `application_event_rows`)."""
+    return (
+        CreditApplication.objects.filter(
+            startup__leads__partner=partner, startup__leads__status=LeadStatus.ACCEPTED
+        )
+        .annotate(lead_id=F("startup__leads__id"))
+        .order_by("-created_at", "-id")
+        .values(*APPLICATION_LIST_FIELDS)
+    )
+
+
+def application_event_rows(*, application_ids: list[int]) -> dict[int, list[dict]]:
+    """The events of these applications as rows of APPLICATION_EVENT_FIELDS, oldest first,
+    by application id (one query)."""
+    events: dict[int, list[dict]] = {pk: [] for pk in application_ids}
+    rows = (
+        ApplicationEvent.objects.filter(application_id__in=application_ids)
+        .order_by("created_at", "id")
+        .values(*APPLICATION_EVENT_FIELDS)
+    )
+    for row in rows:
+        events[row["application_id"]].append(row)
+    return events
 
 
 def application_get_for_partner(

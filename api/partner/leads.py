@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from core.api import error_responses
 from credits import selectors as credit_selectors
 from matching import lead_shapes, selectors
-from matching.lead_shapes import lead_summary
+from matching.lead_shapes import lead_summary_row
 from matching.models import DeclineReason, Lead, LeadStatus
 from matching.services import OTHER_NEEDS_NOTE, lead_accept, lead_decline
 from workloads.selectors import workload_projection_latest
@@ -113,11 +113,11 @@ class PartnerLeadListApi(APIView):
             raise serializers.ValidationError(
                 {"status": [f"Use one of: {', '.join(LeadStatus.values)}."]}
             )
-        leads = selectors.lead_inbox_for_partner(partner=request.partner, status=lead_status)
+        rows = selectors.lead_inbox_rows_for_partner(partner=request.partner, status=lead_status)
         paginator = PartnerPagination()
-        page = paginator.paginate_queryset(leads, request, view=self)
+        page = paginator.paginate_queryset(rows, request, view=self)
         # `page` is None only for a paginator without a page size.
-        return paginator.get_paginated_response([lead_summary(lead) for lead in page or ()])
+        return paginator.get_paginated_response([lead_summary_row(row) for row in page or ()])
 
 
 @extend_schema_serializer(component_name="PartnerLeadNote")

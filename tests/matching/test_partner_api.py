@@ -255,6 +255,52 @@ def test_the_list_answers_each_lead_as_its_serializer_would(x_api, firm_x, statu
     assert (listed["contact"] is not None) == (status == LeadStatus.ACCEPTED)
 
 
+def test_the_list_answers_a_lead_whose_founder_left_as_its_serializer_would(x_api, firm_x):
+    lead = make_lead(firm_x, status=LeadStatus.ACCEPTED, responded_at=timezone.now())
+    type(lead.startup).objects.filter(pk=lead.startup_id).update(founder=None)  # account gone
+
+    (listed,) = x_api.get(LEADS).json()["results"]
+
+    assert listed == LeadOutputSerializer(Lead.objects.get(pk=lead.pk)).data
+    assert listed["contact"] == {"name": "", "email": "", "aws_account_id": "123456789012"}
+
+
+def test_a_founder_without_a_full_name_is_named_by_e_mail_as_the_serializer_does(x_api, firm_x):
+    lead = make_lead(firm_x, status=LeadStatus.ACCEPTED, responded_at=timezone.now())
+    type(lead.startup.founder).objects.filter(pk=lead.startup.founder_id).update(full_name="")
+
+    (listed,) = x_api.get(LEADS).json()["results"]
+
+    assert listed == LeadOutputSerializer(Lead.objects.get(pk=lead.pk)).data
+    assert listed["contact"]["name"] == "acme@founder.test"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(2026, 12, 3, 6, 30, tzinfo=dt.UTC),
+        dt.datetime(2026, 12, 3, 6, 30, 1, 250, tzinfo=dt.UTC),
+        dt.datetime(2026, 6, 1, 23, 59, 59, tzinfo=dt.timezone(dt.timedelta(hours=-7))),
+    ],
+)
+def test_the_lead_shapes_write_a_datetime_as_drf_does(value):
+    from rest_framework import serializers
+
+    from matching.lead_shapes import datetime_str
+
+    assert datetime_str(value) == serializers.DateTimeField().to_representation(value)
+
+
+def test_a_member_removed_from_the_firm_is_refused_with_the_token_still_valid(
+    x_api, member_x, lead_x
+):
+    member_x.partner_membership.delete()
+
+    response = x_api.get(LEADS)
+
+    assert response.status_code == 403
+
+
 def test_it_filters_by_status(x_api, firm_x):
     now = timezone.now()
     declined = make_lead(
@@ -298,11 +344,10 @@ def test_the_list_reads_in_a_fixed_number_of_queries(
 ):
     bulk_leads(firm_x, lead_count)
 
-    # 1. the token with its user (TokenAuthentication)
-    # 2. the user's membership with its firm (one join)
-    # 3. the paginator's count of the firm's leads
-    # 4. the page of leads with startup, workload and founder (one join, at most 50 rows)
-    with django_assert_num_queries(4):
+    # 1. the token with its user, the user's membership and its firm (one join)
+    # 2. the paginator's count of the firm's leads
+    # 3. the page of leads with startup, workload and founder (one join, at most 50 rows)
+    with django_assert_num_queries(3):
         response = x_api.get(LEADS)
 
     assert response.status_code == 200

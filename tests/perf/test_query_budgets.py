@@ -129,51 +129,51 @@ PAGE_CASES = [
     # events (+actor), the draft's precheck: workload, projection; programs for the create form;
     # the team for the owner form
     Case("partner-lead", lambda w: reverse("partner-lead", args=[w.lead.pk]), "partner", 14),
-    # token (+user), membership (+partner), count, page (+startup, workload, founder)
-    Case("api-partner-lead-list", lambda w: reverse("api-partner-lead-list"), "partner_api", 4),
-    # token (+user), membership (+partner), lead (+startup, workload, founder), snapshot,
+    # token (+user, membership, partner), count, page (+startup, workload, founder)
+    Case("api-partner-lead-list", lambda w: reverse("api-partner-lead-list"), "partner_api", 3),
+    # token (+user, membership, partner), lead (+startup, workload, founder), snapshot,
     # projection, notes (+author)
     Case(
         "api-partner-lead-detail",
         lambda w: reverse("api-partner-lead-detail", args=[w.lead.pk]),
         "partner_api",
-        budget=6,
+        budget=5,
     ),
-    # token (+user), membership (+partner), count, page (+startup, program), events (+actor)
+    # token (+user, membership, partner), count, page (+startup, program), events (+actor)
     Case(
         "api-partner-application-list",
         lambda w: reverse("api-partner-application-list"),
         "partner_api",
-        budget=5,
+        budget=4,
     ),
-    # token (+user), membership (+partner), application (+startup, program), events (+actor),
+    # token (+user, membership, partner), application (+startup, program), events (+actor),
     # precheck: workload, projection (the ACE filing is joined to the application)
     Case(
         "api-partner-application-detail",
         lambda w: reverse("api-partner-application-detail", args=[w.application.pk]),
         "partner_api",
-        budget=6,
+        budget=5,
     ),
-    # token (+user), membership (+partner), the admin check, the endpoints with their counts
+    # token (+user, membership, partner), the admin check, the endpoints with their counts
     Case(
         "api-partner-webhook-list",
         lambda w: reverse("api-partner-webhook-list"),
         "partner_api",
-        budget=4,
+        budget=3,
     ),
-    # token (+user), membership (+partner), the admin check, the endpoint with its counts
+    # token (+user, membership, partner), the admin check, the endpoint with its counts
     Case(
         "api-partner-webhook-detail",
         lambda w: reverse("api-partner-webhook-detail", args=[w.webhook.pk]),
         "partner_api",
-        budget=4,
+        budget=3,
     ),
-    # token (+user), membership (+partner), the admin check, the endpoint, count, page
+    # token (+user, membership, partner), the admin check, the endpoint, count, page
     Case(
         "api-partner-webhook-deliveries",
         lambda w: reverse("api-partner-webhook-deliveries", args=[w.webhook.pk]),
         "partner_api",
-        budget=6,
+        budget=5,
     ),
     # Operators' custom admin pages.
     # session, user, the operators' home (the intakes' queues in one aggregate, at-risk
