@@ -92,6 +92,17 @@ def _incr_script(client: Any) -> Any:
     return _incr_scripts[0]
 
 
+def _redis_client(cache: RedisCache) -> Any:
+    """redis-py's client on the cache's write pool, made once per cache object (Django's
+    `get_client` builds a new one per call, ~0.15 ms of every throttled request). The
+    write pool is the first server's whatever the key, so one client serves every key."""
+    client = getattr(cache, "_window_count_client", None)
+    if client is None:
+        client = cache._cache.get_client(write=True)
+        cache._window_count_client = client  # type: ignore[attr-defined]
+    return client
+
+
 def window_count(cache: Any, key: str, *, timeout: int) -> int:
     """Count one more request in the window `key` (made on first use, expiring after
     `timeout` seconds) and return the window's count so far.
@@ -104,7 +115,7 @@ def window_count(cache: Any, key: str, *, timeout: int) -> int:
         cache = caches["default"]
     if isinstance(cache, RedisCache):
         full_key = cache.make_and_validate_key(key)
-        client = cache._cache.get_client(full_key, write=True)
+        client = _redis_client(cache)
         return int(_incr_script(client)(keys=[full_key], args=[timeout], client=client))
     if cache.add(key, 1, timeout=timeout):
         return 1
