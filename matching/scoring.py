@@ -26,16 +26,18 @@ benchmark all call the same function. `rank` runs in three steps:
 
 The result does not depend on the order the partners come in. Rejections are listed with
 the near misses first (fewest failed filters, then id), as operators read them.
+
+One lead against 10,000 partners is the hot path (issue 19): `rank` keeps plain values per
+partner and builds `Candidate`s and `Rejection`s only when they are read (`Ranking`).
 """
 
-import gc
 import math
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
-from itertools import chain, compress, count
+from itertools import chain, compress, count, islice
 from operator import attrgetter
 from typing import Any
 
@@ -76,7 +78,6 @@ TIE_TOLERANCE = 1e-9  # 0.85 - 0.05 is 0.7999999999999999 in floats; 0.80 still 
 STORED_CANDIDATES = 20
 STORED_REJECTIONS = 50
 NAMES_IN_WHY = 5
-PAUSE_GC = True  # see rank(); bench/routing.py --gc-during-rank turns it off to compare
 
 _RATES = ("acceptance_rate", "sla_hit_rate", "approval_rate")
 
@@ -226,54 +227,111 @@ class Rejection:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Ranking:
-    candidates: tuple[Candidate, ...]  # passed all filters, the chosen one first, then by score
-    rejected: tuple[Rejection, ...]  # fewest failed filters first, then by id
+    """What `rank` found: `candidates` (passed every filter: the chosen one first, then by
+    score), `rejected` (fewest failed filters first, then by id), `chosen`, `why`, `weights`.
+    Built from plain values (`_Scan`) when first read: the stored decision (`as_dict`) needs
+    20 candidates and 50 rejections, not 10,000. Immutable; equal when all five are equal."""
+
+    _scan: "_Scan"
     chosen: Candidate | None
     why: str
-    weights: Weights = Weights()  # what the scores were computed with
+    weights: Weights  # what the scores were computed with
+    _candidates: tuple[Candidate, ...] | None = field(default=None, init=False)
+    _rejected: tuple[Rejection, ...] | None = field(default=None, init=False)
+
+    @property
+    def candidates(self) -> tuple[Candidate, ...]:
+        built = self._candidates
+        if built is None:
+            scan = self._scan
+            rest = map(scan.candidate, scan.order[1:])
+            built = () if self.chosen is None else (self.chosen, *rest)
+            object.__setattr__(self, "_candidates", built)
+        return built
+
+    @property
+    def rejected(self) -> tuple[Rejection, ...]:
+        built = self._rejected
+        if built is None:
+            built = self._scan.rejections()
+            object.__setattr__(self, "_rejected", built)
+        return built
 
     @property
     def best_score(self) -> float | None:
         """The highest score (the chosen one's may be lower, by at most the margin)."""
-        return max((c.score for c in self.candidates[:2]), default=None)
+        return self._scan.best
+
+    def _fields(self) -> tuple[Any, ...]:
+        return self.candidates, self.rejected, self.chosen, self.why, self.weights
+
+    def __eq__(self, other: object) -> bool:
+        return self._fields() == other._fields() if isinstance(other, Ranking) else NotImplemented
+
+    def __repr__(self) -> str:
+        names = ("candidates", "rejected", "chosen", "why", "weights")
+        fields = ", ".join(f"{n}={v!r}" for n, v in zip(names, self._fields(), strict=True))
+        return f"Ranking({fields})"
 
     def as_dict(self) -> dict[str, Any]:
         """The stored routing decision: the top 20 candidates and the first 50 rejections,
         with counts of the rest, and how many partners failed each filter."""
-        best, margin = self.best_score, self.weights.margin
+        scan, chosen, margin = self._scan, self.chosen, self.weights.margin
+        best, total, rejected_total = scan.best, len(scan.candidates), len(scan.masks)
         candidates: list[dict[str, Any]] = []
-        if best is not None:  # None only when there are no candidates
-            for candidate in self.candidates[:STORED_CANDIDATES]:
+        if chosen is not None and best is not None:  # None only when there are no candidates
+            top = map(scan.candidate, scan.order[1:STORED_CANDIDATES])
+            for candidate in (chosen, *top):
                 row = candidate.as_dict()
                 row["within_margin"] = candidate.score >= best - margin - TIE_TOLERANCE
                 candidates.append(row)
-        failed = Counter(code for rejection in self.rejected for code in rejection.failed)
         return {
-            "chosen": None if self.chosen is None else self.chosen.as_dict(),
+            "chosen": None if chosen is None else chosen.as_dict(),
             "why": self.why,
             "weights": asdict(self.weights),
             "best_score": None if best is None else round(best, 4),
             "candidates": candidates,
-            "candidates_total": len(self.candidates),
-            "candidates_omitted": max(0, len(self.candidates) - STORED_CANDIDATES),
-            "rejected": [rejection.as_dict() for rejection in self.rejected[:STORED_REJECTIONS]],
-            "rejected_total": len(self.rejected),
-            "rejected_omitted": max(0, len(self.rejected) - STORED_REJECTIONS),
-            "failed_counts": {code: failed[code] for code in HARD_FILTERS if failed[code]},
+            "candidates_total": total,
+            "candidates_omitted": max(0, total - STORED_CANDIDATES),
+            "rejected": [rejection.as_dict() for rejection in scan.rejections(STORED_REJECTIONS)],
+            "rejected_total": rejected_total,
+            "rejected_omitted": max(0, rejected_total - STORED_REJECTIONS),
+            "failed_counts": scan.failed_counts(),
         }
 
 
-# A frozen dataclass's __init__ sets each field through object.__setattr__: ~550 ns per
-# Candidate or Rejection, a quarter of the time rank spends on a partner. Setting the slots
-# directly gives the same object (equal, same repr) in ~250 ns; the tests check that.
-_CANDIDATE_SLOTS = tuple(
-    Candidate.__dict__[name].__set__ for name in ("partner_id", "name", "score", "breakdown")
-)
-_REJECTION_SLOTS = tuple(
-    Rejection.__dict__[name].__set__ for name in ("partner_id", "name", "failed", "messages")
-)
+@dataclass(slots=True)
+class _Scan:
+    """One pass over the directory, in plain values; a Ranking builds its entries from it."""
+
+    lead: LeadProfile
+    today: date
+    candidates: list[PartnerProfile]  # passed every filter, in input order
+    scores: list[float]  # candidates[i]'s score
+    by_failed: list[list[PartnerProfile]]  # the rejected, by failed filter count - 1
+    masks: list[int]  # each rejection's failed filters: bit i is HARD_FILTERS[i]
+    order: list[int] = field(default_factory=list)  # candidate indices: the ranked order
+    best: float | None = None
+
+    def candidate(self, index: int) -> Candidate:
+        partner = self.candidates[index]
+        breakdown = _breakdown(partner, self.lead)
+        return Candidate(partner.id, partner.name, self.scores[index], breakdown)
+
+    def rejections(self, limit: int | None = None) -> tuple[Rejection, ...]:
+        """The rejections (the first `limit`), fewest failed filters first, then by id."""
+        ordered = chain.from_iterable(sorted(group, key=_ID) for group in self.by_failed)
+        return tuple(map(_rejecter(self.lead, self.today), islice(ordered, limit)))
+
+    def failed_counts(self) -> dict[str, int]:
+        """How many partners failed each filter, in HARD_FILTERS order, zeros left out."""
+        by_mask = Counter(self.masks).items()
+        counts = [
+            sum(n for mask, n in by_mask if mask >> bit & 1) for bit in range(len(HARD_FILTERS))
+        ]
+        return {code: n for code, n in zip(HARD_FILTERS, counts, strict=True) if n}
 
 
 # --- hard filters -------------------------------------------------------------------------
@@ -281,31 +339,44 @@ _REJECTION_SLOTS = tuple(
 
 def failed_filters(partner: PartnerProfile, lead: LeadProfile, *, today: date) -> tuple[str, ...]:
     """Every hard filter the partner fails for this lead, in HARD_FILTERS order."""
-    failed = []
-    if not partner.is_active:
-        failed.append("inactive")
+    return _CODES_OF_MASK[_failed_mask(partner, lead, today)]
+
+
+def _failed_mask(partner: PartnerProfile, lead: LeadProfile, today: date) -> int:
+    """The hard filters the partner fails, as bits: bit i is HARD_FILTERS[i]. The one place
+    the filters are defined; an int (not a tuple) so `rank` keeps nothing per partner."""
+    mask = 0 if partner.is_active else 1  # inactive
     expires_on = partner.vetting_expires_on
     if expires_on is None or expires_on < today:
-        failed.append("vetting_expired")
+        mask |= 2  # vetting_expired
     if not partner.accepting_leads:
-        failed.append("paused")
+        mask |= 4  # paused
+    away_until = partner.away_until
     if (
-        partner.away_until is not None
-        and partner.away_until >= today
+        away_until is not None
+        and away_until >= today
         and (partner.away_from is None or partner.away_from <= today)
     ):
-        failed.append("away")
+        mask |= 8  # away
     if partner.open_leads >= partner.capacity:
-        failed.append("at_capacity")
-    if partner.countries and lead.country not in partner.countries:
-        failed.append("country_not_served")
-    if partner.regions and lead.region not in partner.regions:
-        failed.append("region_not_served")
+        mask |= 16  # at_capacity
+    countries = partner.countries
+    if countries and lead.country not in countries:
+        mask |= 32  # country_not_served
+    regions = partner.regions
+    if regions and lead.region not in regions:
+        mask |= 64  # region_not_served
     if not lead.competencies <= partner.competencies:
-        failed.append("missing_competency")
+        mask |= 128  # missing_competency
     if partner.id in lead.excluded_partner_ids:
-        failed.append("already_offered")
-    return tuple(failed)
+        mask |= 256  # already_offered
+    return mask
+
+
+_CODES_OF_MASK = tuple(
+    tuple(code for bit, code in enumerate(HARD_FILTERS) if mask >> bit & 1)
+    for mask in range(1 << len(HARD_FILTERS))
+)
 
 
 def filter_message(code: str, partner: PartnerProfile, lead: LeadProfile) -> str:
@@ -326,7 +397,7 @@ def filter_message(code: str, partner: PartnerProfile, lead: LeadProfile) -> str
     return template.format(country=lead.country, region=lead.region)
 
 
-# What each partner-specific sentence depends on: one rank call formats each variant once.
+# What each partner-specific sentence depends on: one call formats each variant once.
 _MESSAGE_INPUTS = {
     "vetting_expired": attrgetter("vetting_expires_on"),
     "away": attrgetter("away_until"),
@@ -343,9 +414,10 @@ def _rejecter(lead: LeadProfile, today: date) -> Callable[[PartnerProfile], Reje
         if code not in _MESSAGE_INPUTS
     }
     formatted: dict[tuple[str, object], str] = {}
-    new, (set_id, set_name, set_failed, set_messages) = object.__new__, _REJECTION_SLOTS
 
     def message(code: str, partner: PartnerProfile) -> str:
+        if code in fixed:
+            return fixed[code]
         key = (code, _MESSAGE_INPUTS[code](partner))
         text = formatted.get(key)
         if text is None:
@@ -354,17 +426,24 @@ def _rejecter(lead: LeadProfile, today: date) -> Callable[[PartnerProfile], Reje
 
     def reject(partner: PartnerProfile) -> Rejection:
         failed = failed_filters(partner, lead, today=today)
-        messages = tuple(
-            [fixed[code] if code in fixed else message(code, partner) for code in failed]
-        )
-        rejection = new(Rejection)  # = Rejection(partner.id, partner.name, failed, messages)
-        set_id(rejection, partner.id)
-        set_name(rejection, partner.name)
-        set_failed(rejection, failed)
-        set_messages(rejection, messages)
-        return rejection
+        messages = tuple([message(code, partner) for code in failed])
+        return Rejection(partner.id, partner.name, failed, messages)
 
     return reject
+
+
+def _breakdown(partner: PartnerProfile, lead: LeadProfile) -> dict[str, float]:
+    """A candidate's six factors, computed as `_scan` computes them for its score."""
+    wanted = lead.competencies | NICE_TO_HAVE
+    stages, industries = partner.stages, partner.industries
+    return {
+        "competency": len(wanted & partner.competencies) / len(wanted),
+        "stage": 1.0 if lead.stage in stages else (0.0 if stages else NO_FOCUS),
+        "industry": 1.0 if lead.industry in industries else (0.0 if industries else NO_FOCUS),
+        "track_record": partner.track_record,
+        "load": 1.0 - partner.open_leads / partner.capacity,
+        "tier": TIER_FACTORS[partner.tier],
+    }
 
 
 # --- ranking ------------------------------------------------------------------------------
@@ -375,165 +454,96 @@ def rank(
 ) -> Ranking:
     """Filter, score and pick the partner for one lead (see the module docstring).
 
-    Pauses the garbage collector for the call (when PAUSE_GC and it is on). Ranking 10,000
-    partners allocates ~10,000 objects that live through the call; with the collector running
-    they are promoted to the old generation and trigger a full collection every dozen calls
-    or so, which walks the whole heap: ~20 ms beside the directory alone, ~60 ms in a process
-    that also holds Django, landing on the unlucky call's p95. Rank creates no reference
-    cycles, so there is nothing for a collection to find; once the ranking is dropped its
-    objects are freed by reference counting (measured in docs/performance.md).
+    One pass (`_scan`) keeps a score per candidate and a bit mask of failed filters per
+    rejection, the order is sorted on indices (`_order`), and the `Candidate`s and
+    `Rejection`s are built when read. A call so leaves next to nothing alive for the garbage
+    collector, which runs as usual (issue 19, measured in docs/performance.md).
     """
-    paused = PAUSE_GC and gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        return _rank(lead, partners, weights, today)
-    finally:
-        if paused:
-            gc.enable()
+    scan = _scan(lead, partners, weights, today)
+    if not scan.candidates:
+        return Ranking(scan, None, _why_nobody(scan), weights)
+    tied = _order(scan, weights.margin)
+    chosen = scan.candidate(scan.order[0])
+    return Ranking(scan, chosen, _why(chosen, scan, tied, weights), weights)
 
 
-def _rank(
+# The rejection group (failed filter count - 1) of each bit mask.
+_GROUP_OF_MASK = tuple(mask.bit_count() - 1 for mask in range(1 << len(HARD_FILTERS)))
+_ID = attrgetter("id")
+
+
+def _scan(
     lead: LeadProfile, partners: Iterable[PartnerProfile], weights: Weights, today: date
-) -> Ranking:
-    """One pass over the partners (`_filter_and_score`), then the order and the pick
-    (`_choose`). Sorting uses scalar keys (scores, ids), not tuples: half the time, and half
-    the objects the garbage collector would have to look at."""
-    candidates, rotation, by_failed_count = _filter_and_score(lead, partners, weights, today)
-    for group in by_failed_count:
-        group.sort(key=_PARTNER_ID)
-    rejections = tuple(chain.from_iterable(by_failed_count))
-    if not candidates:
-        return Ranking((), rejections, None, _why_nobody(rejections), weights)
-    return _choose(candidates, rotation, rejections, weights)
-
-
-def _filter_and_score(
-    lead: LeadProfile, partners: Iterable[PartnerProfile], weights: Weights, today: date
-) -> tuple[list[Candidate], dict[int, float], list[list[Rejection]]]:
-    """The hot loop: a partner passing every filter (one chained test) is scored in place;
-    only a failing one goes through `failed_filters` for its codes and sentences. Returns the
-    candidates in input order, each candidate's rotation key by id, and the rejections
-    grouped by how many filters they failed (index 0: one)."""
-    country, region, stage, industry = lead.country, lead.region, lead.stage, lead.industry
-    needed, excluded = lead.competencies, lead.excluded_partner_ids
-    wanted = needed | NICE_TO_HAVE
+) -> _Scan:
+    """The hot loop: each partner's failed filters as a bit mask; one with none is scored in
+    place. Only references, floats and small ints are kept: no object per partner, so
+    nothing for the garbage collector to walk."""
+    stage, industry, wanted = lead.stage, lead.industry, lead.competencies | NICE_TO_HAVE
     wanted_count = len(wanted)
     w_competency, w_stage, w_industry, w_track, w_load, w_tier = weights.normalised()
-    tier_factors = TIER_FACTORS
-    reject = _rejecter(lead, today)
-    new, (set_id, set_name, set_score, set_breakdown) = object.__new__, _CANDIDATE_SLOTS
-    candidates: list[Candidate] = []
-    rotation: dict[int, float] = {}  # candidate id -> when last assigned, for the tie-breaks
-    by_failed_count: list[list[Rejection]] = [[] for _ in HARD_FILTERS]
+    tier_factors, group_of, failed_mask = TIER_FACTORS, _GROUP_OF_MASK, _failed_mask
+    candidates: list[PartnerProfile] = []
+    scores: list[float] = []
+    by_failed: list[list[PartnerProfile]] = [[] for _ in HARD_FILTERS]
+    masks: list[int] = []
+    add_candidate, add_score, add_mask = candidates.append, scores.append, masks.append
     for partner in partners:
-        expires_on, away_until = partner.vetting_expires_on, partner.away_until
-        countries, regions, competencies = partner.countries, partner.regions, partner.competencies
-        open_leads, capacity = partner.open_leads, partner.capacity
-        if not (
-            partner.is_active
-            and partner.accepting_leads
-            and open_leads < capacity
-            and expires_on is not None
-            and expires_on >= today
-            and (
-                away_until is None
-                or away_until < today
-                or (partner.away_from is not None and partner.away_from > today)
-            )
-            and (not countries or country in countries)
-            and (not regions or region in regions)
-            and needed <= competencies
-            and partner.id not in excluded
-        ):
-            rejection = reject(partner)
-            by_failed_count[len(rejection.failed) - 1].append(rejection)
+        mask = failed_mask(partner, lead, today)
+        if mask:
+            by_failed[group_of[mask]].append(partner)
+            add_mask(mask)
             continue
         stages, industries = partner.stages, partner.industries
-        competency = len(wanted & competencies) / wanted_count
-        stage_fit = 1.0 if stage in stages else (0.0 if stages else NO_FOCUS)
-        industry_fit = 1.0 if industry in industries else (0.0 if industries else NO_FOCUS)
-        track_record = partner.track_record
-        load = 1.0 - open_leads / capacity
-        tier = tier_factors[partner.tier]
-        score = (
-            w_competency * competency
-            + w_stage * stage_fit
-            + w_industry * industry_fit
-            + w_track * track_record
-            + w_load * load
-            + w_tier * tier
+        score = (  # the factors of `_breakdown`, weighted
+            w_competency * (len(wanted & partner.competencies) / wanted_count)
+            + w_stage * (1.0 if stage in stages else (0.0 if stages else NO_FOCUS))
+            + w_industry * (1.0 if industry in industries else (0.0 if industries else NO_FOCUS))
+            + w_track * partner.track_record
+            + w_load * (1.0 - partner.open_leads / partner.capacity)
+            + w_tier * tier_factors[partner.tier]
         )
-        if score > 1.0:  # shares summing to 1.0000000000000002
-            score = 1.0
-        breakdown = {
-            "competency": competency,
-            "stage": stage_fit,
-            "industry": industry_fit,
-            "track_record": track_record,
-            "load": load,
-            "tier": tier,
-        }
-        partner_id = partner.id
-        candidate = new(Candidate)  # = Candidate(partner_id, partner.name, score, breakdown)
-        set_id(candidate, partner_id)
-        set_name(candidate, partner.name)
-        set_score(candidate, score)
-        set_breakdown(candidate, breakdown)
-        candidates.append(candidate)
-        rotation[partner_id] = partner.rotation_key
-    return candidates, rotation, by_failed_count
+        add_candidate(partner)
+        add_score(1.0 if score > 1.0 else score)  # shares summing to 1.0000000000000002
+    return _Scan(lead, today, candidates, scores, by_failed, masks)
 
 
-def _choose(
-    candidates: list[Candidate],
-    rotation: dict[int, float],
-    rejections: tuple[Rejection, ...],
-    weights: Weights,
-) -> Ranking:
-    """Order the (non-empty) candidates by score and pick by fair rotation among the tied."""
+def _order(scan: _Scan, margin: float) -> int:
+    """Order the (non-empty) candidates by score, equal scores by least recently assigned
+    then id, and move the fair rotation's pick (least recently assigned among those scoring
+    at least best - margin) to the front. Sets scan.order and scan.best; returns the number
+    tied. Sorts indices on the float scores: no tuple per candidate."""
+    partners, scores = scan.candidates, scan.scores
 
-    def rotation_order(candidate: Candidate) -> tuple[float, int]:
-        return rotation[candidate.partner_id], candidate.partner_id
+    def rotation_order(index: int) -> tuple[float, int]:
+        partner = partners[index]
+        return partner.rotation_key, partner.id
 
-    candidates.sort(key=_SCORE, reverse=True)
-    _order_equal_scores(candidates, rotation_order)  # so the input's order never matters
+    order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
+    _order_equal_scores(order, scores, rotation_order)  # so the input's order never matters
+    best = scores[order[0]]
     # The tied group is the prefix scoring at least best - margin.
-    best = candidates[0].score
-    tied = bisect_right(candidates, weights.margin + TIE_TOLERANCE - best, key=_minus_score)
-    pick = min(range(tied), key=lambda i: rotation_order(candidates[i]))
-    chosen = candidates.pop(pick)
-    candidates.insert(0, chosen)
-    ranked = tuple(candidates)
-    why = _why(
-        chosen, best, ranked[1:tied], rotation[chosen.partner_id], weights, ranked, rejections
-    )
-    return Ranking(ranked, rejections, chosen, why, weights)
-
-
-_PARTNER_ID = attrgetter("partner_id")
-_SCORE = attrgetter("score")
-
-
-def _minus_score(candidate: Candidate) -> float:
-    return -candidate.score
+    tied = bisect_right(order, margin + TIE_TOLERANCE - best, key=lambda i: -scores[i])
+    pick = min(range(tied), key=lambda position: rotation_order(order[position]))
+    order.insert(0, order.pop(pick))
+    scan.order, scan.best = order, best
+    return tied
 
 
 def _order_equal_scores(
-    candidates: list[Candidate], key: Callable[[Candidate], tuple[float, int]]
+    order: list[int], scores: list[float], key: Callable[[int], tuple[float, int]]
 ) -> None:
     """Within each run of exactly equal scores (sorted descending), least recently assigned
     first, then the lower id. Finding the runs is done in C; runs are rare with real figures,
     common with identical new firms."""
-    scores = list(map(_SCORE, candidates))
-    equal_to_previous = compress(count(1), map(float.__eq__, scores[1:], scores))
+    ordered = list(map(scores.__getitem__, order))
+    equal_to_previous = compress(count(1), map(float.__eq__, ordered[1:], ordered))
     run_start = run_end = -1
     for index in (*equal_to_previous, None):
         if index is not None and index == run_end:  # extends the current run
             run_end += 1
             continue
         if run_start >= 0:
-            candidates[run_start:run_end] = sorted(candidates[run_start:run_end], key=key)
+            order[run_start:run_end] = sorted(order[run_start:run_end], key=key)
         if index is not None:
             run_start, run_end = index - 1, index + 1
 
@@ -541,9 +551,9 @@ def _order_equal_scores(
 # --- why ----------------------------------------------------------------------------------
 
 
-def _names(candidates: Sequence[Candidate]) -> str:
-    names = [candidate.name for candidate in candidates[:NAMES_IN_WHY]]
-    rest = len(candidates) - len(names)
+def _names(names: list[str], total: int) -> str:
+    """The first NAMES_IN_WHY of `total` names, "A, B and C", "and N other(s)" past them."""
+    rest = total - len(names)
     if rest:
         return f"{', '.join(names)} and {rest} other{'s' if rest > 1 else ''}"
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
@@ -553,15 +563,8 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _why(
-    chosen: Candidate,
-    best: float,
-    tied: Sequence[Candidate],
-    assigned_key: float,
-    weights: Weights,
-    candidates: tuple[Candidate, ...],
-    rejections: tuple[Rejection, ...],
-) -> str:
+def _why(chosen: Candidate, scan: _Scan, tied: int, weights: Weights) -> str:
+    best, order, partners = scan.best or 0.0, scan.order, scan.candidates
     factors = ", ".join(
         f"{name.replace('_', ' ')} {value:.2f}" for name, value in chosen.breakdown.items()
     )
@@ -569,30 +572,28 @@ def _why(
         head = f"Chosen: {chosen.name} — best score {chosen.score:.2f} ({factors})"
     else:
         head = f"Chosen: {chosen.name} — score {chosen.score:.2f} ({factors}), best {best:.2f}"
-    if tied:
-        if assigned_key == -math.inf:
-            when = "never assigned"
-        else:
-            last = datetime.fromtimestamp(assigned_key, UTC)
-            when = f"last assigned {last:%Y-%m-%d %H:%M} UTC"
+    others = order[1:tied]  # the rest of the tied group
+    if others:
+        assigned_key = partners[order[0]].rotation_key
+        when = "never assigned"
+        if assigned_key != -math.inf:
+            when = f"last assigned {datetime.fromtimestamp(assigned_key, UTC):%Y-%m-%d %H:%M} UTC"
+        names = _names([partners[i].name for i in others[:NAMES_IN_WHY]], len(others))
         reason = (
-            f"; tied within {weights.margin:g} with {_names(tied)} and least recently assigned"
-            f" ({when})."
+            f"; tied within {weights.margin:g} with {names} and least recently assigned ({when})."
         )
-    elif len(candidates) > 1:
-        reason = f"; the next best scored {candidates[1].score:.2f}."
+    elif len(order) > 1:
+        reason = f"; the next best scored {scan.scores[order[1]]:.2f}."
     else:
         reason = "; the only candidate."
-    counts = f" {_plural(len(candidates), 'candidate')}, {len(rejections)} rejected."
+    counts = f" {_plural(len(order), 'candidate')}, {len(scan.masks)} rejected."
     return head + reason + counts
 
 
-def _why_nobody(rejections: tuple[Rejection, ...]) -> str:
-    if not rejections:
+def _why_nobody(scan: _Scan) -> str:
+    rejected = len(scan.masks)
+    if not rejected:
         return "No partner chosen: there are no partners in the directory."
-    failed = Counter(code for rejection in rejections for code in rejection.failed)
-    counts = ", ".join(
-        f"{failed[code]} {code.replace('_', ' ')}" for code in HARD_FILTERS if failed[code]
-    )
-    everyone = "the only partner" if len(rejections) == 1 else f"all {len(rejections)} partners"
+    counts = ", ".join(f"{n} {code.replace('_', ' ')}" for code, n in scan.failed_counts().items())
+    everyone = "the only partner" if rejected == 1 else f"all {rejected} partners"
     return f"No partner chosen: {everyone} failed the hard filters ({counts})."
