@@ -7,6 +7,12 @@
    `GET /healthz` and `POST /api/v1/estimates/` loaded with the same generator (wrk when
    installed, else a Python one), the same concurrency and the same duration; throughput,
    p50/p95/p99 latency and the ratio estimate/healthz. The server is always stopped.
+3. `--reproject N` (issue 19), alone: the nightly re-projection in this process, on a
+   PostgreSQL DATABASE_URL seeded by bench/seed.py (not migrated here): `workloads_reproject`
+   over the first N projected workloads in batches of `--reproject-batch` (200, as the task),
+   each run rolled back; per workload: wall ms, this process's CPU, the PostgreSQL backend's
+   CPU (read from /proc, so a local server), and the queries per batch. With pyinstrument
+   around it, a profile (below).
 
 DATABASE_URL and REDIS_URL are passed through when set (the database is migrated first, which
 also loads the shipped price books); without DATABASE_URL a temporary SQLite file is used.
@@ -16,6 +22,9 @@ Results are printed and written to bench/results/spend-<UTC timestamp>.json.
     .venv/bin/python bench/spend.py --engine-only
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python bench/spend.py --duration 10 --concurrency 8
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cloudroute_bench_reproject \\
+        .venv/bin/python bench/spend.py --reproject 1000 --repeat 3
+    DATABASE_URL=... .venv/bin/pyinstrument bench/spend.py --reproject 1000 --repeat 1
 
 Targets (issue 3): at least 20,000 projections/s; the endpoint at least half of /healthz.
 """
@@ -191,6 +200,74 @@ def bench_engine(args) -> dict:
         "project_and_as_dict": measure(project_and_round, args.repeat, args.batch_seconds),
         "target_per_s": ENGINE_TARGET,
     }
+
+
+# --- the nightly re-projection (issue 19) -----------------------------------------------------
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def bench_reproject(args) -> dict:
+    """`workloads_reproject` in this process over the first `args.reproject` projected
+    workloads, `args.repeat` runs each rolled back (the database is left as it was)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cloudroute.settings")
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from workloads.models import WorkloadProjection
+    from workloads.services import workloads_reproject
+
+    if connection.vendor != "postgresql":
+        raise RuntimeError("--reproject needs DATABASE_URL on PostgreSQL, seeded by bench/seed.py")
+    ids = sorted(set(WorkloadProjection.objects.values_list("workload_id", flat=True)))
+    ids, size = ids[: args.reproject], args.reproject_batch
+    batches = [ids[start : start + size] for start in range(0, len(ids), size)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    runs = []
+    for _ in range(args.repeat):
+        since = timezone.now()
+        try:
+            with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+                cpu, server, wall = time.process_time(), process_cpu([backend]), time.perf_counter()
+                stored = sum(workloads_reproject(workload_ids=b, since=since) for b in batches)
+                wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+                server = delta(server, process_cpu([backend]))
+                raise _RolledBack
+        except _RolledBack:
+            pass
+        runs.append(
+            {
+                "stored": stored,
+                "ms_per_workload": 1000 * wall / max(stored, 1),
+                "python_cpu_ms_per_workload": 1000 * cpu / max(stored, 1),
+                "postgres_cpu_ms_per_workload": 1000 * server / max(stored, 1),
+                "queries_per_batch": sum(q["sql"] != "ROLLBACK" for q in queries.captured_queries)
+                / max(len(batches), 1),
+            }
+        )
+    return {"workloads": len(ids), "batch_size": size, "runs": runs}
+
+
+def print_reproject(reproject: dict) -> None:
+    print(
+        f"Nightly re-projection in process: {reproject['workloads']:,} workloads in batches"
+        f" of {reproject['batch_size']}, each run rolled back"
+    )
+    for number, r in enumerate(reproject["runs"], 1):
+        print(
+            f"  [{number}] {r['ms_per_workload']:.3f} ms per workload;"
+            f" CPU: Python {r['python_cpu_ms_per_workload']:.3f} ms,"
+            f" PostgreSQL backend {r['postgres_cpu_ms_per_workload']:.3f} ms;"
+            f" {r['queries_per_batch']:.1f} queries per batch"
+        )
 
 
 # --- the server ---------------------------------------------------------------------------
@@ -784,7 +861,18 @@ def parse_args(argv=None):
         default="auto",
         help="load generator: wrk if installed, else Python threads (auto)",
     )
-    parser.add_argument("--repeat", type=int, default=7, help="engine timing batches (7)")
+    parser.add_argument(
+        "--repeat", type=int, default=7, help="engine timing batches; --reproject runs (7)"
+    )
+    parser.add_argument(
+        "--reproject",
+        type=int,
+        metavar="N",
+        help="only the nightly re-projection in process, over N seeded workloads (issue 19)",
+    )
+    parser.add_argument(
+        "--reproject-batch", type=int, default=200, help="workloads per batch (200, as the task)"
+    )
     parser.add_argument(
         "--batch-seconds", type=float, default=0.3, help="seconds per engine batch (0.3)"
     )
@@ -827,10 +915,13 @@ def main(argv=None) -> int:
         f" load average {' '.join(f'{x:.2f}' for x in results['machine']['load_average'])}",
         flush=True,
     )
-    if not args.endpoint_only:
+    if args.reproject:
+        results["reproject"] = bench_reproject(args)
+        print_reproject(results["reproject"])
+    if not args.endpoint_only and not args.reproject:
         results["engine"] = bench_engine(args)
         print_engine(results["engine"])
-    if not args.engine_only:
+    if not args.engine_only and not args.reproject:
         with tempfile.TemporaryDirectory(prefix="cloudroute-bench-") as tmp:
             results["endpoint"] = bench_endpoint(args, Path(tmp))
         print_endpoint(results["endpoint"])

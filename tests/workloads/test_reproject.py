@@ -109,3 +109,92 @@ def test_beat_runs_it_nightly():
     entry = settings.CELERY_BEAT_SCHEDULE["reproject-workloads"]
 
     assert entry["task"] == tasks.reproject_all.name
+
+
+# --- issue 19: the batched path stores what the single-workload service stores ---------------
+
+VARIED = {
+    "as_the_factory_makes_it": {},
+    "a_cascade_on_the_regional_endpoint": {
+        "cascade": True,
+        "endpoint": "regional",
+        "escalation_sonnet": 0.2,
+        "escalation_opus": 0.05,
+    },
+    "no_growth_no_caching_no_batch": {
+        "monthly_growth": 0.0,
+        "cached_prefix_tokens": 0,
+        "cache_hit_rate": 0.0,
+        "batch_share": 0.0,
+        "baseline_tier": "sonnet",
+    },
+    "all_escalated_shrinking": {
+        "escalation_sonnet": 0.7,
+        "escalation_opus": 0.3,
+        "monthly_growth": -0.05,
+        "monthly_requests": 3_000_000,
+    },
+}
+ISSUED = (CreditGrant(1234.56, 1, 6), CreditGrant(25000.0, 2, 24), CreditGrant(700.0, 1, 1))
+
+
+@pytest.fixture
+def varied():
+    """Workloads of different shapes, projected yesterday: expected credits, none, issued
+    grants whose month 1 was two months ago (so they move), and a 36-month horizon."""
+    with zeal_ignore():
+        workloads = [WorkloadFactory(**fields) for fields in VARIED.values()]
+        services.workload_project(workload_id=workloads[0].pk, credits=GRANTS)
+        services.workload_project(workload_id=workloads[1].pk)
+        services.workload_project(
+            workload_id=workloads[2].pk, credits=ISSUED, credits_basis=services.CREDITS_ISSUED
+        )
+        services.workload_project(workload_id=workloads[3].pk, credits=GRANTS, months=36)
+    issued = WorkloadProjection.objects.get(workload=workloads[2])
+    start = dt.date.fromisoformat(issued.inputs["start"])
+    two_months_ago = (start - dt.timedelta(days=40)).replace(day=1)
+    issued.inputs["start"] = two_months_ago.isoformat()
+    issued.save(update_fields=["inputs"])
+    WorkloadProjection.objects.update(created_at=timezone.now() - dt.timedelta(days=1))
+    return workloads
+
+
+def test_the_batch_stores_exactly_what_the_single_workload_service_stores(varied):
+    stored_before = {w.pk: newest(w).inputs for w in varied}
+
+    assert services.workloads_reproject(workload_ids=[w.pk for w in varied], since=timezone.now())
+    batched = {w.pk: newest(w) for w in varied}
+
+    today = timezone.localdate()
+    for workload in varied:
+        before = stored_before[workload.pk]
+        single = services.workload_project(
+            workload_id=workload.pk,
+            credits=services._stored_credits(before, today=today),
+            credits_basis=before["credits_basis"],
+            months=before["months"],
+        )
+        got = batched[workload.pk]
+        assert got.price_book_id == single.price_book_id
+        assert got.inputs == single.inputs
+        assert got.result == single.result
+        assert got.scenarios == single.scenarios
+    # The issued grants moved two months: the one-month grant is gone, the others shortened.
+    moved = batched[varied[2].pk].inputs["credits"]
+    assert [(g["start_month"], g["valid_months"]) for g in moved] == [(1, 4), (1, 23)]
+    assert batched[varied[3].pk].inputs["months"] == 36
+
+
+def test_a_batch_runs_the_same_few_queries_however_many_workloads_it_has(django_assert_num_queries):
+    with zeal_ignore():
+        workloads = WorkloadFactory.create_batch(12)
+        for workload in workloads:
+            services.workload_project(workload_id=workload.pk, credits=GRANTS)
+    WorkloadProjection.objects.update(created_at=timezone.now() - dt.timedelta(days=1))
+    since = timezone.now()
+    # The price book, its tier defaults, their prices; the workloads with their newest
+    # projection; savepoint, the projections, the audit rows, release. Not one per workload.
+    for batch in ([workloads[0].pk], [w.pk for w in workloads[1:3]], [w.pk for w in workloads[3:]]):
+        with django_assert_num_queries(8):
+            assert services.workloads_reproject(workload_ids=batch, since=since) == len(batch)
+    assert WorkloadProjection.objects.count() == 24

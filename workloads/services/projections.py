@@ -3,7 +3,7 @@ with its what-ifs (`workload_project`) and the nightly re-projection (`workloads
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -21,8 +21,11 @@ from ..spend import (
     CreditGrant,
     Projection,
     SpendInput,
+    Summary,
     TierPrice,
+    _cents_text,
     project,
+    project_summary,
     sensitivity,
     unit_prices,
 )
@@ -93,16 +96,30 @@ def scenario_inputs(inputs: SpendInput) -> dict[str, SpendInput]:
     }
 
 
-def _scenario_summary(inputs: SpendInput, prices: dict[str, TierPrice]) -> dict[str, dict]:
+def _scenario_summary(
+    inputs: SpendInput, prices: dict[str, TierPrice], as_entered: Projection
+) -> dict[str, dict]:
+    """Each what-if's month 1, total and out-of-pocket cost, in cents as `Projection.as_dict`
+    writes them. `as_entered` is the projection of `inputs` itself, already made; the four
+    changed inputs need only those figures (`project_summary`)."""
     summary = {}
     for name, scenario in scenario_inputs(inputs).items():
-        result = project(scenario, prices).as_dict()
+        if name == "as_entered":
+            result = Summary(
+                month_one_cost_cents=as_entered.months[0].cost_cents if as_entered.months else None,
+                cost_cents=as_entered.totals.cost_cents,
+                out_of_pocket_cents=as_entered.totals.out_of_pocket_cents,
+                first_out_of_pocket_month=as_entered.first_out_of_pocket_month,
+            )
+        else:
+            result = project_summary(scenario, prices)
+        month_one = result.month_one_cost_cents
         summary[name] = {
             "label": SCENARIOS[name],
-            "monthly_cost": result["months"][0]["cost"] if result["months"] else "0.00",
-            "total_cost": result["totals"]["cost"],
-            "out_of_pocket": result["totals"]["out_of_pocket"],
-            "first_out_of_pocket_month": result["first_out_of_pocket_month"],
+            "monthly_cost": "0.00" if month_one is None else _cents_text(month_one),
+            "total_cost": _cents_text(result.cost_cents),
+            "out_of_pocket": _cents_text(result.out_of_pocket_cents),
+            "first_out_of_pocket_month": result.first_out_of_pocket_month,
         }
     return summary
 
@@ -139,11 +156,45 @@ def _price_details(rows: dict[str, ModelPrice]) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass
+class _BookAtHand:
+    """What every projection made with one book today shares, worked out once per call of
+    `workload_project` or per batch of `workloads_reproject`: the rows, the engine's prices,
+    the provenance, the price details, month 1 and the unit prices per endpoint."""
+
+    book: PriceBook
+    rows: dict[str, ModelPrice]
+    prices: dict[str, TierPrice] = field(init=False)
+    provenance: dict[str, Any] = field(init=False)
+    price_details: list[dict[str, Any]] = field(init=False)
+    model_ids: dict[str, str] = field(init=False)
+    start: str = field(init=False)
+    _unit_prices: dict[str, dict[str, dict[str, Any]]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.prices = {tier: selectors.tier_price_from_row(row) for tier, row in self.rows.items()}
+        self.provenance = selectors.price_book_provenance(self.book)
+        self.price_details = _price_details(self.rows)
+        self.model_ids = {tier: price.model_id for tier, price in self.prices.items()}
+        self.start = timezone.localdate().replace(day=1).isoformat()
+
+    @classmethod
+    def get(cls, *, slug: str | None = None) -> "_BookAtHand":
+        """The named book (the default one when None) with its tiers' rows; three queries.
+        Raises selectors.PriceBookMissingError."""
+        book = selectors.price_book_get(slug=slug)
+        return cls(book=book, rows=selectors.tier_price_rows(book=book))
+
+    def unit_prices(self, endpoint: str) -> dict[str, dict[str, Any]]:
+        if endpoint not in self._unit_prices:
+            self._unit_prices[endpoint] = unit_prices(self.prices, endpoint)
+        return self._unit_prices[endpoint]
+
+
 def _projection_for(
     workload: Workload,
     *,
-    book: PriceBook,
-    rows: dict[str, ModelPrice],
+    at_hand: _BookAtHand,
     credits: Iterable[CreditGrant],
     credits_basis: str,
     months: int,
@@ -154,15 +205,20 @@ def _projection_for(
     ones expected from eligibility or the ones AWS issued (`credits_basis`), the book's
     provenance (`price_book`), each tier's price row (`price_details`) and the unit prices
     charged after the regional premium (`unit_prices`); `result` adds the what-if slopes
-    (`sensitivity`) to the engine's JSON. The dashboard and the CSV read all of it from here."""
-    prices = {tier: selectors.tier_price_from_row(row) for tier, row in rows.items()}
+    (`sensitivity`) to the engine's JSON. The dashboard and the CSV read all of it from here.
+
+    The single projection and the nightly batch both come through here, so they store the
+    same thing; the JSON parts shared by every projection of a batch (`at_hand`'s) are the
+    same objects in each row, which is fine for rows that are only written."""
+    prices = at_hand.prices
     inputs = spend_input_for_workload(workload, months=months, credits=credits)
+    projection = project(inputs, prices)
     return WorkloadProjection(
         workload=workload,
-        price_book=book,
+        price_book=at_hand.book,
         inputs={
             "months": inputs.months,
-            "start": timezone.localdate().replace(day=1).isoformat(),
+            "start": at_hand.start,
             "credits_basis": credits_basis,
             "credits": [
                 {
@@ -172,15 +228,15 @@ def _projection_for(
                 }
                 for g in inputs.credits
             ],
-            "prices": {tier: price.model_id for tier, price in prices.items()},
-            "price_book": selectors.price_book_provenance(book),
-            "price_details": _price_details(rows),
-            "unit_prices": unit_prices(prices, inputs.endpoint),
+            "prices": at_hand.model_ids,
+            "price_book": at_hand.provenance,
+            "price_details": at_hand.price_details,
+            "unit_prices": at_hand.unit_prices(inputs.endpoint),
             "endpoint": inputs.endpoint,
             "cascade": inputs.cascade,
         },
-        result={**project(inputs, prices).as_dict(), "sensitivity": sensitivity(inputs, prices)},
-        scenarios=_scenario_summary(inputs, prices),
+        result={**projection.as_dict(), "sensitivity": sensitivity(inputs, prices)},
+        scenarios=_scenario_summary(inputs, prices, projection),
     )
 
 
@@ -202,11 +258,10 @@ def workload_project(
     workload = Workload.objects.filter(pk=workload_id).first()
     if workload is None:
         return None
-    book = selectors.price_book_get(slug=book_slug)
+    at_hand = _BookAtHand.get(slug=book_slug)
     projection = _projection_for(
         workload,
-        book=book,
-        rows=selectors.tier_price_rows(book=book),
+        at_hand=at_hand,
         credits=credits,
         credits_basis=credits_basis,
         months=months,
@@ -217,7 +272,11 @@ def workload_project(
             actor=None,
             action="workload.projected",
             subject=workload,
-            data={"projection": projection.pk, "book": book.slug, "credits": credits_basis},
+            data={
+                "projection": projection.pk,
+                "book": at_hand.book.slug,
+                "credits": credits_basis,
+            },
         )
     return projection
 
@@ -247,7 +306,9 @@ def workloads_reproject(*, workload_ids: Iterable[int], since: dt.datetime) -> i
     a redelivery after a lost worker) adds nothing the second time. A workload never
     projected is left to the intake pipeline, which knows its expected credits.
     """
-    newest = WorkloadProjection.objects.filter(workload=OuterRef("pk")).order_by("-created_at")
+    newest = WorkloadProjection.objects.filter(workload=OuterRef("pk")).order_by(
+        "-created_at", "-id"
+    )
     workloads = (
         Workload.objects.filter(pk__in=list(workload_ids))
         .select_related("startup")
@@ -258,14 +319,12 @@ def workloads_reproject(*, workload_ids: Iterable[int], since: dt.datetime) -> i
         .filter(projected_at__lt=since)
         .order_by("pk")
     )
-    book = selectors.price_book_get()
-    rows = selectors.tier_price_rows(book=book)
+    at_hand = _BookAtHand.get()  # the book and its prices: read once per batch
     today = timezone.localdate()
     projections = [
         _projection_for(
             workload,
-            book=book,
-            rows=rows,
+            at_hand=at_hand,
             credits=_stored_credits(workload.projected_inputs, today=today),
             credits_basis=(workload.projected_inputs or {}).get("credits_basis", CREDITS_EXPECTED),
             months=(workload.projected_inputs or {}).get("months", PROJECTION_MONTHS),
@@ -281,7 +340,7 @@ def workloads_reproject(*, workload_ids: Iterable[int], since: dt.datetime) -> i
                 content_type=workload_type,
                 object_id=str(p.workload_id),
                 object_repr=str(p.workload)[:200],
-                data={"projection": p.pk, "book": book.slug, "nightly": True},
+                data={"projection": p.pk, "book": at_hand.book.slug, "nightly": True},
             )
             for p in projections
         )

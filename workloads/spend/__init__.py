@@ -31,8 +31,9 @@ The package, in the order a projection uses it:
 - `exact`: exact numbers (`exact`, `to_cents`) and the int-pair arithmetic and rounding;
 - `inputs`: the contract's constants, `TierPrice`, `CreditGrant` and `SpendInput`;
 - `costs`: per-request costs on each tier and the tiers' shares of requests;
-- `engine`: `project`, the monthly amounts and the credit burn-down;
-- `result`: what `project` returns (`Projection`, `MonthRow`, `Totals`, `Savings`);
+- `engine`: `project`, the monthly amounts and the credit burn-down, and `project_summary`;
+- `result`: what `project` returns (`Projection`, `MonthRow`, `Totals`, `Savings`) and
+  `project_summary` (`Summary`);
 - `warnings`: the sentences a projection carries about the chosen models;
 - `whatif`: `unit_prices` and `sensitivity`, shown beside a projection.
 
@@ -40,7 +41,7 @@ Callers import from here (`from workloads import spend`, `from workloads.spend i
 the names below are the package's public surface, as they were when it was one module.
 """
 
-from .engine import project
+from .engine import project, project_summary
 from .exact import Number, Ratio, _cents_text, _ratio, exact, to_cents
 from .inputs import (
     BATCH_MULTIPLIER,
@@ -60,7 +61,7 @@ from .inputs import (
     SpendInput,
     TierPrice,
 )
-from .result import MonthRow, Projection, Savings, Totals
+from .result import MonthRow, Projection, Savings, Summary, Totals
 from .whatif import CURVE_POINTS, sensitivity, unit_prices
 
 __all__ = [
@@ -85,10 +86,12 @@ __all__ = [
     "Savings",
     "Scaled",
     "SpendInput",
+    "Summary",
     "TierPrice",
     "Totals",
     "exact",
     "project",
+    "project_summary",
     "sensitivity",
     "to_cents",
     "unit_prices",

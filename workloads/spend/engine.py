@@ -1,5 +1,5 @@
 """The projection: month-by-month cost and baseline, the credit burn-down, totals and
-savings (`project`)."""
+savings (`project`), and the few figures of it a what-if shows (`project_summary`)."""
 
 import math
 from collections.abc import Mapping
@@ -8,7 +8,7 @@ from decimal import Decimal
 from .costs import _blend, _check_prices, _tier_costs, _weights
 from .exact import Ratio, _add, _cents_of, _half_up, _multiply, _reduced, _subtract
 from .inputs import TIERS, CreditGrant, SpendInput, TierPrice
-from .result import MonthRow, Projection, Savings, Totals
+from .result import MonthRow, Projection, Savings, Summary, Totals
 from .warnings import _warnings
 
 
@@ -163,12 +163,11 @@ def _totals(costs: list[int], baselines: list[int], *, out_of_pocket: int, expir
     )
 
 
-def project(inputs: SpendInput, prices: Mapping[str, TierPrice]) -> Projection:
-    """Project cost, baseline, savings and credit burn-down over `inputs.months` months.
-
-    `prices` maps "haiku", "sonnet" and "opus" to the model each tier runs on. Exact, each
-    amount rounded once (see the docstring of workloads.spend).
-    """
+def _per_request(
+    inputs: SpendInput, prices: Mapping[str, TierPrice]
+) -> tuple[Ratio, Ratio, Ratio, Ratio, tuple[Ratio, Ratio, Ratio]]:
+    """One request's exact cost (`per_request`), on the baseline tier, and the plain and
+    cached mixes of the tiers, with each tier's share of requests."""
     _check_prices(prices)
     regional = inputs.endpoint == "regional"
     costs = [_tier_costs(prices[tier], inputs, regional, inputs._hit) for tier in TIERS]
@@ -178,7 +177,16 @@ def project(inputs: SpendInput, prices: Mapping[str, TierPrice]) -> Projection:
     on_demand = (batch_share[1] - batch_share[0], batch_share[1])
     per_request = _add(_multiply(on_demand, mix_cached), _multiply(batch_share, mix_batch))
     baseline = costs[TIERS.index(inputs.baseline_tier)][0]
+    return per_request, baseline, mix_plain, mix_cached, weights
 
+
+def project(inputs: SpendInput, prices: Mapping[str, TierPrice]) -> Projection:
+    """Project cost, baseline, savings and credit burn-down over `inputs.months` months.
+
+    `prices` maps "haiku", "sonnet" and "opus" to the model each tier runs on. Exact, each
+    amount rounded once (see the docstring of workloads.spend).
+    """
+    per_request, baseline, mix_plain, mix_cached, weights = _per_request(inputs, prices)
     requests, month_costs, month_baselines = _monthly_amounts(inputs, per_request, baseline)
     rows, totals, first_out_of_pocket = _burn_down(
         requests, month_costs, month_baselines, inputs.credits
@@ -197,3 +205,71 @@ def project(inputs: SpendInput, prices: Mapping[str, TierPrice]) -> Projection:
         models={tier: prices[tier].model_id for tier in TIERS},
         warnings=_warnings(inputs, prices, dict(zip(TIERS, weights, strict=True))),
     )
+
+
+# The what-ifs beside every stored projection need four more projections of which they show
+# four figures (issue 19: 10,000 of them a night); `project_summary` works those out alone,
+# with the same rounding and the same burn-down order, without the month rows.
+
+
+def project_summary(inputs: SpendInput, prices: Mapping[str, TierPrice]) -> Summary:
+    """`project(inputs, prices)`'s month 1 cost, total cost, out of pocket and first month
+    out of pocket, and nothing else: the same numbers, at about a third of the work."""
+    per_request = _per_request(inputs, prices)[0]
+    costs = _month_costs(inputs, per_request)
+    out_of_pocket, first_out_of_pocket = _unpaid(costs, inputs.credits)
+    return Summary(
+        month_one_cost_cents=costs[0] if costs else None,
+        cost_cents=sum(costs),
+        out_of_pocket_cents=out_of_pocket,
+        first_out_of_pocket_month=first_out_of_pocket,
+    )
+
+
+def _month_costs(inputs: SpendInput, per_request: Ratio) -> list[int]:
+    """Each month's cost in cents, as `_monthly_amounts` rounds it: the exact value half up
+    once (a rounding that does not depend on which fraction represents the value)."""
+    requests_n, requests_d = inputs._requests
+    cost_n, cost_d = _reduced(per_request)
+    denominator = requests_d * cost_d
+    cost_x200 = 200 * requests_n * cost_n
+    growth_n, growth_d = inputs._growth_factor
+    if growth_n == growth_d:
+        return [(cost_x200 + denominator) // (2 * denominator)] * inputs.months
+    costs = [0] * inputs.months
+    for month in range(inputs.months):
+        costs[month] = (cost_x200 + denominator) // (denominator + denominator)
+        cost_x200 *= growth_n
+        denominator *= growth_d
+    return costs
+
+
+def _unpaid(costs: list[int], credits: tuple[CreditGrant, ...]) -> tuple[int, int | None]:
+    """The out-of-pocket total and first month of `_burn_down`, by the same loop without the
+    rows: grants pay soonest-expiring first and what is left of a grant ends in its last
+    month."""
+    if not credits:
+        return sum(costs), next((month for month, cost in enumerate(costs, 1) if cost), None)
+    lasts, balances, starting = _grant_schedule(credits)
+    usable: list[int] = []
+    total_unpaid, first_out_of_pocket = 0, None
+    for month, cost in enumerate(costs, 1):
+        if month in starting:
+            usable = sorted(usable + starting[month])
+        unpaid = cost
+        while unpaid and usable:
+            rank = usable[0]
+            balance = balances[rank]
+            if balance > unpaid:
+                balances[rank] = balance - unpaid
+                unpaid = 0
+            else:
+                unpaid -= balance
+                balances[rank] = 0
+                del usable[0]
+        while usable and lasts[usable[0]] == month:
+            usable.pop(0)
+        total_unpaid += unpaid
+        if first_out_of_pocket is None and unpaid:
+            first_out_of_pocket = month
+    return total_unpaid, first_out_of_pocket

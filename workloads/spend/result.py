@@ -102,6 +102,18 @@ class Savings:
 
 
 @dataclass(frozen=True, slots=True)
+class Summary:
+    """What a what-if shows of a projection (`project_summary`): month 1's cost, the total
+    cost, what is paid out of pocket and the first month that is, exactly as `project`'s
+    `months[0]`, `totals` and `first_out_of_pocket_month` say (whole cents)."""
+
+    month_one_cost_cents: int | None  # None with no months (the engine always has one)
+    cost_cents: int
+    out_of_pocket_cents: int
+    first_out_of_pocket_month: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Projection:
     months: list[MonthRow]
     totals: Totals
