@@ -59,10 +59,7 @@ def intake_submit(
 
     email = get_user_model().objects.normalize_email(founder_email).lower()
     token = access_token or secrets.token_urlsafe(32)
-    # No savepoint of its own: within a caller's transaction (the API's Idempotency-Key
-    # record) these rows join it, and a failure still rolls back all of them (two round
-    # trips less per intake).
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic():
         _org_id_claims_serialize(company.get("activate_org_id", ""))
         startup = Startup.objects.create(founder=None, **company)
         workload_row = Workload.objects.create(startup=startup, **workload)

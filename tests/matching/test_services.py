@@ -81,7 +81,6 @@ def test_it_creates_a_new_founder_account_with_an_unusable_password_on_confirmat
     assert Startup.objects.get(pk=intake.startup_id).founder == founder
 
 
-@pytest.mark.django_db(transaction=True)  # its own transaction is the outermost, as in a view
 def test_it_saves_nothing_of_an_intake_when_one_row_fails(monkeypatch):
     def broken_create(**kwargs):
         raise RuntimeError("database went away")
