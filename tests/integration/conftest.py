@@ -141,6 +141,9 @@ def running_celery_worker(
         "DJANGO_SETTINGS_MODULE": "cloudroute.settings",
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
         "PYTHONUNBUFFERED": "1",
+        # What the worker enqueues itself (a first claim's confirmation e-mail) stays on
+        # its own queue, as in production, where every task shares the default one.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         **(extra_env or {}),
     }
     env.pop("EMAIL_URL", None)

@@ -80,7 +80,8 @@ def test_api_submission_is_processed_by_the_worker(
     worker = default_queue_is_the_workers
 
     # No atomic block around the test (transaction=True): the view's commit runs the
-    # on_commit hooks, which publish both tasks to Redis.
+    # on_commit hook, which publishes process_intake to Redis; its first claim, in the
+    # worker, publishes the confirmation e-mail.
     response = api_client.post("/api/v1/intakes/", payload, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["status"] == IntakeStatus.RECEIVED
