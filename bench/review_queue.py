@@ -15,15 +15,18 @@ files' manifest collected into a directory of the run's own. Each item's `plan` 
 `EXPLAIN (ANALYZE, BUFFERS)` of its slowest SQL statement, captured with
 `connection.execute_wrapper`.
 
-bench/stack.py runs `measure(database_url, intakes)` in a subprocess with DATABASE_URL set;
-on its own it prints the same JSON:
+bench/stack.py runs it as a script, in a subprocess with DATABASE_URL set, and reads the JSON
+line it prints (`measure(database_url, intakes)` returns the same from Python):
 
     .venv/bin/python bench/review_queue.py --intakes 50000 \\
         --database-url postgres://postgres@127.0.0.1:5432/cloudroute_bench_queue
 
+`--reuse` times a database an earlier run seeded (migrated first, not dropped), e.g. the same
+data before and after a change.
+
 Returns {"intakes": n, "seed_s": s, "queries": {name: {"p50_ms", "p95_ms", "plan",
 "statements", "sql_ms"}}}: the last two of one untimed run (its statements, and their time).
-Progress goes to stderr; stdout has only the JSON.
+Progress goes to stderr; stdout has only the JSON, on one line.
 """
 
 import argparse
@@ -284,10 +287,10 @@ def operator_client():
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    user = get_user_model().objects.create_superuser(
-        email="operator@ops.bench.example", password=None
-    )
-    device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    email = "operator@ops.bench.example"
+    user = get_user_model().objects.filter(email=email).first()
+    user = user or get_user_model().objects.create_superuser(email=email, password=None)
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", confirmed=True)
     client = Client(SERVER_NAME=HOST)
     client.force_login(user)
     session = client.session
@@ -355,23 +358,38 @@ def measure_items(repeat: int, warmup: int) -> dict:
     return queries
 
 
-def measure(database_url: str, intakes: int, *, repeat: int = REPEAT, warmup: int = WARMUP) -> dict:
-    """Recreate, migrate and seed the bench database; time each item (see the docstring)."""
-    recreate_database(database_url)
+def measure(
+    database_url: str,
+    intakes: int,
+    *,
+    repeat: int = REPEAT,
+    warmup: int = WARMUP,
+    reuse: bool = False,
+) -> dict:
+    """Recreate, migrate and seed the bench database; time each item (see the docstring).
+    `reuse`: time the database an earlier run seeded, as it is (migrated first)."""
+    bench_database_name(database_url)
+    if not reuse:
+        recreate_database(database_url)
     setup_django(database_url)
     from django.core.management import call_command
 
+    from matching.models import Intake
+
     log(f"review queue: migrating {bench_database_name(database_url)}...")
     call_command("migrate", verbosity=0, interactive=False)
-    log(f"review queue: seeding {intakes:,} intakes...")
-    start = time.perf_counter()
-    counts = seed(intakes, random.Random(19))
-    seed_s = round(time.perf_counter() - start, 1)
-    log(f"review queue: seeded {counts} in {seed_s} s; timing {repeat} of each...")
+    seed_s = 0.0
+    if not reuse:
+        log(f"review queue: seeding {intakes:,} intakes...")
+        start = time.perf_counter()
+        counts = seed(intakes, random.Random(19))
+        seed_s = round(time.perf_counter() - start, 1)
+        log(f"review queue: seeded {counts} in {seed_s} s")
+    log(f"review queue: timing {repeat} of each...")
     with tempfile.TemporaryDirectory(prefix="cloudroute-queue-static-") as static_root:
         collect_static(Path(static_root))
         queries = measure_items(repeat, warmup)
-    return {"intakes": counts["intakes"], "seed_s": seed_s, "queries": queries}
+    return {"intakes": Intake.objects.count(), "seed_s": seed_s, "queries": queries}
 
 
 def main(argv=None) -> int:
@@ -380,13 +398,18 @@ def main(argv=None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
     parser.add_argument("--repeat", type=int, default=REPEAT)
     parser.add_argument("--warmup", type=int, default=WARMUP)
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the database an earlier run seeded, as it is"
+    )
     args = parser.parse_args(argv)
     if not args.database_url:
         parser.error("--database-url (or DATABASE_URL) is required")
     if args.intakes < 1 or args.repeat < 1:
         parser.error("--intakes and --repeat must be positive")
-    result = measure(args.database_url, args.intakes, repeat=args.repeat, warmup=args.warmup)
-    print(json.dumps(result, indent=2))
+    result = measure(
+        args.database_url, args.intakes, repeat=args.repeat, warmup=args.warmup, reuse=args.reuse
+    )
+    print(json.dumps(result))  # one line: bench/stack.py reads the last line that is JSON
     return 0
 
 

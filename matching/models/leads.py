@@ -60,6 +60,20 @@ class Lead(models.Model):
                 fields=["partner", "status", "-offered_at", "-id"],
                 name="lead_partner_status_inbox_idx",
             ),
+            # The operators' review queue (matching.selectors.review_queue_conditions), each
+            # read from the index alone: the startups with a declined or expired lead
+            # (lapsed), and those with an offer past its accept-by time (SLA breaches: a few
+            # entries, where the planner otherwise walks every live lead).
+            models.Index(
+                fields=["startup"],
+                condition=Q(status__in=[LeadStatus.EXPIRED, LeadStatus.DECLINED]),
+                name="lead_ended_startup_idx",
+            ),
+            models.Index(
+                fields=["accept_by", "startup"],
+                condition=Q(status=LeadStatus.OFFERED),
+                name="lead_offered_accept_by_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["startup", "partner"], name="lead_once_per_partner"),
