@@ -146,3 +146,18 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return JsonResponse({"detail": "Server error."}, status=500)
+
+
+class CountedRows:
+    """`.values()` rows to paginate, counted on a leaner queryset: Django counts a `.values()`
+    queryset over every join its fields need (the partner inbox's count joined the startups
+    and workloads: ~9 ms of PostgreSQL per call at 10,000 startups, docs/performance.md)."""
+
+    def __init__(self, rows: Any, counted: Any) -> None:
+        self.rows, self.counted = rows, counted
+
+    def count(self) -> int:
+        return int(self.counted.count())
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.rows[index]

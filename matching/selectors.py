@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, 
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from core.api import CountedRows
 from core.errors import NotFoundError
 from credits.models import (
     ApplicationEvent,
@@ -355,14 +356,11 @@ def lead_inbox_for_partner(
     return leads_for_partner(partner=partner, status=status, owner_id=owner_id).only(*INBOX_FIELDS)
 
 
-def lead_inbox_rows_for_partner(*, partner: Partner, status: str | None = None) -> QuerySet:
+def lead_inbox_rows_for_partner(*, partner: Partner, status: str | None = None) -> CountedRows:
     """The partner API's inbox: the same leads as plain rows (`.values()` of INBOX_FIELDS,
-    for matching.lead_shapes.lead_summary_row), no model instances."""
-    return (
-        Lead.objects.filter(partner=partner, **({"status": status} if status else {}))
-        .order_by("-offered_at", "-id")
-        .values(*INBOX_FIELDS)
-    )
+    for matching.lead_shapes.lead_summary_row), no model instances; counted without joins."""
+    leads = Lead.objects.filter(partner=partner, **({"status": status} if status else {}))
+    return CountedRows(leads.order_by("-offered_at", "-id").values(*INBOX_FIELDS), leads)
 
 
 def lead_counts_for_partner(*, partner: Partner) -> dict[str, int]:
@@ -488,17 +486,14 @@ APPLICATION_EVENT_FIELDS = (
 )  # fmt: skip
 
 
-def application_rows_for_partner(*, partner: Partner) -> QuerySet:
+def application_rows_for_partner(*, partner: Partner) -> CountedRows:
     """`applications_for_partner` as `.values()` rows of APPLICATION_LIST_FIELDS (events:
     `application_event_rows`)."""
-    return (
-        CreditApplication.objects.filter(
-            startup__leads__partner=partner, startup__leads__status=LeadStatus.ACCEPTED
-        )
-        .annotate(lead_id=F("startup__leads__id"))
-        .order_by("-created_at", "-id")
-        .values(*APPLICATION_LIST_FIELDS)
+    applications = CreditApplication.objects.filter(
+        startup__leads__partner=partner, startup__leads__status=LeadStatus.ACCEPTED
     )
+    rows = applications.annotate(lead_id=F("startup__leads__id")).order_by("-created_at", "-id")
+    return CountedRows(rows.values(*APPLICATION_LIST_FIELDS), applications)
 
 
 def application_event_rows(*, application_ids: list[int]) -> dict[int, list[dict]]:

@@ -338,6 +338,19 @@ def test_it_pages_by_fifty(x_api, firm_x):
     assert second["previous"] is not None
 
 
+def test_the_list_counts_the_firms_leads_without_joining_their_rows(x_api, firm_x):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bulk_leads(firm_x, 3)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert x_api.get(LEADS).json()["count"] == 3
+
+    (count,) = [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+    assert "JOIN" not in count, count
+
+
 @pytest.mark.parametrize("lead_count", [10, 500])
 def test_the_list_reads_in_a_fixed_number_of_queries(
     x_api, firm_x, django_assert_num_queries, lead_count

@@ -191,6 +191,17 @@ def test_the_list_shows_only_the_firms_applications(x_api, y_api, firm_y, member
     )
 
 
+def test_the_list_counts_without_the_programs_and_startups_it_shows(x_api, draft_x):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert x_api.get(APPLICATIONS).json()["count"] == 1
+
+    (count,) = [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+    assert "credits_creditprogram" not in count, count
+
+
 @pytest.mark.parametrize("count", [3, 30])
 def test_the_list_reads_in_a_fixed_number_of_queries(
     x_api, firm_x, member_x, django_assert_num_queries, count
