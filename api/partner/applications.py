@@ -165,7 +165,8 @@ class PartnerApplicationListApi(APIView):
     def get(self, request: PartnerRequest) -> Response:
         rows = selectors.application_rows_for_partner(partner=request.partner)
         paginator = PartnerPagination()
-        page = paginator.paginate_queryset(rows, request, view=self) or []
+        # CountedRows counts and slices as Django's Paginator needs (see the inbox).
+        page: list[dict] = paginator.paginate_queryset(rows, request, view=self) or []  # type: ignore[arg-type]
         events = selectors.application_event_rows(application_ids=[row["id"] for row in page])
         return paginator.get_paginated_response(
             [application_summary(row, events[row["id"]]) for row in page]

@@ -115,8 +115,9 @@ class PartnerLeadListApi(APIView):
             )
         rows = selectors.lead_inbox_rows_for_partner(partner=request.partner, status=lead_status)
         paginator = PartnerPagination()
-        page = paginator.paginate_queryset(rows, request, view=self)
-        # `page` is None only for a paginator without a page size.
+        # CountedRows counts and slices as Django's Paginator needs; the stubs know only
+        # querysets and sequences. `page` is None only for a paginator without a page size.
+        page: list[dict] | None = paginator.paginate_queryset(rows, request, view=self)  # type: ignore[arg-type]
         return paginator.get_paginated_response([lead_summary_row(row) for row in page or ()])
 
 
