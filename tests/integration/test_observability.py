@@ -62,5 +62,7 @@ def run_and_check_the_worker():
     assert all({"timestamp", "level", "logger", "event"} <= set(line) for line in lines)
     task_lines = [line for line in lines if line.get("request_id") == request_id]
     assert task_lines, output
-    assert {line["task_name"] for line in task_lines} == {"matching.process_intake"}
+    # What the task enqueues in turn (its confirmation e-mail, the operators' "unrouted"
+    # e-mail) runs on this worker too and carries the same request id.
+    assert "matching.process_intake" in {line["task_name"] for line in task_lines}
     assert any("succeeded" in line["event"] for line in task_lines)
