@@ -283,6 +283,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "credits.import_spend_actuals",
         "schedule": crontab(hour=4, minute=23),
     },
+    "refresh-inference-profiles": {
+        "task": "workloads.refresh_inference_profiles",
+        "schedule": crontab(hour=5, minute=27),
+    },
+    "import-bedrock-usage": {
+        "task": "credits.import_bedrock_usage",
+        "schedule": crontab(hour=4, minute=53),  # yesterday's CloudWatch day is complete
+    },
 }
 
 # --- E-mail ----------------------------------------------------------------------

@@ -332,6 +332,12 @@ class BillingAccess(models.Model):
     external_id = models.CharField(max_length=64, default=_external_id, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    usage_synced_at = models.DateTimeField(
+        null=True, blank=True, help_text="The last read of Bedrock's metrics and quotas."
+    )
+    # The workload version whose projection the measured spend last ran 20% above: the
+    # founder and the partner hear of it once per version (credits.services.usage).
+    overspend_alerted_workload_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "billing access"
@@ -410,3 +416,59 @@ class AccountCredit(models.Model):
         return not names or any(
             name == "Amazon Bedrock" or "(Amazon Bedrock Edition)" in name for name in names
         )
+
+
+class BedrockQuota(models.Model):
+    """One Bedrock quota of the startup's account in one Region, as Service Quotas lists it
+    (`list_service_quotas(ServiceCode="bedrock")` through the founder's role), for a Claude
+    model the price book knows. Re-read daily; the throughput check prefers these values
+    to the dated defaults (workloads.quota_data)."""
+
+    startup = models.ForeignKey(Startup, on_delete=models.CASCADE, related_name="bedrock_quotas")
+    region = models.CharField(max_length=20)
+    quota_code = models.CharField(max_length=20)
+    name = models.CharField(max_length=300)
+    model_id = models.CharField(max_length=120)
+    scope = models.CharField(max_length=20)  # "global", "cross_region" or "on_demand"
+    kind = models.CharField(max_length=10)  # "requests" or "tokens" (per minute)
+    value = models.PositiveBigIntegerField()
+    read_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["startup", "region", "model_id", "scope", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["startup", "region", "quota_code"], name="bedrock_quota_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.value}"
+
+
+class BedrockUsageDay(models.Model):
+    """One day of one model's Bedrock runtime metrics on the startup's account (CloudWatch
+    `AWS/Bedrock`, by its `ModelId` dimension: a base model id or an inference profile id),
+    read through the founder's role. `model_id` is the base model it resolves to."""
+
+    startup = models.ForeignKey(Startup, on_delete=models.CASCADE, related_name="usage_days")
+    day = models.DateField()
+    dimension = models.CharField(max_length=200, help_text="CloudWatch's ModelId value.")
+    model_id = models.CharField(max_length=120)
+    invocations = models.PositiveBigIntegerField(default=0)
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+    cache_read_tokens = models.PositiveBigIntegerField(default=0)
+    cache_write_tokens = models.PositiveBigIntegerField(default=0)
+    read_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["startup", "day", "dimension"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["startup", "day", "dimension"], name="bedrock_usage_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.day}: {self.invocations} invocations"

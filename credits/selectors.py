@@ -2,17 +2,23 @@
 and pages."""
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Max, Min, Prefetch, Sum
 from django.utils import timezone
 
-from workloads.models import Startup
+from workloads import selectors as workload_selectors
+from workloads import spend, throughput
+from workloads.models import Startup, Workload
 
-from . import eligibility
+from . import calibration, eligibility
 from .models import (
     AccountCredit,
     ApplicationEvent,
+    BedrockQuota,
+    BedrockUsageDay,
     BillingAccess,
     CreditApplication,
     CreditProgram,
@@ -134,3 +140,165 @@ def spend_actuals_by_month_number(*, startup_id: int, first_month: dt.date) -> d
     return {
         (month.year - start.year) * 12 + month.month - start.month + 1: cost for month, cost in rows
     }
+
+
+# --- The founder's Bedrock account: quotas and measured usage ---------------------------
+
+
+def account_quotas(*, startup_id: int, region: str, scope: str) -> dict[str, throughput.Quota]:
+    """The per-minute quotas read from the startup's account in `region` for one way of
+    calling (`scope`), by model id; empty when never read."""
+    quotas: dict[str, dict] = {}
+    rows = BedrockQuota.objects.filter(startup_id=startup_id, region=region, scope=scope)
+    for row in rows.order_by("model_id", "kind"):
+        entry = quotas.setdefault(row.model_id, {"names": [], "read_at": row.read_at})
+        entry[row.kind] = row.value
+        entry["names"].append(f"{row.name} ({row.quota_code})")
+    return {
+        model_id: throughput.Quota(
+            scope=scope,
+            rpm=entry.get("requests"),
+            tpm=entry.get("tokens"),
+            source="account",
+            read_on=timezone.localdate(entry["read_at"]).isoformat(),
+            reference="; ".join(entry["names"]),
+        )
+        for model_id, entry in quotas.items()
+    }
+
+
+def throughput_for_startup(
+    *, workload: Workload, peak_factor: int | float | str = throughput.DEFAULT_PEAK_FACTOR
+) -> list[throughput.TierLoad]:
+    """The workload's peak load per model against the account's quotas where they were read,
+    else the dated defaults (the dashboard and the partner's lead page)."""
+    quotas = account_quotas(
+        startup_id=workload.startup_id,
+        region=workload.region,
+        scope=throughput.scope_for(workload.endpoint),
+    )
+    return workload_selectors.workload_throughput(
+        workload=workload, account_quotas=quotas, peak_factor=peak_factor
+    )
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Measured usage next to the workload's assumptions, and what it costs a month."""
+
+    measured: calibration.Measured
+    first_day: dt.date
+    last_day: dt.date
+    rows: list[dict[str, Any]]  # {"field", "label", "assumed", "measured"}
+    measured_monthly_cost: Decimal
+    projected_monthly_cost: Decimal
+    read_at: dt.datetime
+
+    @property
+    def overspend(self) -> Decimal | None:
+        """How far the measured spend runs above the projection (0.25 = 25%), or None."""
+        if self.projected_monthly_cost <= 0:
+            return None
+        return (self.measured_monthly_cost / self.projected_monthly_cost - 1).quantize(
+            Decimal("0.0001")
+        )
+
+    @property
+    def over_threshold(self) -> bool:
+        return self.overspend is not None and self.overspend > OVERSPEND_THRESHOLD
+
+
+OVERSPEND_THRESHOLD = Decimal("0.20")  # measured spend more than 20% above the projection
+CALIBRATED_FIELDS = (
+    ("monthly_requests", "Requests a month"),
+    ("input_tokens", "Input tokens per request"),
+    ("cached_prefix_tokens", "Cached prefix tokens"),
+    ("output_tokens", "Output tokens per request"),
+    ("cache_hit_rate", "Cache hit rate"),
+    ("escalation_sonnet", "Share on Sonnet"),
+    ("escalation_opus", "Share on Opus"),
+)
+
+
+def usage_calibration(*, workload: Workload, on: dt.date | None = None) -> Calibration | None:
+    """The last WINDOW_DAYS of the startup's stored Bedrock metrics (before `on`, today)
+    measured against `workload`, or None without any. One aggregate query (the book cached)."""
+    on = on or timezone.localdate()
+    since = on - dt.timedelta(days=calibration.WINDOW_DAYS)
+    days = BedrockUsageDay.objects.filter(
+        startup_id=workload.startup_id, day__gte=since, day__lt=on
+    )
+    sums = list(
+        days.values("model_id").annotate(
+            calls=Sum("invocations"),
+            uncached=Sum("input_tokens"),
+            output=Sum("output_tokens"),
+            read=Sum("cache_read_tokens"),
+            write=Sum("cache_write_tokens"),
+            first=Min("day"),
+            last=Max("day"),
+            read_at=Max("read_at"),
+        )
+    )
+    if not sums:
+        return None
+    book = workload_selectors.priced_book_for()
+    tiers = workload_selectors.model_tiers()
+    totals = [
+        calibration.ModelTotals(
+            model_id=row["model_id"],
+            tier=tiers.get(row["model_id"]),
+            invocations=row["calls"],
+            input_tokens=row["uncached"],
+            output_tokens=row["output"],
+            cache_read_tokens=row["read"],
+            cache_write_tokens=row["write"],
+        )
+        for row in sums
+    ]
+    first, last = min(row["first"] for row in sums), max(row["last"] for row in sums)
+    measured = calibration.measure(totals, days=(last - first).days + 1, cascade=workload.cascade)
+    if measured is None:
+        return None
+    values = measured.workload_values()
+    rows = [
+        {
+            "field": name,
+            "label": label,
+            "assumed": getattr(workload, name),
+            "measured": values[name],
+        }
+        for name, label in CALIBRATED_FIELDS
+    ]
+    return Calibration(
+        measured=measured,
+        first_day=first,
+        last_day=last,
+        rows=rows,
+        measured_monthly_cost=_month_cost(workload, values, book.prices, month=1),
+        projected_monthly_cost=_month_cost(
+            workload, {}, book.prices, month=_months_since(workload.created_at, on) + 1
+        ),
+        read_at=max(row["read_at"] for row in sums),
+    )
+
+
+def _months_since(start: dt.datetime, on: dt.date) -> int:
+    first = timezone.localdate(start)
+    return max(0, (on.year - first.year) * 12 + on.month - first.month)
+
+
+def _month_cost(workload: Workload, values: dict, prices: dict, *, month: int) -> Decimal:
+    """Month `month`'s cost of the workload with `values` replacing its answers (measured
+    values: month 1 and no growth, since they are today's traffic)."""
+    answers = {name: getattr(workload, name) for name, _ in CALIBRATED_FIELDS} | values
+    inputs = spend.SpendInput(
+        **answers,
+        monthly_growth=0 if values else workload.monthly_growth,
+        batch_share=workload.batch_share,
+        cascade=workload.cascade,
+        baseline_tier=workload.baseline_tier,
+        endpoint=workload.endpoint,
+        months=min(month, 60),
+    )
+    return spend.project(inputs, prices).months[-1].cost

@@ -34,3 +34,9 @@ outcome_changed = Signal()
 def send_on_commit(signal: Signal, *, sender: type, **kwargs: Any) -> None:
     """Send `signal` when the current transaction commits (at once outside of one)."""
     transaction.on_commit(lambda: signal.send(sender=sender, **kwargs), robust=True)
+
+
+usage_overspent = Signal()
+"""The spend measured on the startup's Bedrock account runs more than 20% above the
+projection of its newest workload (`usage_overspend_check`, once per workload version).
+Sender: `BillingAccess`. Keyword arguments: `startup_id`, `workload_id`."""

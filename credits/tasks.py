@@ -102,6 +102,55 @@ def import_spend_actuals() -> int:
     return len(ids)
 
 
+@shared_task(name="credits.import_startup_usage", **RETRY)
+def import_startup_usage(startup_id: int) -> int | None:
+    """One startup's Bedrock quotas and last 30 days of metrics in its newest workload's
+    Region, through the role it granted; then the overspend check. A refused quota read is
+    logged and leaves the stored quotas as they were. None without billing access, a
+    workload or AWS credentials here; else the metric days stored."""
+    from workloads.selectors import workload_latest_for_startup
+
+    from . import services  # read at call time: tests swap the AWS clients
+
+    access = BillingAccess.objects.filter(startup_id=startup_id).exclude(role_arn="").first()
+    workload = workload_latest_for_startup(startup_id=startup_id)
+    if access is None or workload is None:
+        return None
+    clients = services.usage_clients_for(access, region=workload.region)
+    if clients is None:
+        return None
+    cw_client, sq_client = clients
+    try:
+        services.bedrock_quotas_import(
+            startup_id=startup_id, region=workload.region, sq_client=sq_client
+        )
+    except (ClientError, BotoCoreError) as exc:
+        logger.warning("service-quotas: startup %s not read: %s", startup_id, exc)
+    days = services.bedrock_usage_import(startup_id=startup_id, cw_client=cw_client)
+    services.usage_overspend_check(startup_id=startup_id)
+    return days
+
+
+@shared_task(name="credits.import_bedrock_usage")
+def import_bedrock_usage() -> int:
+    """Beat, daily: enqueue the usage import of every startup that granted a role."""
+    ids = list(
+        BillingAccess.objects.exclude(role_arn="")
+        .order_by("startup_id")
+        .values_list("startup_id", flat=True)
+    )
+    for startup_id in ids:
+        import_startup_usage.delay(startup_id)
+    return len(ids)
+
+
+@shared_task(name="credits.email_usage_overspent", **RETRY)
+def email_usage_overspent(startup_id: int, workload_id: int) -> None:
+    from .services import usage_overspent_email_send
+
+    usage_overspent_email_send(startup_id=startup_id, workload_id=workload_id)
+
+
 @shared_task(name="credits.email_outcome_changed", **RETRY)
 def email_outcome_changed(outcome_id: int) -> None:
     from .services import outcome_changed_email_send

@@ -5,9 +5,15 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from credits.signals import application_status_changed, credits_issued, outcome_changed
+from credits.signals import (
+    application_status_changed,
+    credits_issued,
+    outcome_changed,
+    usage_overspent,
+)
 
 from .tasks import email_outcome_partner as email_outcome_partner_task
+from .tasks import email_overspend_partner as email_overspend_partner_task
 from .tasks import record_application_webhooks as record_application_webhooks_task
 from .tasks import record_commission as record_commission_task
 from .tasks import record_credits_issued_webhooks as record_credits_issued_webhooks_task
@@ -35,3 +41,11 @@ def webhooks_on_credits_issued(sender: type, *, application_id: int, **kwargs: A
 def webhooks_on_application_moved(sender: type, *, event_id: int, **kwargs: Any) -> None:
     """The firm's CRM hears of the move (`application.status_changed`)."""
     record_application_webhooks_task.delay(event_id)
+
+
+@receiver(usage_overspent, dispatch_uid="matching.email_overspend_partner")
+def partner_email_on_overspend(
+    sender: type, *, startup_id: int, workload_id: int, **kwargs: Any
+) -> None:
+    """The firm whose lead for the startup is accepted hears that measured spend runs over."""
+    email_overspend_partner_task.delay(startup_id, workload_id)

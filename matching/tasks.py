@@ -202,6 +202,14 @@ def email_outcome_partner(startup_id: int) -> None:
     outcome_partner_email_send(startup_id=startup_id)
 
 
+@shared_task(name="matching.email_overspend_partner", **RETRY)
+def email_overspend_partner(startup_id: int, workload_id: int) -> None:
+    """Enqueued when credits announces measured spend above the projection (receivers)."""
+    from .services import overspend_partner_email_send
+
+    overspend_partner_email_send(startup_id=startup_id, workload_id=workload_id)
+
+
 @shared_task(name="matching.email_intake_confirmation", **RETRY)
 def email_intake_confirmation(intake_id: int) -> None:
     from .services import intake_confirmation_email_send

@@ -3,6 +3,7 @@
 import datetime as dt
 import time
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any, NamedTuple
 
 from django.db.models import OuterRef, Q, Subquery
@@ -10,7 +11,8 @@ from django.utils import timezone
 
 from core.errors import NotConfiguredError
 
-from .models import ModelPrice, PriceBook, Workload, WorkloadProjection
+from . import setup_kit, throughput
+from .models import InferenceProfile, ModelPrice, PriceBook, Workload, WorkloadProjection
 from .spend import TIERS, TierPrice
 
 # Estimates run on every keystroke of the intake form: keep each book's resolved prices for a
@@ -204,3 +206,104 @@ def workload_expected_monthly_spend(*, workload: Workload | None) -> Decimal:
         return Decimal(str(months[0].get("cost", "0")))
     except (InvalidOperation, AttributeError):
         return Decimal("0")
+
+
+def _shares(workload: Workload) -> dict[str, Fraction]:
+    return throughput.tier_shares(
+        escalation_sonnet=Fraction(str(workload.escalation_sonnet)),
+        escalation_opus=Fraction(str(workload.escalation_opus)),
+        cascade=workload.cascade,
+    )
+
+
+def setup_kit_for(*, workload: Workload, account_id: str = "") -> dict[str, Any]:
+    """The Bedrock setup kit of a workload (workloads.setup_kit): each tier's model in the
+    default book, the inference profiles the catalog listed for them in the workload's
+    Region, the IAM policy and the Converse snippet. Two queries (the cached book aside)."""
+    prices = priced_book_for().prices
+    shares = _shares(workload)
+    tiers = [
+        setup_kit.TierModel(
+            tier=tier,
+            model_id=prices[tier].model_id,
+            name=prices[tier].name or prices[tier].model_id,
+            share=float(shares[tier]),
+            min_cache_prefix=prices[tier].min_cache_prefix,
+            supports_caching=prices[tier].supports_caching,
+        )
+        for tier in TIERS
+    ]
+    rows = list(
+        InferenceProfile.objects.filter(
+            region=workload.region, model_id__in=[tier.model_id for tier in tiers]
+        ).order_by("profile_id")
+    )
+    profiles: dict[str, list[setup_kit.Profile]] = {}
+    for row in rows:
+        profiles.setdefault(row.model_id, []).append(
+            setup_kit.Profile(
+                profile_id=row.profile_id,
+                arn=row.arn,
+                model_id=row.model_id,
+                model_arns=tuple(row.model_arns),
+            )
+        )
+    read_at = (
+        InferenceProfile.objects.filter(region=workload.region)
+        .order_by("-read_at")
+        .values_list("read_at", flat=True)
+        .first()
+    )
+    return setup_kit.build_kit(
+        region=workload.region,
+        endpoint=workload.endpoint,
+        account_id=account_id,
+        tiers=tiers,
+        profiles=profiles,
+        batch=workload.batch_share > 0,
+        cached_prefix_tokens=workload.cached_prefix_tokens,
+        output_tokens=workload.output_tokens,
+        catalog_read_on=timezone.localdate(read_at).isoformat() if read_at else None,
+    )
+
+
+def workload_throughput(
+    *,
+    workload: Workload,
+    account_quotas: dict[str, throughput.Quota] | None = None,
+    peak_factor: int | float | str = throughput.DEFAULT_PEAK_FACTOR,
+) -> list[throughput.TierLoad]:
+    """The peak load of each tier of `workload` (month 1), against the account's quotas
+    where they were read (`account_quotas`, by model id) and the dated defaults otherwise."""
+    prices = priced_book_for().prices
+    scope = throughput.scope_for(workload.endpoint)
+    models = {tier: (prices[tier].model_id, prices[tier].name) for tier in TIERS}
+    quotas = {
+        model_id: (account_quotas or {}).get(model_id) or throughput.default_quota(model_id, scope)
+        for model_id, _ in models.values()
+    }
+    prefix = workload.cached_prefix_tokens
+    cache_reads = {
+        tier: prefix * Fraction(str(workload.cache_hit_rate))
+        if prices[tier].supports_caching and prefix > 0 and prices[tier].min_cache_prefix <= prefix
+        else Fraction(0)
+        for tier in TIERS
+    }
+    return throughput.peak_load(
+        cache_read_tokens=cache_reads,
+        monthly_requests=workload.monthly_requests,
+        input_tokens=workload.input_tokens,
+        output_tokens=workload.output_tokens,
+        batch_share=workload.batch_share,
+        shares=_shares(workload),
+        models=models,
+        quotas=quotas,
+        peak_factor=peak_factor,
+    )
+
+
+def model_tiers(*, slug: str | None = None) -> dict[str, str]:
+    """Each model id of the book (the default one) with its tier: which tier a model the
+    account ran belongs to. One query."""
+    book = price_book_get(slug=slug)
+    return dict(ModelPrice.objects.filter(book=book).values_list("model_id", "tier").distinct())

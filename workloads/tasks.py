@@ -46,6 +46,32 @@ def refresh_catalog(book_slug: str = "bedrock-current") -> str | dict[str, int]:
     return result.counts()
 
 
+@shared_task(
+    name="workloads.refresh_inference_profiles",
+    autoretry_for=(BotoCoreError,),
+    retry_backoff=60,
+    max_retries=3,
+    soft_time_limit=240,
+    time_limit=300,
+)
+def refresh_inference_profiles() -> str | dict[str, int]:
+    """Beat, daily: the inference profiles of every Region a workload runs in (and the
+    operators' own), which the setup kit reads; "skipped" without AWS credentials."""
+    from django.conf import settings
+
+    from .services import inference_profiles_refresh
+
+    regions = set(Workload.objects.values_list("region", flat=True).distinct())
+    counts = {}
+    for region in sorted(regions | {settings.AWS_REGION}):
+        client = aws.bedrock_client_in(region)
+        if client is None:
+            logger.info("workloads.refresh_inference_profiles skipped: no AWS credentials")
+            return "skipped"
+        counts[region] = inference_profiles_refresh(region=region, bedrock_client=client)
+    return counts
+
+
 REPROJECT_BATCH_SIZE = 200  # ~1 s of work per task: short enough to retry, long enough to batch
 
 

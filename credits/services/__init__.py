@@ -22,11 +22,26 @@ from .eligibility import (
     expected_grants,
     startup_credits_refresh,
 )
-from .emails import outcome_changed_email_send
+from .emails import outcome_changed_email_send, usage_overspent_email_send
 from .outcome import startup_outcome_refresh
 from .precheck import PrecheckProblem, application_precheck
+from .usage import (
+    ROLE_ACTIONS,
+    bedrock_quotas_import,
+    bedrock_usage_import,
+    role_permissions_policy,
+    usage_clients_for,
+    usage_overspend_check,
+)
 
 __all__ = [
+    "ROLE_ACTIONS",
+    "bedrock_quotas_import",
+    "bedrock_usage_import",
+    "role_permissions_policy",
+    "usage_clients_for",
+    "usage_overspend_check",
+    "usage_overspent_email_send",
     "ACE_OPPORTUNITY_ID_RE",
     "DEFAULT_VALIDITY_MONTHS",
     "TRANSITIONS",

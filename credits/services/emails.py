@@ -6,7 +6,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from core.mail import send_email
+from workloads.models import Workload
 
+from .. import selectors
 from ..models import CreditOutcome
 
 
@@ -41,3 +43,29 @@ def outcome_changed_email_send(*, outcome_id: int) -> None:
 
 def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
+
+
+def usage_overspent_email_send(*, startup_id: int, workload_id: int) -> None:
+    """Tell the founder that the spend measured on their Bedrock account runs more than 20%
+    above the projection, with the measured-vs-assumed figures. Nothing when the workload is
+    gone, is no longer the newest, or no longer runs over."""
+    workload = Workload.objects.select_related("startup__founder").filter(pk=workload_id).first()
+    if workload is None or workload.startup_id != startup_id:
+        return
+    if workload.startup.workloads.order_by("-created_at", "-pk").first() != workload:
+        return
+    found = selectors.usage_calibration(workload=workload)
+    founder = workload.startup.founder
+    if found is None or not found.over_threshold or founder is None or not founder.email:
+        return
+    send_email(
+        subject="Your measured Bedrock spend runs above your CloudRoute projection",
+        template="credits/email/usage_overspent",
+        context={
+            "startup": workload.startup,
+            "calibration": found,
+            "overspend_percent": round(found.overspend * 100),
+            "url": settings.SITE_URL.rstrip("/") + "/my/#measured-usage",
+        },
+        to=[founder.email],
+    )

@@ -26,6 +26,7 @@ from .emails import (
     lead_offered_email_send,
     operators_unrouted_email_send,
     outcome_partner_email_send,
+    overspend_partner_email_send,
     partner_invitation_email_send,
 )
 from .founder_emails import (
@@ -131,6 +132,7 @@ __all__ = [
     "lead_offered_email_send",
     "operators_unrouted_email_send",
     "outcome_partner_email_send",
+    "overspend_partner_email_send",
     "intake_confirmation_email_send",
     "signin_link_request",
     "signin_link_request_email_send",

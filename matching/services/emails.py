@@ -8,7 +8,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from core.mail import send_email
+from credits import selectors as credit_selectors
 from credits.models import CreditOutcome
+from workloads.selectors import workload_latest_for_startup
 
 from ..models import Lead, LeadStatus, Partner, PartnerInvitation, PartnerMembership
 
@@ -132,5 +134,35 @@ def outcome_partner_email_send(*, startup_id: int) -> None:
         subject=f"{outcome.startup.name}: credit outcome now {outcome.get_status_display()}",
         template="matching/email/outcome_partner",
         context=context,
+        to=recipients,
+    )
+
+
+def overspend_partner_email_send(*, startup_id: int, workload_id: int) -> None:
+    """Tell the firm whose lead for the startup is accepted that the spend measured on the
+    startup's Bedrock account runs more than 20% above the projection. Nothing when the
+    workload is no longer the newest or no longer runs over."""
+    lead = (
+        Lead.objects.select_related("partner", "startup")
+        .filter(startup_id=startup_id, status=LeadStatus.ACCEPTED)
+        .order_by("pk")
+        .first()
+    )
+    workload = workload_latest_for_startup(startup_id=startup_id)
+    if lead is None or workload is None or workload.pk != workload_id:
+        return
+    found = credit_selectors.usage_calibration(workload=workload)
+    recipients = _partner_recipients(lead.partner)
+    if found is None or not found.over_threshold or not recipients:
+        return
+    send_email(
+        subject="A lead's measured Bedrock spend runs above its projection",
+        template="matching/email/overspend_partner",
+        context={
+            "startup": lead.startup,
+            "calibration": found,
+            "overspend_percent": round(found.overspend * 100),
+            "url": _site(f"/partner/leads/{lead.pk}/"),
+        },
         to=recipients,
     )

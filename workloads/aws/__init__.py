@@ -37,3 +37,12 @@ def catalog_clients() -> CatalogClients | None:
         bedrock=session.client("bedrock", region_name=settings.AWS_REGION, config=config),
         pricing=session.client("pricing", region_name=PRICING_REGION, config=config),
     )
+
+
+def bedrock_client_in(region: str) -> Any | None:
+    """A Bedrock control-plane client in `region` (its inference profiles differ by Region),
+    or None when boto3 finds no AWS credentials."""
+    session = boto3.session.Session()
+    if session.get_credentials() is None:
+        return None
+    return session.client("bedrock", region_name=region, config=Config(**CLIENT_CONFIG))

@@ -223,6 +223,59 @@ def _profiles_by_model(bedrock_client) -> dict[str, set[str]]:
     return profiles
 
 
+@dataclass(frozen=True)
+class CatalogProfile:
+    """One system-defined inference profile as `list_inference_profiles` lists it in a
+    Region: the id a caller passes as `modelId`, its ARN, and the foundation-model ARNs
+    (one per Region it routes to) it serves."""
+
+    profile_id: str  # "global.anthropic.claude-haiku-4-5-20251001-v1:0", "us.anthropic..."
+    arn: str
+    name: str
+    status: str  # "ACTIVE" as AWS lists it
+    model_ids: tuple[str, ...]  # base foundation-model ids (usually one)
+    model_arns: tuple[str, ...]  # arn:aws:bedrock:<region>::foundation-model/<id>, per Region
+
+
+def list_system_profiles(bedrock_client) -> list[CatalogProfile]:
+    """Every system-defined inference profile serving an Anthropic model in the client's
+    Region (botocore's paginator). A profile without an id, an ARN or a readable model ARN
+    is skipped and logged."""
+    profiles = []
+    pages = _pages(bedrock_client, "list_inference_profiles", {"typeEquals": "SYSTEM_DEFINED"})
+    for page in pages:
+        for summary in _dicts(page.get("inferenceProfileSummaries")):
+            profile_id, arn = summary.get("inferenceProfileId"), summary.get("inferenceProfileArn")
+            arns = tuple(
+                sorted({str(m.get("modelArn", "")) for m in _dicts(summary.get("models"))})
+            )
+            model_ids = tuple(
+                sorted(
+                    {
+                        m["model_id"]
+                        for a in arns
+                        if (m := _FOUNDATION_MODEL_ARN.search(a)) is not None
+                    }
+                )
+            )
+            if not isinstance(profile_id, str) or not isinstance(arn, str) or not model_ids:
+                logger.info("catalog: skipping an unreadable inference profile %r", profile_id)
+                continue
+            if not all(model_id.startswith("anthropic.") for model_id in model_ids):
+                continue
+            profiles.append(
+                CatalogProfile(
+                    profile_id=profile_id,
+                    arn=arn,
+                    name=str(summary.get("inferenceProfileName") or profile_id),
+                    status=str(summary.get("status") or ""),
+                    model_ids=model_ids,
+                    model_arns=tuple(a for a in arns if _FOUNDATION_MODEL_ARN.search(a)),
+                )
+            )
+    return profiles
+
+
 # --- pricing: the Price List -----------------------------------------------------------
 
 

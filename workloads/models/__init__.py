@@ -5,13 +5,15 @@ trail every service writes to.
   form and the API;
 - `pricing`: `PriceBook`, `ModelPrice`, `TierDefault` and the tier-default rule;
 - `projections`: `WorkloadProjection`;
-- `audit`: `AuditEvent`.
+- `audit`: `AuditEvent`;
+- `catalog`: `InferenceProfile`, the Bedrock catalog per Region.
 
 Callers import from here (`from workloads.models import ...`), as Django does; the names below
 are the package's public surface, as they were when it was one module.
 """
 
 from .audit import AuditEvent
+from .catalog import InferenceProfile
 from .pricing import Lifecycle, ModelPrice, PriceBook, TierDefault, price_field, tier_default_error
 from .projections import WorkloadProjection
 from .startups import (
@@ -43,6 +45,7 @@ __all__ = [
     "STARTUP_ANSWERS",
     "WORKLOAD_ANSWERS",
     "AuditEvent",
+    "InferenceProfile",
     "Lifecycle",
     "ModelPrice",
     "PriceBook",

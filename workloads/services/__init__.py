@@ -2,7 +2,8 @@
 
 - `projections`: spend projections of a workload (the live estimate, the stored projection
   with its what-ifs, the nightly re-projection);
-- `catalog`: the catalog and price refresh from AWS.
+- `catalog`: the catalog and price refresh from AWS;
+- `profiles`: the inference profiles of each Region, from AWS.
 
 Callers import from here (`from workloads import services`, `from workloads.services import
 ...`); the names below are the package's public surface, as they were when it was one module.
@@ -15,6 +16,7 @@ from .catalog import (
     CatalogRefreshResult,
     catalog_refresh,
 )
+from .profiles import inference_profiles_refresh
 from .projections import (
     CREDITS_EXPECTED,
     CREDITS_ISSUED,
@@ -38,6 +40,7 @@ __all__ = [
     "SCENARIOS",
     "CatalogRefreshResult",
     "catalog_refresh",
+    "inference_profiles_refresh",
     "scenario_inputs",
     "spend_input_for_workload",
     "workload_estimate",

@@ -1,0 +1,99 @@
+"""Measured usage against the founder's assumptions: what the last 30 days of Bedrock metrics
+say each workload parameter really is.
+
+Pure Python: `credits.selectors.usage_calibration` sums the stored days per model and calls
+`measure`. How each parameter is read from CloudWatch's counts (Bedrock's InputTokenCount
+leaves out the tokens read from or written to the prompt cache):
+
+- requests a month: invocations per day covered, times 30; with `cascade`, the Haiku tier's
+  invocations (every request tries Haiku first), else every tier's;
+- input tokens: (input + cache read + cache write) per request; the cached prefix:
+  (cache read + cache write) per request; output tokens: output per request;
+- cache hit rate: cache read / (cache read + cache write), the share of prefixes read;
+- Sonnet and Opus shares: their invocations over the requests.
+
+The batch share is not measured (CloudWatch does not tell batch from on-demand
+invocations); it stays as assumed.
+"""
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+DAYS_PER_MONTH = 30
+WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class ModelTotals:
+    """One model's summed counts over the window; `tier` None for a model the book lacks."""
+
+    model_id: str
+    tier: str | None
+    invocations: int
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+
+
+@dataclass(frozen=True)
+class Measured:
+    days: int
+    monthly_requests: int
+    input_tokens: int
+    cached_prefix_tokens: int
+    output_tokens: int
+    cache_hit_rate: float
+    escalation_sonnet: float
+    escalation_opus: float
+    invocations: dict[str, int] = field(default_factory=dict)  # per tier
+    unknown_models: tuple[str, ...] = ()
+
+    def workload_values(self) -> dict[str, int | float]:
+        """The measured values as workload answers (a new version's fields)."""
+        return {
+            "monthly_requests": self.monthly_requests,
+            "input_tokens": self.input_tokens,
+            "cached_prefix_tokens": self.cached_prefix_tokens,
+            "output_tokens": self.output_tokens,
+            "cache_hit_rate": self.cache_hit_rate,
+            "escalation_sonnet": self.escalation_sonnet,
+            "escalation_opus": self.escalation_opus,
+        }
+
+
+def _share(part: int, whole: int) -> float:
+    return round(float(Fraction(part, whole)), 4) if whole else 0.0
+
+
+def measure(totals: list[ModelTotals], *, days: int, cascade: bool) -> Measured | None:
+    """The measured parameters, or None when no request of a known tier was counted."""
+    known = [row for row in totals if row.tier is not None]
+    per_tier = {tier: 0 for tier in ("haiku", "sonnet", "opus")}
+    for row in known:
+        tier = row.tier or ""
+        per_tier[tier] = per_tier.get(tier, 0) + row.invocations
+    requests = per_tier["haiku"] if cascade else sum(per_tier.values())
+    if requests <= 0 or days <= 0:
+        return None
+    calls = sum(row.invocations for row in known)
+    read = sum(row.cache_read_tokens for row in known)
+    write = sum(row.cache_write_tokens for row in known)
+    uncached = sum(row.input_tokens for row in known)
+    output = sum(row.output_tokens for row in known)
+    sonnet, opus = _share(per_tier["sonnet"], requests), _share(per_tier["opus"], requests)
+    if sonnet + opus > 1:  # rounding: keep the pair a valid workload
+        opus = round(1 - sonnet, 4)
+    prefix = round((read + write) / calls)
+    return Measured(
+        days=days,
+        monthly_requests=round(Fraction(requests * DAYS_PER_MONTH, days)),
+        input_tokens=max(prefix, round((uncached + read + write) / calls)),
+        cached_prefix_tokens=prefix,
+        output_tokens=round(output / calls),
+        cache_hit_rate=_share(read, read + write),
+        escalation_sonnet=sonnet,
+        escalation_opus=opus,
+        invocations=per_tier,
+        unknown_models=tuple(sorted(row.model_id for row in totals if row.tier is None)),
+    )
