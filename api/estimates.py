@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from core.api import error_responses
 from core.errors import InvalidInputError
 from core.throttling import LiveScopedRateThrottle
-from workloads import selectors, spend
+from workloads import selectors, spend, throughput
 from workloads.models import PriceBook
 
 from .serializers.estimates import EstimateInputSerializer, EstimateOutputSerializer
@@ -58,9 +58,17 @@ class EstimateApi(APIView):
             projection = spend.project(inputs, prices)
         except ValueError as error:  # the engine's own bounds, a backstop to the serializer
             raise InvalidInputError(str(error)) from error
+        peak_factor = serializer.validated_data["peak_factor"].normalize()
+        loads = throughput.check(inputs, prices, peak_factor=peak_factor)
+        body = projection.as_dict()
+        body["warnings"] = [
+            *body["warnings"],
+            *(shortfall for load in loads for shortfall in load.shortfalls()),
+        ]
         return Response(
             {
-                **projection.as_dict(),
+                **body,
+                "throughput": throughput.as_dict(loads, peak_factor=peak_factor),
                 "price_book": {key: book.provenance[key] for key in PROVENANCE_KEYS},
                 "prices": spend.unit_prices(prices, inputs.endpoint),
                 "sensitivity": spend.sensitivity(inputs, prices),

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from core.api import error_responses
 from core.throttling import LiveScopedRateThrottle
 from matching import selectors, services
+from workloads import selectors as workload_selectors
 
 from .idempotency import HEADER, idempotent
 from .serializers.intakes import (
@@ -20,6 +21,18 @@ from .serializers.intakes import (
     IntakeDetailSerializer,
     IntakeInputSerializer,
 )
+from .serializers.setup import SetupKitSerializer
+
+
+def _intake_for_reader(request: Request, intake_id: int):
+    """The intake by its token (`Authorization: Token <token>`) or its signed-in founder;
+    anyone else's is a 404 (matching.selectors.intake_for_reader_or_404)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return selectors.intake_for_reader_or_404(
+        intake_id=intake_id,
+        user=request.user,
+        token=token.strip() if scheme.lower() == "token" else "",
+    )
 
 
 class IntakeCreateApi(APIView):
@@ -89,10 +102,27 @@ class IntakeDetailApi(APIView):
         "a 404.",
     )
     def get(self, request: Request, intake_id: int) -> Response:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        intake = selectors.intake_for_reader_or_404(
-            intake_id=intake_id,
-            user=request.user,
-            token=token.strip() if scheme.lower() == "token" else "",
+        return Response(IntakeDetailSerializer(_intake_for_reader(request, intake_id)).data)
+
+
+class IntakeSetupApi(APIView):
+    """The Bedrock setup kit of the founder's own intake: same access as the intake."""
+
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={200: SetupKitSerializer, **error_responses(404, 503)},
+        summary="The Bedrock setup kit of an intake's workload",
+        description="For the workload's Region and endpoint: the model id and inference "
+        "profile id of each tier, read from the Bedrock catalog; a least-privilege IAM "
+        "policy allowing exactly those calls (and Batch jobs when the workload batches); a "
+        "Converse API snippet with the ids filled in. The same access as `GET "
+        "/api/v1/intakes/{id}/`: the intake's token until confirmed, then its founder.",
+    )
+    def get(self, request: Request, intake_id: int) -> Response:
+        intake = _intake_for_reader(request, intake_id)
+        kit = workload_selectors.setup_kit_for(
+            workload=intake.workload, account_id=intake.startup.aws_account_id
         )
-        return Response(IntakeDetailSerializer(intake).data)
+        return Response(kit)

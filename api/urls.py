@@ -11,6 +11,11 @@ urlpatterns = [
         intakes.IntakeDetailApi.as_view(),
         name="api-intake-detail",
     ),
+    path(
+        "api/v1/intakes/<int:intake_id>/setup/",
+        intakes.IntakeSetupApi.as_view(),
+        name="api-intake-setup",
+    ),
     path("api/v1/estimates/", estimates.EstimateApi.as_view(), name="api-estimate"),
     path("api/v1/eligibility/", eligibility.EligibilityApi.as_view(), name="api-eligibility"),
     path("api/v1/auth/token/", auth.AuthTokenApi.as_view(), name="api-auth-token"),

@@ -168,14 +168,22 @@ def account_quotas(*, startup_id: int, region: str, scope: str) -> dict[str, thr
 
 
 def throughput_for_startup(
-    *, workload: Workload, peak_factor: int | float | str = throughput.DEFAULT_PEAK_FACTOR
+    *,
+    workload: Workload,
+    peak_factor: int | float | str = throughput.DEFAULT_PEAK_FACTOR,
+    account_read: bool = True,
 ) -> list[throughput.TierLoad]:
     """The workload's peak load per model against the account's quotas where they were read,
-    else the dated defaults (the dashboard and the partner's lead page)."""
-    quotas = account_quotas(
-        startup_id=workload.startup_id,
-        region=workload.region,
-        scope=throughput.scope_for(workload.endpoint),
+    else the dated defaults (the dashboard and the partner's lead page). `account_read`
+    False: the account was never read, so its quotas are not looked up (one query less)."""
+    quotas = (
+        account_quotas(
+            startup_id=workload.startup_id,
+            region=workload.region,
+            scope=throughput.scope_for(workload.endpoint),
+        )
+        if account_read
+        else {}
     )
     return workload_selectors.workload_throughput(
         workload=workload, account_quotas=quotas, peak_factor=peak_factor
@@ -243,7 +251,7 @@ def usage_calibration(*, workload: Workload, on: dt.date | None = None) -> Calib
     if not sums:
         return None
     book = workload_selectors.priced_book_for()
-    tiers = workload_selectors.model_tiers()
+    tiers = book.model_tiers
     totals = [
         calibration.ModelTotals(
             model_id=row["model_id"],

@@ -4,6 +4,7 @@ One truth: the badge, the chart, the "you start paying" sentence and the expiry 
 the one projection the page shows (`workloads.reports.projection_report`), which runs against
 the credits AWS issued once there are any (credits.services.outcome stores it)."""
 
+import json
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -13,7 +14,9 @@ from credits.models import ApplicationStatus
 from credits.timeline import event_in_words, projection_badge
 from matching import selectors
 from matching.models import Intake, LeadStatus, RoutingStatus
+from workloads import selectors as workload_selectors
 from workloads.reports import ProjectionReport, projection_report
+from workloads.throughput import DEFAULT_PEAK_FACTOR
 
 S = ApplicationStatus
 FILED = {S.SUBMITTED, S.IN_REVIEW, S.ACTION_REQUIRED, S.APPROVED, S.CREDITS_ISSUED}
@@ -153,3 +156,42 @@ def dashboard_context(latest: Intake) -> dict:
             p["verdict"] == "competitive" for p in snapshot.result["programs"]
         )
     return context
+
+
+def account_context(latest: Intake, *, peak_form, access=None) -> dict:
+    """The Bedrock setup kit and the quota headroom of the newest workload, against the
+    account's quotas once `access` (the founder's BillingAccess) has been read. `peak_form`
+    (PeakFactorForm) sets the peak-to-average factor; an invalid one shows its error and
+    the default is used."""
+    workload = latest.workload
+    valid = peak_form.is_bound and peak_form.is_valid() and peak_form.cleaned_data["peak"]
+    peak_factor = peak_form.cleaned_data["peak"].normalize() if valid else DEFAULT_PEAK_FACTOR
+    kit = workload_selectors.setup_kit_for(
+        workload=workload, account_id=latest.startup.aws_account_id
+    )
+    loads = credit_selectors.throughput_for_startup(
+        workload=workload,
+        peak_factor=peak_factor,
+        account_read=access is not None and access.usage_synced_at is not None,
+    )
+    return {
+        "setup_kit": kit,
+        "setup_kit_policy": json.dumps(kit["iam_policy"], indent=2),
+        "throughput": [load.as_dict() for load in loads],
+        "peak_factor": peak_factor,
+        "peak_form": peak_form,
+    }
+
+
+def usage_context(latest: Intake, *, access) -> dict:
+    """Measured vs assumed, for the signed-in founder whose account is connected."""
+    found = (
+        credit_selectors.usage_calibration(workload=latest.workload)
+        if access is not None and access.usage_synced_at is not None
+        else None
+    )
+    return {
+        "calibration": found,
+        "account_connected": access is not None and bool(access.role_arn),
+        "overspend_percent": round(found.overspend * 100) if found and found.overspend else 0,
+    }

@@ -14,6 +14,7 @@ from core.validators import NoControlCharactersValidator, aws_account_id_normali
 from matching.services import ConfirmChoice
 from workloads.choices import US_STATES, AwsRegion, Endpoint, Tier, UseCase, us_state_name
 from workloads.models import WORKLOAD_ANSWERS, Startup, Workload
+from workloads.throughput import DEFAULT_PEAK_FACTOR, MAX_PEAK_FACTOR
 
 HUNDRED = Decimal(100)
 
@@ -380,4 +381,24 @@ class LinkRequestForm(forms.Form):
         max_length=254,
         help_text="The address you gave in your intake.",
         error_messages={"required": "Enter the address you gave in your intake."},
+    )
+
+
+class PeakFactorForm(forms.Form):
+    """The dashboard's peak-to-average factor for the quota check (`?peak=6`)."""
+
+    peak = forms.DecimalField(
+        label="Peak-to-average factor",
+        min_value=Decimal(1),
+        max_value=Decimal(MAX_PEAK_FACTOR),
+        max_digits=5,
+        decimal_places=2,
+        initial=DEFAULT_PEAK_FACTOR,
+        help_text=f"Your busiest minute over your average minute: 1 to {MAX_PEAK_FACTOR} "
+        f"(default {DEFAULT_PEAK_FACTOR}).",
+        error_messages={
+            "invalid": f"Enter a number from 1 to {MAX_PEAK_FACTOR}, such as 4.",
+            "min_value": f"Enter a number from 1 to {MAX_PEAK_FACTOR}, such as 4.",
+            "max_value": f"Enter a number from 1 to {MAX_PEAK_FACTOR}, such as 4.",
+        },
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account, links, views
+from . import account, links, usage, views
 
 urlpatterns = [
     path("intake/", views.intake, name="intake"),
@@ -13,6 +13,7 @@ urlpatterns = [
         views.founder_billing_access_start,
         name="founder-billing-access-start",
     ),
+    path("my/usage/apply/", usage.founder_usage_apply, name="founder-usage-apply"),
     path("my/projection.csv", views.founder_projection_csv, name="founder-projection-csv"),
     path(
         "my/projections/<int:projection_id>.csv",

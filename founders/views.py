@@ -5,6 +5,7 @@ Views stay thin: a form, one service call or a few selector reads, a template. W
 request may see is `matching.selectors.intakes_visible`, the founder's access rule."""
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 from django.conf import settings
@@ -33,12 +34,13 @@ from workloads.reports import projection_csv
 from workloads.selectors import PriceBookMissingError, priced_book_for
 from workloads.spend import to_cents
 
-from .dashboard import dashboard_context, progress
+from .dashboard import account_context, dashboard_context, progress, usage_context
 from .forms import (
     BillingAccessForm,
     CompanyForm,
     FounderForm,
     LinkRequestForm,
+    PeakFactorForm,
     WorkloadEstimateForm,
     WorkloadForm,
 )
@@ -166,20 +168,27 @@ def founder_dashboard(request):
         if latest is not None:  # pending: no lead or application yet
             context["steps"], context["what_next"] = progress(latest, None, [])
         return render(request, "founders/_intake_status.html", context)
+    status = 200
     if latest is not None:
         context.update(dashboard_context(latest))
+        peak_form = PeakFactorForm(request.GET or None)
+        if peak_form.is_bound and not peak_form.is_valid():
+            status = 400  # the page still renders, with the error on the factor's field
+        access = None
         if latest.is_confirmed and request.user.is_authenticated:
             # Only the signed-in founder connects their bill: the ExternalId is theirs alone.
             access = credit_selectors.billing_access_for_startup(startup_id=latest.startup_id)
             context.update(_billing_context(access=access))
+            context.update(usage_context(latest, access=access))
             if access is not None and access.last_synced_at is not None:
                 # Read through that role: only once a sync ran can the account have any.
                 context["account_credits"] = credit_selectors.account_credits_for_startup(
                     startup_id=latest.startup_id
                 )
+        context.update(account_context(latest, peak_form=peak_form, access=access))
         if not latest.is_confirmed:
             context["link_form"] = LinkRequestForm(initial={"email": latest.email})
-    return render(request, "founders/dashboard.html", context)
+    return render(request, "founders/dashboard.html", context, status=status)
 
 
 def _billing_context(*, access: BillingAccess | None, form=None) -> dict:
@@ -191,6 +200,8 @@ def _billing_context(*, access: BillingAccess | None, form=None) -> dict:
         "billing_form": form
         or BillingAccessForm(initial={"role_arn": access.role_arn if access else ""}),
         "cloudroute_aws_account_id": settings.CLOUDROUTE_AWS_ACCOUNT_ID,
+        "role_actions": credit_services.ROLE_ACTIONS,
+        "role_policy": json.dumps(credit_services.role_permissions_policy(), indent=2),
     }
 
 

@@ -18,6 +18,8 @@ from django.utils import timezone
 from core.formatting import money_str
 from credits.models import (
     AccountCredit,
+    BedrockQuota,
+    BedrockUsageDay,
     BillingAccess,
     CreditApplication,
     CreditGrant,
@@ -126,6 +128,8 @@ def _rows_by_startup(*, user, startup_ids: list[int]) -> dict[str, dict[int, Any
         ("credit_applications", _applications(startup_ids)),
         ("spend_actuals", _spend_actuals(startup_ids)),
         ("account_credits", _account_credits(startup_ids)),
+        ("bedrock_quotas", _bedrock_quotas(startup_ids)),
+        ("bedrock_usage_days", _bedrock_usage(startup_ids)),
     ):
         grouped: dict[int, list] = defaultdict(list)
         for startup_id, row in rows:
@@ -330,6 +334,42 @@ def _account_credits(startup_ids: list[int]) -> list[tuple[int, dict]]:
             },
         )
         for credit in credits
+    ]
+
+
+def _bedrock_quotas(startup_ids: list[int]) -> list[tuple[int, dict]]:
+    quotas = BedrockQuota.objects.filter(startup_id__in=startup_ids).order_by("region", "name")
+    return [
+        (
+            quota.startup_id,
+            {
+                "region": quota.region,
+                "quota_code": quota.quota_code,
+                "name": quota.name,
+                "value": quota.value,
+                "read_at": _iso(quota.read_at),
+            },
+        )
+        for quota in quotas
+    ]
+
+
+def _bedrock_usage(startup_ids: list[int]) -> list[tuple[int, dict]]:
+    days = BedrockUsageDay.objects.filter(startup_id__in=startup_ids).order_by("day", "dimension")
+    return [
+        (
+            day.startup_id,
+            {
+                "day": _iso(day.day),
+                "model_id": day.dimension,
+                "invocations": day.invocations,
+                "input_tokens": day.input_tokens,
+                "output_tokens": day.output_tokens,
+                "cache_read_tokens": day.cache_read_tokens,
+                "cache_write_tokens": day.cache_write_tokens,
+            },
+        )
+        for day in days
     ]
 
 

@@ -25,6 +25,11 @@ QUOTAS_SOURCE: str = (
     "ed9dc6dee8a1053d04115f6f7afffbb98cfd10ac (2026-02-25), generated from list_service_quotas."
 )
 QUOTAS_READ_ON: dt.date = dt.date(2026, 10, 7)
+# What a founder reads next to a default quota (the full provenance is QUOTAS_SOURCE).
+QUOTAS_CITATION: str = (
+    "AWS's published default quota (AWS General Reference, Amazon Bedrock endpoints and "
+    "quotas, as quoted 2026-10-07); new accounts often get less"
+)
 
 BURNDOWN_SOURCE: str = (
     "AWS Bedrock User Guide, How tokens are counted in Amazon Bedrock "

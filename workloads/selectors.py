@@ -2,6 +2,7 @@
 
 import datetime as dt
 import time
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -13,7 +14,7 @@ from core.errors import NotConfiguredError
 
 from . import setup_kit, throughput
 from .models import InferenceProfile, ModelPrice, PriceBook, Workload, WorkloadProjection
-from .spend import TIERS, TierPrice
+from .spend import TIERS, CreditGrant, SpendInput, TierPrice
 
 # Estimates run on every keystroke of the intake form: keep each book's resolved prices for a
 # minute per process. Operators' edits show up within that minute.
@@ -137,10 +138,12 @@ def provenance_stale(provenance: dict[str, Any], *, on: dt.date | None = None) -
 
 
 class PricedBook(NamedTuple):
-    """A book's provenance (price_book_provenance) and each tier's resolved prices."""
+    """A book's provenance (price_book_provenance), each tier's resolved prices and the
+    tier of every model the book prices (which tier a model an account ran belongs to)."""
 
     provenance: dict[str, Any]
     prices: dict[str, TierPrice]
+    model_tiers: dict[str, str]
 
 
 def priced_book_for(*, slug: str | None = None, on: dt.date | None = None) -> PricedBook:
@@ -155,7 +158,12 @@ def priced_book_for(*, slug: str | None = None, on: dt.date | None = None) -> Pr
     if cached and cached[0] > time.monotonic():
         return cached[1]
     book = price_book_get(slug=slug)
-    priced = PricedBook(price_book_provenance(book, on=on), tier_prices(book=book, on=on))
+    model_tiers = dict(
+        ModelPrice.objects.filter(book=book).values_list("model_id", "tier").distinct()
+    )
+    priced = PricedBook(
+        price_book_provenance(book, on=on), tier_prices(book=book, on=on), model_tiers
+    )
     _price_cache_by_slug[key] = (time.monotonic() + PRICE_CACHE_SECONDS, priced)
     return priced
 
@@ -208,6 +216,30 @@ def workload_expected_monthly_spend(*, workload: Workload | None) -> Decimal:
         return Decimal("0")
 
 
+PROJECTION_MONTHS = 24  # a stored projection's horizon
+
+
+def spend_input_for_workload(
+    workload: Workload, *, months: int = PROJECTION_MONTHS, credits: Iterable[CreditGrant] = ()
+) -> SpendInput:
+    return SpendInput(
+        monthly_requests=workload.monthly_requests,
+        monthly_growth=workload.monthly_growth,
+        input_tokens=workload.input_tokens,
+        cached_prefix_tokens=workload.cached_prefix_tokens,
+        output_tokens=workload.output_tokens,
+        cache_hit_rate=workload.cache_hit_rate,
+        batch_share=workload.batch_share,
+        escalation_sonnet=workload.escalation_sonnet,
+        escalation_opus=workload.escalation_opus,
+        baseline_tier=workload.baseline_tier,
+        endpoint=workload.endpoint,
+        cascade=workload.cascade,
+        months=months,
+        credits=tuple(credits),
+    )
+
+
 def _shares(workload: Workload) -> dict[str, Fraction]:
     return throughput.tier_shares(
         escalation_sonnet=Fraction(str(workload.escalation_sonnet)),
@@ -219,7 +251,7 @@ def _shares(workload: Workload) -> dict[str, Fraction]:
 def setup_kit_for(*, workload: Workload, account_id: str = "") -> dict[str, Any]:
     """The Bedrock setup kit of a workload (workloads.setup_kit): each tier's model in the
     default book, the inference profiles the catalog listed for them in the workload's
-    Region, the IAM policy and the Converse snippet. Two queries (the cached book aside)."""
+    Region, the IAM policy and the Converse snippet. One query (the cached book aside)."""
     prices = priced_book_for().prices
     shares = _shares(workload)
     tiers = [
@@ -233,13 +265,13 @@ def setup_kit_for(*, workload: Workload, account_id: str = "") -> dict[str, Any]
         )
         for tier in TIERS
     ]
-    rows = list(
-        InferenceProfile.objects.filter(
-            region=workload.region, model_id__in=[tier.model_id for tier in tiers]
-        ).order_by("profile_id")
-    )
+    # Every profile of the Region in one query (a few dozen rows): the newest read_at dates
+    # the catalog.
+    rows = list(InferenceProfile.objects.filter(region=workload.region).order_by("profile_id"))
+    read_at = max((row.read_at for row in rows), default=None)
+    wanted = {tier.model_id for tier in tiers}
     profiles: dict[str, list[setup_kit.Profile]] = {}
-    for row in rows:
+    for row in (row for row in rows if row.model_id in wanted):
         profiles.setdefault(row.model_id, []).append(
             setup_kit.Profile(
                 profile_id=row.profile_id,
@@ -248,12 +280,6 @@ def setup_kit_for(*, workload: Workload, account_id: str = "") -> dict[str, Any]
                 model_arns=tuple(row.model_arns),
             )
         )
-    read_at = (
-        InferenceProfile.objects.filter(region=workload.region)
-        .order_by("-read_at")
-        .values_list("read_at", flat=True)
-        .first()
-    )
     return setup_kit.build_kit(
         region=workload.region,
         endpoint=workload.endpoint,
@@ -275,35 +301,9 @@ def workload_throughput(
 ) -> list[throughput.TierLoad]:
     """The peak load of each tier of `workload` (month 1), against the account's quotas
     where they were read (`account_quotas`, by model id) and the dated defaults otherwise."""
-    prices = priced_book_for().prices
-    scope = throughput.scope_for(workload.endpoint)
-    models = {tier: (prices[tier].model_id, prices[tier].name) for tier in TIERS}
-    quotas = {
-        model_id: (account_quotas or {}).get(model_id) or throughput.default_quota(model_id, scope)
-        for model_id, _ in models.values()
-    }
-    prefix = workload.cached_prefix_tokens
-    cache_reads = {
-        tier: prefix * Fraction(str(workload.cache_hit_rate))
-        if prices[tier].supports_caching and prefix > 0 and prices[tier].min_cache_prefix <= prefix
-        else Fraction(0)
-        for tier in TIERS
-    }
-    return throughput.peak_load(
-        cache_read_tokens=cache_reads,
-        monthly_requests=workload.monthly_requests,
-        input_tokens=workload.input_tokens,
-        output_tokens=workload.output_tokens,
-        batch_share=workload.batch_share,
-        shares=_shares(workload),
-        models=models,
-        quotas=quotas,
+    return throughput.check(
+        spend_input_for_workload(workload, months=1),
+        priced_book_for().prices,
+        account_quotas=account_quotas,
         peak_factor=peak_factor,
     )
-
-
-def model_tiers(*, slug: str | None = None) -> dict[str, str]:
-    """Each model id of the book (the default one) with its tier: which tier a model the
-    account ran belongs to. One query."""
-    book = price_book_get(slug=slug)
-    return dict(ModelPrice.objects.filter(book=book).values_list("model_id", "tier").distinct())

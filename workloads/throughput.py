@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import quota_data
+from .spend import SpendInput, TierPrice
 
 MINUTES_PER_MONTH = 30 * 24 * 60  # the month the per-minute averages are taken over
 DEFAULT_PEAK_FACTOR = 4
@@ -160,7 +161,7 @@ def default_quota(model_id: str, scope: str) -> Quota | None:
                 tpm=row["tpm"],
                 source="default",
                 read_on=quota_data.QUOTAS_READ_ON.isoformat(),
-                reference=quota_data.QUOTAS_SOURCE,
+                reference=quota_data.QUOTAS_CITATION,
             )
     return None
 
@@ -213,3 +214,55 @@ def peak_load(
             )
         )
     return loads
+
+
+def check(
+    inputs: SpendInput,
+    prices: dict[str, TierPrice],
+    *,
+    account_quotas: dict[str, Quota] | None = None,
+    peak_factor: int | float | str = DEFAULT_PEAK_FACTOR,
+) -> list[TierLoad]:
+    """The peak load of an estimate's (or a workload's) tiers, priced models and all: each
+    model against `account_quotas` (by model id) where given, else the dated default for the
+    endpoint's scope. Cache reads are counted where the tier's model caches the prefix."""
+    scope = scope_for(inputs.endpoint)
+    shares = tier_shares(
+        escalation_sonnet=Fraction(str(inputs.escalation_sonnet)),
+        escalation_opus=Fraction(str(inputs.escalation_opus)),
+        cascade=inputs.cascade,
+    )
+    models = {tier: (prices[tier].model_id, prices[tier].name) for tier in TIERS}
+    quotas = {
+        model_id: (account_quotas or {}).get(model_id) or default_quota(model_id, scope)
+        for model_id, _ in models.values()
+    }
+    prefix = inputs.cached_prefix_tokens
+    hit = Fraction(str(inputs.cache_hit_rate))
+    cache_reads = {
+        tier: prefix * hit if _caches(prices[tier], prefix) else Fraction(0) for tier in TIERS
+    }
+    return peak_load(
+        monthly_requests=inputs.monthly_requests,
+        input_tokens=inputs.input_tokens,
+        output_tokens=inputs.output_tokens,
+        batch_share=inputs.batch_share,
+        shares=shares,
+        models=models,
+        quotas=quotas,
+        peak_factor=peak_factor,
+        cache_read_tokens=cache_reads,
+    )
+
+
+def _caches(price: TierPrice, prefix: int) -> bool:
+    return price.supports_caching and prefix > 0 and price.min_cache_prefix <= prefix
+
+
+def as_dict(loads: list[TierLoad], *, peak_factor: int | float | str) -> dict[str, Any]:
+    """The `throughput` member of the estimate response."""
+    return {
+        "peak_factor": str(peak_factor),
+        "month": 1,
+        "models": [load.as_dict() for load in loads],
+    }

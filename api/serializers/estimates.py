@@ -1,11 +1,15 @@
 """Input shapes of the estimate API (docs/architecture.md#the-spend-model-contract). Bounds
 match the models and the engine."""
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
-from workloads import spend
+from workloads import spend, throughput
 from workloads.choices import Tier
 from workloads.models import MAX_INPUT_TOKENS, MAX_OUTPUT_TOKENS, workload_cross_field_errors
+
+from .setup import ThroughputSerializer
 
 MAX_GRANT = 10**9
 MAX_GRANTS = 20
@@ -95,6 +99,15 @@ class EstimateInputSerializer(serializers.Serializer):
     credits = CreditGrantSerializer(many=True, required=False, max_length=MAX_GRANTS)  # type: ignore[call-arg]
     price_book = serializers.SlugField(
         required=False, help_text="A price book's slug; the default book when left out."
+    )
+    peak_factor = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal(1),
+        max_value=Decimal(throughput.MAX_PEAK_FACTOR),
+        default=Decimal(throughput.DEFAULT_PEAK_FACTOR),
+        help_text="The busiest minute over the average minute, for the quota check: "
+        f"from 1 to {throughput.MAX_PEAK_FACTOR} (default {throughput.DEFAULT_PEAK_FACTOR}).",
     )
 
     def validate(self, attrs):
@@ -251,3 +264,7 @@ class EstimateOutputSerializer(serializers.Serializer):
     price_book = PriceBookProvenanceSerializer()
     prices = TierUnitPricesSerializer()
     sensitivity = SensitivitySerializer()
+    throughput = ThroughputSerializer(
+        help_text="The peak each model carries (month 1) next to AWS's default quotas; each "
+        "shortfall is also a warning."
+    )

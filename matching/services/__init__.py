@@ -20,6 +20,7 @@ from .confirmation import (
     intake_confirm_choices,
     intake_revise,
     intakes_unconfirmed_purge,
+    workload_calibrate,
 )
 from .emails import (
     lead_accepted_email_send,
@@ -83,6 +84,7 @@ from .webhooks import (
 )
 
 __all__ = [
+    "workload_calibrate",
     "routing_preview",
     "routing_weights",
     "routing_settings_preview",

@@ -12,6 +12,8 @@ from django.db.models.functions import Cast, Concat
 from core.errors import NotFoundError
 from credits.models import (
     AccountCredit,
+    BedrockQuota,
+    BedrockUsageDay,
     BillingAccess,
     CreditApplication,
     CreditGrant,
@@ -39,7 +41,8 @@ def account_delete(*, user) -> dict[str, list[int]]:
     id and Activate org id cleared, no founder; its workloads stay (the leads point at them)
     with the description replaced; its intakes stay without founder, e-mail, name or a working
     API token; what was only the founder's goes (billing access with its role and ExternalId,
-    eligibility snapshots, projections, spend actuals). Every other startup is deleted with
+    eligibility snapshots, projections, spend actuals, the account's Bedrock quotas and
+    measured usage). Every other startup is deleted with
     everything hanging off it. Audit events keep their rows: those the founder did lose their
     actor (SET_NULL), those about the founder's rows lose the names in them. One
     `account.deleted` event without personal data, then the user is deleted.
@@ -100,6 +103,8 @@ def _startups_anonymise(*, startup_ids: list[int]) -> None:
     WorkloadProjection.objects.filter(workload__startup_id__in=startup_ids).delete()
     MonthlySpendActual.objects.filter(startup_id__in=startup_ids).delete()
     AccountCredit.objects.filter(startup_id__in=startup_ids).delete()
+    BedrockQuota.objects.filter(startup_id__in=startup_ids).delete()
+    BedrockUsageDay.objects.filter(startup_id__in=startup_ids).delete()
 
 
 # Audit events about these rows name the company in `object_repr` ("Intake #3 · Acme").

@@ -20,8 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import ConflictError, InvalidInputError, NotFoundError
+from credits import selectors as credit_selectors
 from workloads.audit import audit_log
 from workloads.models import STARTUP_ANSWERS, WORKLOAD_ANSWERS, Startup, Workload
+from workloads.selectors import workload_latest_for_startup
 
 from ..models import Intake, IntakeStatus, Lead, RoutingStatus, RoutingTrigger
 from ..signin import founder_may_sign_in
@@ -287,4 +289,38 @@ def intake_revise(
             },
         )
         _after_commit(intake, checks_again=True)
+    return intake
+
+
+def workload_calibrate(*, founder, startup_id: int, measured_through: dt.date) -> Intake:
+    """The founder turns what their Bedrock account measured into a new version of the
+    workload: `intake_revise` with the measured values (requests, tokens, cache hit rate,
+    Sonnet and Opus shares; the batch share stays as assumed). `measured_through` is the
+    last measured day the founder saw: if the measurements moved on since, nothing is saved
+    (ConflictError, 409) so they review the new figures first. Raises NotFoundError for a
+    startup that is not theirs, ConflictError when nothing is measured."""
+    startup = Startup.objects.filter(pk=startup_id, founder=founder).first()
+    workload = workload_latest_for_startup(startup_id=startup_id) if startup else None
+    if workload is None:
+        raise NotFoundError("No such company on your account.")
+    found = credit_selectors.usage_calibration(workload=workload)
+    if found is None:
+        raise ConflictError("Your account has no measured Bedrock usage to apply yet.")
+    if found.last_day != measured_through:
+        raise ConflictError(
+            "New measurements arrived since you opened the page; review them and apply again."
+        )
+    values = found.measured.workload_values()
+    intake = intake_revise(founder=founder, startup_id=startup_id, workload=values)
+    audit_log(
+        actor=founder,
+        action="workload.calibrated",
+        subject=intake,
+        data={
+            "from_workload": workload.pk,
+            "measured": values,
+            "days": found.measured.days,
+            "through": found.last_day.isoformat(),
+        },
+    )
     return intake

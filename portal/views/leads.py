@@ -28,6 +28,7 @@ from matching.services import (
 )
 from workloads.reports import projection_report
 from workloads.selectors import workload_projection_latest
+from workloads.throughput import DEFAULT_PEAK_FACTOR
 
 from ..decorators import PartnerHttpRequest, partner_required
 from ..forms import (
@@ -105,6 +106,12 @@ def render_lead(
         "note_form": note_form or NoteForm(),
         "error": error,
         "report": projection_report(projection=projection) if projection else None,
+        "throughput": [
+            load.as_dict()
+            for load in credit_selectors.throughput_for_startup(workload=lead.workload)
+        ],
+        "peak_factor": DEFAULT_PEAK_FACTOR,
+        "account_connected": True,  # the founder's own affair: no "connect" hint here
         "owner_form": owner_form
         or LeadOwnerForm(partner=request.partner, initial={"owner": lead.owner_id or ""}),
     }

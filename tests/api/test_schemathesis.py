@@ -165,7 +165,7 @@ def aim_at_callers_objects(case, caller: Caller) -> dict[str, str]:
         return {}
     if path.startswith("/api/v1/partner/"):
         return {"Authorization": f"Token {caller.partner_token}"}
-    if path == "/api/v1/intakes/{intake_id}/":
+    if path in ("/api/v1/intakes/{intake_id}/", "/api/v1/intakes/{intake_id}/setup/"):
         return {"Authorization": f"Token {caller.intake_token}"}
     return {}
 

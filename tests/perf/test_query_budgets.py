@@ -61,8 +61,9 @@ PAGE_CASES = [
     # Founder pages (signed in by the e-mailed link: a session).
     # session, user, intakes (+startup, workload), projection, spend actuals, snapshot,
     # live lead (+partner), applications (+program, grant), their events, billing role (the
-    # badge reads the projection: no outcome query)
-    Case("founder-dashboard", lambda w: reverse("founder-dashboard"), "founder", budget=10),
+    # badge reads the projection: no outcome query), the Region's inference profiles (the
+    # setup kit; no account quotas or measured usage until the account was read)
+    Case("founder-dashboard", lambda w: reverse("founder-dashboard"), "founder", budget=11),
     # session, user, latest intake (+startup, workload): the two forms filled from it
     Case("founder-edit", lambda w: reverse("founder-edit"), "founder", budget=3),
     # session, user, intakes (+startup, workload)
@@ -89,14 +90,22 @@ PAGE_CASES = [
     # session, user, partner membership, startups, newest projections, workloads, intakes,
     # snapshots, leads (+partner), applications (+program, grant), their events, spend actuals,
     # outcomes, billing access, audit events
-    # (+1 since issue 15: the account's credits)
-    Case("founder-account-export", lambda w: reverse("founder-account-export"), "founder", 16),
+    # (+1 since issue 15: the account's credits; +2 since issue 20: Bedrock quotas and usage)
+    Case("founder-account-export", lambda w: reverse("founder-account-export"), "founder", 18),
     # session, user, the intake (+startup, workload, founder)
     Case(
         "api-intake-detail",
         lambda w: reverse("api-intake-detail", args=[w.intake.pk]),
         "founder",
         budget=3,
+    ),
+    # session, user, the intake (+startup, workload, founder), the Region's inference profiles
+    # (the book's prices are cached)
+    Case(
+        "api-intake-setup",
+        lambda w: reverse("api-intake-setup", args=[w.intake.pk]),
+        "founder",
+        budget=4,
     ),
     # Partner portal (session) and partner API (token).
     # session, user, membership (+partner), count, counts by status, page (+startup, workload,
@@ -127,8 +136,8 @@ PAGE_CASES = [
     # session, user, membership (+partner), lead (+startup, workload, founder), snapshot,
     # projection, notes (+author), ACE account exists, applications (+startup, program), their
     # events (+actor), the draft's precheck: workload, projection; programs for the create form;
-    # the team for the owner form
-    Case("partner-lead", lambda w: reverse("partner-lead", args=[w.lead.pk]), "partner", 14),
+    # the team for the owner form; the account's quotas for the throughput check (issue 20)
+    Case("partner-lead", lambda w: reverse("partner-lead", args=[w.lead.pk]), "partner", 15),
     # token (+user, membership, partner), count, page (+startup, workload, founder)
     Case("api-partner-lead-list", lambda w: reverse("api-partner-lead-list"), "partner_api", 3),
     # token (+user, membership, partner), lead (+startup, workload, founder), snapshot,
@@ -416,6 +425,7 @@ NOT_PAGES = {
     "intake-confirm": "one token: its intake and the address's companies (at most 20, one query)",
     "founder-link-request": "a form; the POST only enqueues an e-mail",
     "founder-account-delete": "POST: deletes one account",
+    "founder-usage-apply": "POST: one new workload version (matching.services.intake_revise)",
     "founder-account-deleted": "a message, reads no rows",
     "login": "sign-in form",
     "logout": "POST: signs out",

@@ -112,6 +112,13 @@ PAGES = [
         "founder-projection-csv",
         expect(NOT_FOUND, anonymous=TO_LOGIN, founder_a=OK, founder_b=OK),
     ),
+    # Only the founder's own newest workload; nothing measured yet: a 409, nothing saved.
+    Row(
+        "founder-usage-apply",
+        expect(NOT_FOUND, anonymous=TO_LOGIN, founder_a=CONFLICT, founder_b=CONFLICT),
+        method="post",
+        data={"measured_through": "2026-11-30"},
+    ),
     Row(
         "founder-projection-csv-by-id",
         expect(NOT_FOUND, anonymous=TO_LOGIN, founder_a=OK),
@@ -462,6 +469,13 @@ API = [
     # (whoever typed an intake holds its token: once confirmed it is the account's alone).
     Row(
         "v1_intakes_retrieve",
+        expect(NOT_FOUND, anonymous=NOT_FOUND, founder_a=OK),
+        kwargs={"intake_id": "intake_a"},
+        by_token={"founder_a": NOT_FOUND},
+    ),
+    # The setup kit has the intake's own access.
+    Row(
+        "v1_intakes_setup_retrieve",
         expect(NOT_FOUND, anonymous=NOT_FOUND, founder_a=OK),
         kwargs={"intake_id": "intake_a"},
         by_token={"founder_a": NOT_FOUND},

@@ -17,6 +17,7 @@ from core.formatting import months_from
 from .. import selectors
 from ..audit import audit_log
 from ..models import AuditEvent, ModelPrice, PriceBook, Workload, WorkloadProjection
+from ..selectors import PROJECTION_MONTHS, spend_input_for_workload
 from ..spend import (
     CreditGrant,
     Projection,
@@ -38,30 +39,8 @@ SCENARIOS = {
     "all_haiku": "Everything on Haiku",
     "all_baseline": "Everything on the baseline tier",
 }
-PROJECTION_MONTHS = 24
 # What a projection's credits are (its inputs' `credits_basis`).
 CREDITS_EXPECTED, CREDITS_ISSUED = "expected", "issued"
-
-
-def spend_input_for_workload(
-    workload: Workload, *, months: int = PROJECTION_MONTHS, credits: Iterable[CreditGrant] = ()
-) -> SpendInput:
-    return SpendInput(
-        monthly_requests=workload.monthly_requests,
-        monthly_growth=workload.monthly_growth,
-        input_tokens=workload.input_tokens,
-        cached_prefix_tokens=workload.cached_prefix_tokens,
-        output_tokens=workload.output_tokens,
-        cache_hit_rate=workload.cache_hit_rate,
-        batch_share=workload.batch_share,
-        escalation_sonnet=workload.escalation_sonnet,
-        escalation_opus=workload.escalation_opus,
-        baseline_tier=workload.baseline_tier,
-        endpoint=workload.endpoint,
-        cascade=workload.cascade,
-        months=months,
-        credits=tuple(credits),
-    )
 
 
 def workload_estimate(
