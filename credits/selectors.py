@@ -212,6 +212,11 @@ class Calibration:
         )
 
     @property
+    def overspend_percent(self) -> int:
+        """The overspend in whole percent (35 for 0.35), 0 when there is none."""
+        return round(self.overspend * 100) if self.overspend is not None else 0
+
+    @property
     def over_threshold(self) -> bool:
         return self.overspend is not None and self.overspend > OVERSPEND_THRESHOLD
 

@@ -193,5 +193,4 @@ def usage_context(latest: Intake, *, access) -> dict:
     return {
         "calibration": found,
         "account_connected": access is not None and bool(access.role_arn),
-        "overspend_percent": round(found.overspend * 100) if found and found.overspend else 0,
     }

@@ -94,3 +94,27 @@ def service_quotas_stub(quotas: list[dict], region: str = "us-west-2"):
     stubber = ModelStubber(client)
     stubber.add_response("list_service_quotas", {"Quotas": quotas}, {"ServiceCode": "bedrock"})
     return client, stubber
+
+
+def put_usage_day(cw_client, *, dimension: str, day: dt.date, **counts: int) -> None:
+    """One day of a ModelId's runtime metrics, as Bedrock publishes them to CloudWatch (moto)."""
+    names = {
+        "invocations": "Invocations",
+        "input_tokens": "InputTokenCount",
+        "output_tokens": "OutputTokenCount",
+        "cache_read_tokens": "CacheReadInputTokenCount",
+        "cache_write_tokens": "CacheWriteInputTokenCount",
+    }
+    stamp = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+    cw_client.put_metric_data(
+        Namespace="AWS/Bedrock",
+        MetricData=[
+            {
+                "MetricName": names[field],
+                "Dimensions": [{"Name": "ModelId", "Value": dimension}],
+                "Timestamp": stamp,
+                "Value": value,
+            }
+            for field, value in counts.items()
+        ],
+    )

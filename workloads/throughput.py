@@ -17,6 +17,7 @@ from typing import Any
 
 from . import quota_data
 from .spend import SpendInput, TierPrice
+from .spend.exact import Number
 
 MINUTES_PER_MONTH = 30 * 24 * 60  # the month the per-minute averages are taken over
 DEFAULT_PEAK_FACTOR = 4
@@ -168,10 +169,10 @@ def default_quota(model_id: str, scope: str) -> Quota | None:
 
 def peak_load(
     *,
-    monthly_requests: int | float | str,
+    monthly_requests: Number | str,
     input_tokens: int,
     output_tokens: int,
-    batch_share: int | float | str,
+    batch_share: Number | str,
     shares: dict[str, Fraction],
     models: dict[str, tuple[str, str]],
     quotas: dict[str, Quota | None],

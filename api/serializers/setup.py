@@ -39,7 +39,8 @@ class QuotaSerializer(serializers.Serializer):
     scope = serializers.ChoiceField(choices=["global", "cross_region", "on_demand"])
     requests_per_minute = serializers.IntegerField(allow_null=True)
     tokens_per_minute = serializers.IntegerField(allow_null=True)
-    source = serializers.ChoiceField(
+    # A field named like Field.source: the serializer metaclass takes it off the class.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=["account", "default"],
         help_text="account: read from the founder's Service Quotas; default: AWS's published "
         "default as of `read_on` (new accounts often get less).",

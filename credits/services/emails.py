@@ -64,7 +64,6 @@ def usage_overspent_email_send(*, startup_id: int, workload_id: int) -> None:
         context={
             "startup": workload.startup,
             "calibration": found,
-            "overspend_percent": round(found.overspend * 100),
             "url": settings.SITE_URL.rstrip("/") + "/my/#measured-usage",
         },
         to=[founder.email],

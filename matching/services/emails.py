@@ -161,7 +161,6 @@ def overspend_partner_email_send(*, startup_id: int, workload_id: int) -> None:
         context={
             "startup": lead.startup,
             "calibration": found,
-            "overspend_percent": round(found.overspend * 100),
             "url": _site(f"/partner/leads/{lead.pk}/"),
         },
         to=recipients,
