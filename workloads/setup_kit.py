@@ -210,11 +210,9 @@ def converse_snippet(
         ]
         skipped = [row for row in used if row not in caching]
         if skipped:
-            lines.append(
-                "# Below their minimum cacheable prefix, "
-                + ", ".join(row["name"] for row in skipped)
-                + " ignore the checkpoint."
-            )
+            names = ", ".join(row["name"] for row in skipped)
+            verb = "ignores" if len(skipped) == 1 else "ignore"
+            lines.append(f"# Below its minimum cacheable prefix, {names} {verb} the checkpoint.")
         system = '[{"text": SYSTEM_PREFIX}, {"cachePoint": {"type": "default"}}]'
     else:
         lines.append(

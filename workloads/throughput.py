@@ -85,7 +85,7 @@ class TierLoad:
         if self.quota is None:
             return []
         scope = SCOPE_NAMES.get(self.quota.scope, self.quota.scope)
-        where = "your account's" if self.quota.source == "account" else "the default"
+        where = "the account's" if self.quota.source == "account" else "AWS's default"
         found = []
         if self.quota.rpm is not None and self.peak_rpm > self.quota.rpm:
             found.append(
