@@ -256,7 +256,7 @@ def usage_calibration(*, workload: Workload, on: dt.date | None = None) -> Calib
     if not sums:
         return None
     book = workload_selectors.priced_book_for()
-    tiers = book.model_tiers
+    tiers = workload_selectors.model_tiers()
     totals = [
         calibration.ModelTotals(
             model_id=row["model_id"],

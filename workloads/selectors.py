@@ -138,12 +138,10 @@ def provenance_stale(provenance: dict[str, Any], *, on: dt.date | None = None) -
 
 
 class PricedBook(NamedTuple):
-    """A book's provenance (price_book_provenance), each tier's resolved prices and the
-    tier of every model the book prices (which tier a model an account ran belongs to)."""
+    """A book's provenance (price_book_provenance) and each tier's resolved prices."""
 
     provenance: dict[str, Any]
     prices: dict[str, TierPrice]
-    model_tiers: dict[str, str]
 
 
 def priced_book_for(*, slug: str | None = None, on: dt.date | None = None) -> PricedBook:
@@ -158,18 +156,29 @@ def priced_book_for(*, slug: str | None = None, on: dt.date | None = None) -> Pr
     if cached and cached[0] > time.monotonic():
         return cached[1]
     book = price_book_get(slug=slug)
-    model_tiers = dict(
-        ModelPrice.objects.filter(book=book).values_list("model_id", "tier").distinct()
-    )
-    priced = PricedBook(
-        price_book_provenance(book, on=on), tier_prices(book=book, on=on), model_tiers
-    )
+    priced = PricedBook(price_book_provenance(book, on=on), tier_prices(book=book, on=on))
     _price_cache_by_slug[key] = (time.monotonic() + PRICE_CACHE_SECONDS, priced)
     return priced
 
 
 def price_cache_clear() -> None:
     _price_cache_by_slug.clear()
+    _model_tiers_cache.clear()
+
+
+_model_tiers_cache: dict[str, tuple[float, dict[str, str]]] = {}
+
+
+def model_tiers(*, slug: str | None = None) -> dict[str, str]:
+    """Each model id the book (the default one) prices, with its tier: which tier a model
+    an account ran belongs to. Cached like the prices (PRICE_CACHE_SECONDS per process)."""
+    cached = _model_tiers_cache.get(slug or "")
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    rows = ModelPrice.objects.filter(book=price_book_get(slug=slug))
+    tiers = dict(rows.values_list("model_id", "tier").distinct())
+    _model_tiers_cache[slug or ""] = (time.monotonic() + PRICE_CACHE_SECONDS, tiers)
+    return tiers
 
 
 def workload_projection_latest(*, workload_id: int) -> WorkloadProjection | None:
