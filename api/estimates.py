@@ -58,7 +58,8 @@ class EstimateApi(APIView):
             projection = spend.project(inputs, prices)
         except ValueError as error:  # the engine's own bounds, a backstop to the serializer
             raise InvalidInputError(str(error)) from error
-        peak_factor = serializer.validated_data["peak_factor"].normalize()
+        # "10", not normalize()'s "1E+1"
+        peak_factor = format(serializer.validated_data["peak_factor"].normalize(), "f")
         loads = throughput.check(inputs, prices, peak_factor=peak_factor)
         body = projection.as_dict()
         body["warnings"] = [

@@ -348,6 +348,7 @@ SPECTACULAR_SETTINGS = {
         "LeadStatusEnum": "matching.models.LeadStatus",
         "ApplicationStatusEnum": "credits.models.ApplicationStatus",
         "WebhookEventEnum": "matching.models.WebhookEvent",
+        "EndpointEnum": "workloads.spend.ENDPOINTS",
     },
 }
 

@@ -10,6 +10,8 @@ from workloads.models import Startup
 from . import selectors, tasks
 from .models import (
     ApplicationEvent,
+    BedrockQuota,
+    BedrockUsageDay,
     BillingAccess,
     CreditApplication,
     CreditGrant,
@@ -223,6 +225,40 @@ class MonthlySpendActualAdmin(admin.ModelAdmin):
     list_select_related = ["startup"]
     date_hierarchy = "month"
     readonly_fields = ["startup", "month", "bedrock_cost", "credits_applied", "fetched_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(BedrockQuota)
+class BedrockQuotaAdmin(admin.ModelAdmin):
+    """Read from the founder's Service Quotas by credits.import_startup_usage; read-only."""
+
+    list_display = ["startup", "region", "name", "value", "read_at"]
+    list_filter = ["region", "scope", "kind"]
+    search_fields = ["startup__name", "name", "quota_code"]
+    list_select_related = ["startup"]
+    readonly_fields = [field.name for field in BedrockQuota._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(BedrockUsageDay)
+class BedrockUsageDayAdmin(admin.ModelAdmin):
+    """CloudWatch's daily Bedrock metrics of the founder's account; read-only."""
+
+    list_display = ["startup", "day", "dimension", "invocations", "input_tokens", "output_tokens"]
+    search_fields = ["startup__name", "dimension"]
+    list_select_related = ["startup"]
+    date_hierarchy = "day"
+    readonly_fields = [field.name for field in BedrockUsageDay._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -6,7 +6,8 @@ Pure Python: `credits.selectors.usage_calibration` sums the stored days per mode
 leaves out the tokens read from or written to the prompt cache):
 
 - requests a month: invocations per day covered, times 30; with `cascade`, the Haiku tier's
-  invocations (every request tries Haiku first), else every tier's;
+  invocations (every request tries Haiku first; at least the Sonnet and Opus calls), else
+  every tier's;
 - input tokens: (input + cache read + cache write) per request; the cached prefix:
   (cache read + cache write) per request; output tokens: output per request;
 - cache hit rate: cache read / (cache read + cache write), the share of prefixes read;
@@ -73,7 +74,11 @@ def measure(totals: list[ModelTotals], *, days: int, cascade: bool) -> Measured 
     for row in known:
         tier = row.tier or ""
         per_tier[tier] = per_tier.get(tier, 0) + row.invocations
-    requests = per_tier["haiku"] if cascade else sum(per_tier.values())
+    escalated = per_tier["sonnet"] + per_tier["opus"]
+    # With cascade every request tries Haiku first, so Haiku's calls are the requests; an
+    # account that calls Sonnet or Opus more often than Haiku (another app, direct calls) is
+    # not cascade-shaped, and its escalated calls are the floor.
+    requests = max(per_tier["haiku"], escalated) if cascade else sum(per_tier.values())
     if requests <= 0 or days <= 0:
         return None
     calls = sum(row.invocations for row in known)
@@ -83,7 +88,7 @@ def measure(totals: list[ModelTotals], *, days: int, cascade: bool) -> Measured 
     output = sum(row.output_tokens for row in known)
     sonnet, opus = _share(per_tier["sonnet"], requests), _share(per_tier["opus"], requests)
     if sonnet + opus > 1:  # rounding: keep the pair a valid workload
-        opus = round(1 - sonnet, 4)
+        opus = max(0.0, round(1 - sonnet, 4))
     prefix = round((read + write) / calls)
     return Measured(
         days=days,

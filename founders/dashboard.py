@@ -165,7 +165,9 @@ def account_context(latest: Intake, *, peak_form, access=None) -> dict:
     the default is used."""
     workload = latest.workload
     valid = peak_form.is_bound and peak_form.is_valid() and peak_form.cleaned_data["peak"]
-    peak_factor = peak_form.cleaned_data["peak"].normalize() if valid else DEFAULT_PEAK_FACTOR
+    peak_factor = (
+        format(peak_form.cleaned_data["peak"].normalize(), "f") if valid else DEFAULT_PEAK_FACTOR
+    )
     kit = workload_selectors.setup_kit_for(
         workload=workload, account_id=latest.startup.aws_account_id
     )

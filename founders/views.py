@@ -171,7 +171,9 @@ def founder_dashboard(request):
     status = 200
     if latest is not None:
         context.update(dashboard_context(latest))
-        peak_form = PeakFactorForm(request.GET or None)
+        # Bound only when the factor is asked for: other query parameters (a newsletter's
+        # utm_source) leave the page as it is.
+        peak_form = PeakFactorForm(request.GET if "peak" in request.GET else None)
         if peak_form.is_bound and not peak_form.is_valid():
             status = 400  # the page still renders, with the error on the factor's field
         access = None

@@ -361,7 +361,8 @@ def _bedrock_usage(startup_ids: list[int]) -> list[tuple[int, dict]]:
             day.startup_id,
             {
                 "day": _iso(day.day),
-                "model_id": day.dimension,
+                "dimension": day.dimension,
+                "model_id": day.model_id,
                 "invocations": day.invocations,
                 "input_tokens": day.input_tokens,
                 "output_tokens": day.output_tokens,

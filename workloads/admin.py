@@ -3,7 +3,15 @@ from django.contrib import admin, messages
 
 from . import aws, services
 from .admin_history import HistoryModelAdmin
-from .models import AuditEvent, ModelPrice, PriceBook, Startup, TierDefault, Workload
+from .models import (
+    AuditEvent,
+    InferenceProfile,
+    ModelPrice,
+    PriceBook,
+    Startup,
+    TierDefault,
+    Workload,
+)
 
 
 class WorkloadInline(admin.StackedInline):
@@ -181,3 +189,20 @@ class ModelPriceAdmin(HistoryModelAdmin):
     list_select_related = ["book"]
     date_hierarchy = "effective_from"
     save_as = True  # a new price is a new dated row; the old one stays for history
+
+
+@admin.register(InferenceProfile)
+class InferenceProfileAdmin(admin.ModelAdmin):
+    """The Bedrock catalog's inference profiles per Region (workloads.refresh_inference_profiles,
+    daily), which the setup kit reads; read-only."""
+
+    list_display = ["profile_id", "region", "model_id", "status", "read_at"]
+    list_filter = ["region"]
+    search_fields = ["profile_id", "model_id"]
+    readonly_fields = [field.name for field in InferenceProfile._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

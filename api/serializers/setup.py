@@ -3,6 +3,8 @@ responses; `workloads.setup_kit` and `workloads.throughput` build them)."""
 
 from rest_framework import serializers
 
+from workloads import spend
+
 
 class SetupTierSerializer(serializers.Serializer):
     tier = serializers.ChoiceField(choices=["haiku", "sonnet", "opus"])
@@ -23,7 +25,7 @@ class SetupTierSerializer(serializers.Serializer):
 
 class SetupKitSerializer(serializers.Serializer):
     region = serializers.CharField()
-    endpoint = serializers.ChoiceField(choices=["global", "regional"])
+    endpoint = serializers.ChoiceField(choices=spend.ENDPOINTS)  # the estimate's, one enum
     account_id = serializers.CharField(allow_null=True)
     catalog_read_on = serializers.DateField(
         allow_null=True, help_text="When CloudRoute last read the Region's inference profiles."

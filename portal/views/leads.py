@@ -111,7 +111,6 @@ def render_lead(
             for load in credit_selectors.throughput_for_startup(workload=lead.workload)
         ],
         "peak_factor": DEFAULT_PEAK_FACTOR,
-        "account_connected": True,  # the founder's own affair: no "connect" hint here
         "owner_form": owner_form
         or LeadOwnerForm(partner=request.partner, initial={"owner": lead.owner_id or ""}),
     }

@@ -97,8 +97,13 @@ def test_no_request_of_a_known_tier_measures_nothing(cascade):
     assert measure([_totals(HAIKU, None, 1_000)], days=30, cascade=cascade) is None
 
 
-def test_a_cascade_without_haiku_invocations_measures_nothing():
-    assert measure(_tiers(0, 500, 10), days=30, cascade=True) is None
+def test_a_cascade_without_haiku_invocations_counts_the_escalated_calls_as_the_requests():
+    """No Haiku call at all: the account does not cascade, so Sonnet and Opus calls are the
+    requests (a floor), never a division by zero or shares above 1."""
+    found = measure(_tiers(0, 500, 10), days=30, cascade=True)
+    assert found is not None
+    assert found.monthly_requests == 510
+    assert (found.escalation_sonnet, found.escalation_opus) == (0.9804, 0.0196)
 
 
 def test_zero_days_measures_nothing():
@@ -215,26 +220,16 @@ def test_measured_values_are_a_valid_workload_with_cascade_when_haiku_sees_every
     _assert_a_valid_workload(measure([haiku, sonnet, opus], days=days, cascade=True))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG credits/calibration.py measure(): with cascade, Sonnet/Opus shares over the Haiku "
-    "invocations are not capped at 1 (and Opus goes negative) when the account calls Sonnet or "
-    "Opus more often than Haiku",
-)
 @settings(max_examples=300, deadline=None)
 @given(totals=tier_totals(), days=st.integers(min_value=1, max_value=30))
 def test_measured_values_are_a_valid_workload_with_cascade_for_any_positive_counts(totals, days):
     _assert_a_valid_workload(measure(totals, days=days, cascade=True))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG credits/calibration.py measure(): cascade shares are not capped (5.0 and -4.0)",
-)
 def test_a_cascade_account_calling_sonnet_directly_still_measures_valid_shares():
     """An account whose Sonnet traffic does not all go through Haiku first (another app, or
-    direct calls): 1 Haiku invocation, 5 Sonnet ones. Today: sonnet 5.0, opus -4.0, which the
-    Workload's CHECK constraints reject when the founder applies them."""
+    direct calls): 1 Haiku invocation, 5 Sonnet ones. Before the fix: sonnet 5.0, opus -4.0,
+    which the Workload's CHECK constraints reject when the founder applies them."""
     found = measure(_tiers(1, 5, 0), days=1, cascade=True)
     assert 0 <= found.escalation_sonnet <= 1
     assert 0 <= found.escalation_opus <= 1 - found.escalation_sonnet

@@ -140,9 +140,5 @@ def test_the_bounds_themselves_are_accepted(api_client, edge):
     assert response.status_code == 200, response.content
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/estimates.py: Decimal.normalize() turns 10 into '1E+1' (and 100 into '1E+2')",
-)
 def test_a_round_peak_factor_is_echoed_as_typed(api_client):
     assert throughput(api_client, peak_factor=10)["peak_factor"] == "10"

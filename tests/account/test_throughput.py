@@ -18,6 +18,7 @@ The hand-worked example most tests share (peak factor 4 unless a test says other
 
 import datetime as dt
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ NAMES = {HAIKU: "Claude Haiku 4.5", SONNET: "Claude Sonnet 5", OPUS: "Claude Opu
 MODELS = {"haiku": HAIKU, "sonnet": SONNET, "opus": OPUS}
 
 # The example's workload (see the module docstring).
-EXAMPLE = {
+EXAMPLE: dict[str, Any] = {
     "monthly_requests": 4_320_000,
     "batch_share": 0.5,
     "escalation_sonnet": 0.1,
@@ -60,7 +61,7 @@ def prices(*, haiku_caches: bool = True, min_prefix: int = 1024) -> dict[str, Ti
 
 
 def check(*, peak_factor=4, account_quotas=None, endpoint="global", cascade=False, **changes):
-    inputs = SpendInput(**{**EXAMPLE, **changes}, cascade=cascade, endpoint=endpoint, months=1)  # type: ignore[arg-type]
+    inputs = SpendInput(**{**EXAMPLE, **changes}, cascade=cascade, endpoint=endpoint, months=1)
     loads = throughput.check(
         inputs, prices(), account_quotas=account_quotas, peak_factor=peak_factor
     )
@@ -142,12 +143,13 @@ def test_a_tier_without_requests_is_left_out():
 
 
 def test_peaks_are_rounded_up_to_whole_requests_and_tokens():
-    # 86,402 on demand over 43,200 minutes x 4 = 8.00018... a minute, x 0.85 = 6.8001...
-    load = one_tier(monthly_requests=172_804, input_tokens=3, output_tokens=7)
+    # 25,416 a month, half on demand, over 43,200 minutes x 4 x 0.85 = 1.000166... a minute:
+    # just over one request, so two (rounding to the nearest would say one).
+    load = one_tier(monthly_requests=25_416, input_tokens=3, output_tokens=7)
 
-    assert load.peak_rpm == 7  # 6.80015...
-    assert load.peak_input_tpm == 21  # 20.4004...
-    assert load.peak_output_tpm == 48  # 47.601...
+    assert load.peak_rpm == 2  # 1.000166...
+    assert load.peak_input_tpm == 4  # 3.0005
+    assert load.peak_output_tpm == 8  # 7.00116...
 
 
 # --- Cache reads and burndown -------------------------------------------------------------
@@ -157,7 +159,7 @@ def test_cache_reads_are_subtracted_only_where_the_model_caches_the_prefix():
     # A 2,000-token prefix read by half the requests: 1,000 tokens a request from the cache.
     # The example's prices cache from 1,024 tokens; in the shipped book Haiku 4.5 needs 4,096.
     changes = {"input_tokens": 3000, "cached_prefix_tokens": 2000, "cache_hit_rate": 0.5}
-    inputs = SpendInput(**{**EXAMPLE, **changes}, months=1)  # type: ignore[arg-type]
+    inputs = SpendInput(**{**EXAMPLE, **changes}, months=1)
     book = prices(min_prefix=1024) | {
         "haiku": TierPrice(model_id=HAIKU, input=1, output=5, min_cache_prefix=4096)
     }
@@ -174,10 +176,8 @@ def test_cache_reads_are_subtracted_only_where_the_model_caches_the_prefix():
 
 
 def test_a_model_without_caching_counts_every_input_token():
-    inputs = SpendInput(
-        **{**EXAMPLE, "input_tokens": 6000, "cached_prefix_tokens": 5000, "cache_hit_rate": 0.8},
-        months=1,
-    )  # type: ignore[arg-type]
+    changes = {"input_tokens": 6000, "cached_prefix_tokens": 5000, "cache_hit_rate": 0.8}
+    inputs = SpendInput(**{**EXAMPLE, **changes}, months=1)
     loads = {load.tier: load for load in throughput.check(inputs, prices(haiku_caches=False))}
 
     assert loads["haiku"].peak_cache_read_tpm == 0

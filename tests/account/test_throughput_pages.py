@@ -190,11 +190,6 @@ def test_an_invalid_peak_factor_answers_400_and_shows_the_error(client):
     assert "380 requests" in headroom_rows(html)["haiku"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="founders/views.py: PeakFactorForm(request.GET or None) is bound by any query "
-    "string, and its required `peak` then fails: /my/?utm_source=... answers 400",
-)
 def test_an_unrelated_query_parameter_leaves_the_dashboard_alone(client):
     founder, _ = founder_with_intake()
 

@@ -9,7 +9,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from credits.models import ApplicationEvent, BillingAccess, CreditGrant, MonthlySpendActual
+from credits.models import (
+    ApplicationEvent,
+    BedrockQuota,
+    BedrockUsageDay,
+    BillingAccess,
+    CreditGrant,
+    MonthlySpendActual,
+)
 from credits.services import eligibility_evaluate
 from matching.models import BulkJob, Commission, IdempotencyKey, RoutingDecision
 from matching.services.joining import join_application_submit
@@ -21,6 +28,7 @@ from tests.factories import (
     UserFactory,
 )
 from workloads.audit import audit_log
+from workloads.models import InferenceProfile
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hasher")]
 
@@ -45,6 +53,9 @@ NO_ADD = {
     ("workloads", "auditevent"),  # audit_log
     # django-axes records sign-in attempts itself; operators only read or delete them.
     ("credits", "monthlyspendactual"),  # imported from Cost Explorer
+    ("credits", "bedrockquota"),  # read from the founder's Service Quotas
+    ("credits", "bedrockusageday"),  # read from the founder's CloudWatch
+    ("workloads", "inferenceprofile"),  # the catalog refresh
     ("axes", "accessattempt"),
     ("axes", "accessfailurelog"),
     ("axes", "accesslog"),
@@ -117,6 +128,38 @@ def some_rows():
         month=dt.date(2026, 10, 1),
         bedrock_cost=Decimal("812.40"),
         credits_applied=Decimal("812.40"),
+    )
+    read_at = dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
+    BedrockQuota.objects.create(
+        startup=intake.startup,
+        region="us-west-2",
+        quota_code="L-58BE175A",
+        name="Cross-region model inference tokens per minute for Anthropic Claude Haiku 4.5",
+        model_id="anthropic.claude-haiku-4-5-20251001-v1:0",
+        scope="cross_region",
+        kind="tokens",
+        value=5_000_000,
+        read_at=read_at,
+    )
+    BedrockUsageDay.objects.create(
+        startup=intake.startup,
+        day=dt.date(2026, 11, 29),
+        dimension="us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        model_id="anthropic.claude-haiku-4-5-20251001-v1:0",
+        invocations=10,
+        read_at=read_at,
+    )
+    InferenceProfile.objects.create(
+        region="us-west-2",
+        profile_id="us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        arn="arn:aws:bedrock:us-west-2:111122223333:inference-profile/"
+        "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        name="US Anthropic Claude Haiku 4.5",
+        model_id="anthropic.claude-haiku-4-5-20251001-v1:0",
+        model_arns=[
+            "arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0"
+        ],
+        read_at=read_at,
     )
     IdempotencyKey.objects.create(
         scope="intake.create",

@@ -214,7 +214,9 @@ def test_it_reads_the_dashboard_with_cards_in_a_fixed_number_of_queries(
     #    here, so no events query; see tests/credits/test_outcome.py for the page with them)
     # 8. the latest startup's billing access (its ExternalId; signed-in founders only)
     # (No outcome query: the badge reads the projection the page shows.)
-    with django_assert_num_queries(8):
+    # 9-11. the default book's tier prices for the setup kit and the quota check (cold here)
+    # 12. the inference profiles of the workload's Region (the setup kit)
+    with django_assert_num_queries(12):
         response = client.get(DASHBOARD)
 
     assert response.status_code == 200

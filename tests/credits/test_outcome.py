@@ -288,8 +288,9 @@ def test_the_dashboard_shows_the_timeline_and_badge_to_its_founder_only(
     # 1-6 as in tests/matching/test_dashboard.py (no projection here, so no actual-spend
     # query), then 7. the applications with their
     # programs and grants, 8. their events (one prefetch), 9. the outcome, 10. the billing
-    # access (its ExternalId).
-    with django_assert_num_queries(10):
+    # access (its ExternalId); 11-13. the default book's tier prices for the setup kit and
+    # the quota check (cold here), 14. the Region's inference profiles (the setup kit).
+    with django_assert_num_queries(14):
         html = client.get(DASHBOARD).content.decode()
 
     assert 'data-testid="applications"' in html

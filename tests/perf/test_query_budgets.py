@@ -288,6 +288,9 @@ CHANGELIST_BUDGETS: dict[str, int] = {
     "credits.CreditGrant": 8,  # + programs, expires_on hierarchy (2)
     "credits.BillingAccess": 5,  # page (+startup)
     "credits.MonthlySpendActual": 7,  # + month hierarchy (2)
+    "credits.BedrockQuota": 8,  # + distinct regions, scopes and kinds
+    "credits.BedrockUsageDay": 7,  # + day hierarchy (2)
+    "workloads.InferenceProfile": 5,  # the Region filter lists the field's choices
     "matching.Commission": 8,  # + partners, created_at hierarchy (2)
     "matching.Intake": 7,  # page (+startup, founder), created_at hierarchy (2)
     "matching.IdempotencyKey": 6,  # + distinct scopes
