@@ -168,14 +168,17 @@ def account_context(latest: Intake, *, peak_form, access=None) -> dict:
     peak_factor = (
         format(peak_form.cleaned_data["peak"].normalize(), "f") if valid else DEFAULT_PEAK_FACTOR
     )
-    kit = workload_selectors.setup_kit_for(
-        workload=workload, account_id=latest.startup.aws_account_id
-    )
-    loads = credit_selectors.throughput_for_startup(
-        workload=workload,
-        peak_factor=peak_factor,
-        account_read=access is not None and access.usage_synced_at is not None,
-    )
+    try:
+        kit = workload_selectors.setup_kit_for(
+            workload=workload, account_id=latest.startup.aws_account_id
+        )
+        loads = credit_selectors.throughput_for_startup(
+            workload=workload,
+            peak_factor=peak_factor,
+            account_read=access is not None and access.usage_synced_at is not None,
+        )
+    except workload_selectors.PriceBookMissingError:
+        return {}  # no tier models to name until an operator sets up a book
     return {
         "setup_kit": kit,
         "setup_kit_policy": json.dumps(kit["iam_policy"], indent=2),

@@ -27,7 +27,7 @@ from matching.services import (
     precheck_fixable_fields,
 )
 from workloads.reports import projection_report
-from workloads.selectors import workload_projection_latest
+from workloads.selectors import PriceBookMissingError, workload_projection_latest
 from workloads.throughput import DEFAULT_PEAK_FACTOR
 
 from ..decorators import PartnerHttpRequest, partner_required
@@ -106,10 +106,7 @@ def render_lead(
         "note_form": note_form or NoteForm(),
         "error": error,
         "report": projection_report(projection=projection) if projection else None,
-        "throughput": [
-            load.as_dict()
-            for load in credit_selectors.throughput_for_startup(workload=lead.workload)
-        ],
+        "throughput": _throughput(lead),
         "peak_factor": DEFAULT_PEAK_FACTOR,
         "owner_form": owner_form
         or LeadOwnerForm(partner=request.partner, initial={"owner": lead.owner_id or ""}),
@@ -124,6 +121,15 @@ def render_lead(
             program["verdict"] == "competitive" for program in snapshot.result["programs"]
         )
     return render(request, "portal/lead.html", context, status=status)
+
+
+def _throughput(lead: Lead) -> list[dict]:
+    """The lead's quota check (the same card as the founder's); none without a price book."""
+    try:
+        loads = credit_selectors.throughput_for_startup(workload=lead.workload)
+    except PriceBookMissingError:
+        return []
+    return [load.as_dict() for load in loads]
 
 
 def render_lead_error(

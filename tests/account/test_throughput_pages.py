@@ -280,3 +280,16 @@ def test_the_intakes_token_reads_the_kit_until_it_is_confirmed(client):
 
     # Confirmed, the intake is its account's alone: the token no longer opens it.
     assert client.get(setup_url(intake), **bearer).status_code == 404
+
+
+def test_without_a_price_book_the_dashboard_still_renders_without_the_kit(client):
+    """No tier models to name: the kit and the headroom are left out, never a 503 page."""
+    from workloads.models import PriceBook
+
+    founder, _ = founder_with_intake()
+    PriceBook.objects.all().delete()
+
+    html = page(client, founder)
+
+    assert 'data-testid="setup-kit"' not in html
+    assert 'data-testid="quota-headroom"' not in html
