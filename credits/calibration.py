@@ -5,7 +5,8 @@ Pure Python: `credits.selectors.usage_calibration` sums the stored days per mode
 `measure`. How each parameter is read from CloudWatch's counts (Bedrock's InputTokenCount
 leaves out the tokens read from or written to the prompt cache):
 
-- requests a month: invocations per day covered, times 30; with `cascade`, the Haiku tier's
+- requests a month: invocations per day of the window since the first call, times 30 (and
+  scaled for Batch, below); with `cascade`, the Haiku tier's
   invocations (every request tries Haiku first; at least the Sonnet and Opus calls), else
   every tier's;
 - input tokens: (input + cache read + cache write) per request; the cached prefix:
@@ -13,8 +14,10 @@ leaves out the tokens read from or written to the prompt cache):
 - cache hit rate: cache read / (cache read + cache write), the share of prefixes read;
 - Sonnet and Opus shares: their invocations over the requests.
 
-The batch share is not measured (CloudWatch does not tell batch from on-demand
-invocations); it stays as assumed.
+Batch jobs are not in CloudWatch's Invocations (it counts Converse, ConverseStream,
+InvokeModel and InvokeModelWithResponseStream calls), so the measured requests are the
+on-demand ones: with an assumed batch share b, the month's requests are the on-demand ones
+divided by (1 - b). The batch share itself is not measured and stays as assumed.
 """
 
 from dataclasses import dataclass, field
@@ -67,8 +70,12 @@ def _share(part: int, whole: int) -> float:
     return round(float(Fraction(part, whole)), 4) if whole else 0.0
 
 
-def measure(totals: list[ModelTotals], *, days: int, cascade: bool) -> Measured | None:
-    """The measured parameters, or None when no request of a known tier was counted."""
+def measure(
+    totals: list[ModelTotals], *, days: int, cascade: bool, batch_share: float = 0.0
+) -> Measured | None:
+    """The measured parameters, or None when no request of a known tier was counted.
+    `batch_share` (assumed) scales the on-demand requests CloudWatch counts up to all
+    requests; a workload that batches everything is left unscaled."""
     known = [row for row in totals if row.tier is not None]
     per_tier = {tier: 0 for tier in ("haiku", "sonnet", "opus")}
     for row in known:
@@ -90,9 +97,11 @@ def measure(totals: list[ModelTotals], *, days: int, cascade: bool) -> Measured 
     if sonnet + opus > 1:  # rounding: keep the pair a valid workload
         opus = max(0.0, round(1 - sonnet, 4))
     prefix = round((read + write) / calls)
+    batch = Fraction(str(batch_share))
+    on_demand = 1 - batch if batch < 1 else Fraction(1)
     return Measured(
         days=days,
-        monthly_requests=round(Fraction(requests * DAYS_PER_MONTH, days)),
+        monthly_requests=round(Fraction(requests * DAYS_PER_MONTH, days) / on_demand),
         input_tokens=max(prefix, round((uncached + read + write) / calls)),
         cached_prefix_tokens=prefix,
         output_tokens=round(output / calls),

@@ -212,9 +212,12 @@ class Calibration:
         )
 
     @property
-    def overspend_percent(self) -> int:
-        """The overspend in whole percent (35 for 0.35), 0 when there is none."""
-        return round(self.overspend * 100) if self.overspend is not None else 0
+    def overspend_percent(self) -> Decimal:
+        """The overspend in percent with one decimal (20.4 for 0.2040), 0 when there is
+        none: an alert at 20.4% never reads "20% above"."""
+        if self.overspend is None:
+            return Decimal(0)
+        return (self.overspend * 100).quantize(Decimal("0.1"))
 
     @property
     def over_threshold(self) -> bool:
@@ -234,14 +237,67 @@ CALIBRATED_FIELDS = (
 
 
 def usage_calibration(*, workload: Workload, on: dt.date | None = None) -> Calibration | None:
-    """The last WINDOW_DAYS of the startup's stored Bedrock metrics (before `on`, today)
-    measured against `workload`, or None without any. One aggregate query (the book cached)."""
+    """The last WINDOW_DAYS of the startup's stored Bedrock metrics (the days before `on`,
+    today) measured against `workload`, or None without any. One aggregate query (the book's
+    prices and model tiers are cached).
+
+    The window runs through yesterday, so quiet days since the last call count. Both costs are
+    priced with today's book: the measured traffic as a month with no growth, the workload's
+    own for the month of its projection the window's midpoint falls in (months are counted
+    from the version's creation, 30 days each); the assumed requests shown are that month's.
+    """
     on = on or timezone.localdate()
-    since = on - dt.timedelta(days=calibration.WINDOW_DAYS)
-    days = BedrockUsageDay.objects.filter(
-        startup_id=workload.startup_id, day__gte=since, day__lt=on
+    sums = _usage_sums(startup_id=workload.startup_id, on=on)
+    if not sums:
+        return None
+    tiers = workload_selectors.model_tiers()
+    totals = [
+        calibration.ModelTotals(
+            model_id=row["model_id"] or "(not a Claude model id)",
+            tier=tiers.get(row["model_id"]),
+            invocations=row["calls"],
+            input_tokens=row["uncached"],
+            output_tokens=row["output"],
+            cache_read_tokens=row["read"],
+            cache_write_tokens=row["write"],
+        )
+        for row in sums
+    ]
+    first, last = min(row["first"] for row in sums), max(row["last"] for row in sums)
+    measured = calibration.measure(
+        totals,
+        days=(on - first).days,
+        cascade=workload.cascade,
+        batch_share=workload.batch_share,
     )
-    sums = list(
+    if measured is None:
+        return None
+    prices = workload_selectors.priced_book_for().prices
+    values = measured.workload_values()
+    midpoint = first + (on - first) / 2
+    created = timezone.localdate(workload.created_at)
+    projected = _month(workload, {}, prices, month=max(0, (midpoint - created).days) // 30 + 1)
+    assumed = {name: getattr(workload, name) for name, _ in CALIBRATED_FIELDS}
+    assumed["monthly_requests"] = projected.requests  # that month's, growth included
+    return Calibration(
+        measured=measured,
+        first_day=first,
+        last_day=last,
+        rows=[
+            {"field": name, "label": label, "assumed": assumed[name], "measured": values[name]}
+            for name, label in CALIBRATED_FIELDS
+        ],
+        measured_monthly_cost=_month(workload, values, prices, month=1).cost,
+        projected_monthly_cost=projected.cost,
+        read_at=max(row["read_at"] for row in sums),
+    )
+
+
+def _usage_sums(*, startup_id: int, on: dt.date) -> list[dict[str, Any]]:
+    """Per base model, the window's summed counts, first and last day and newest read."""
+    since = on - dt.timedelta(days=calibration.WINDOW_DAYS)
+    days = BedrockUsageDay.objects.filter(startup_id=startup_id, day__gte=since, day__lt=on)
+    return list(
         days.values("model_id").annotate(
             calls=Sum("invocations"),
             uncached=Sum("input_tokens"),
@@ -253,65 +309,19 @@ def usage_calibration(*, workload: Workload, on: dt.date | None = None) -> Calib
             read_at=Max("read_at"),
         )
     )
-    if not sums:
-        return None
-    book = workload_selectors.priced_book_for()
-    tiers = workload_selectors.model_tiers()
-    totals = [
-        calibration.ModelTotals(
-            model_id=row["model_id"],
-            tier=tiers.get(row["model_id"]),
-            invocations=row["calls"],
-            input_tokens=row["uncached"],
-            output_tokens=row["output"],
-            cache_read_tokens=row["read"],
-            cache_write_tokens=row["write"],
-        )
-        for row in sums
-    ]
-    first, last = min(row["first"] for row in sums), max(row["last"] for row in sums)
-    measured = calibration.measure(totals, days=(last - first).days + 1, cascade=workload.cascade)
-    if measured is None:
-        return None
-    values = measured.workload_values()
-    rows = [
-        {
-            "field": name,
-            "label": label,
-            "assumed": getattr(workload, name),
-            "measured": values[name],
-        }
-        for name, label in CALIBRATED_FIELDS
-    ]
-    return Calibration(
-        measured=measured,
-        first_day=first,
-        last_day=last,
-        rows=rows,
-        measured_monthly_cost=_month_cost(workload, values, book.prices, month=1),
-        projected_monthly_cost=_month_cost(
-            workload, {}, book.prices, month=_months_since(workload.created_at, on) + 1
-        ),
-        read_at=max(row["read_at"] for row in sums),
-    )
 
 
-def _months_since(start: dt.datetime, on: dt.date) -> int:
-    first = timezone.localdate(start)
-    return max(0, (on.year - first.year) * 12 + on.month - first.month)
-
-
-def _month_cost(workload: Workload, values: dict, prices: dict, *, month: int) -> Decimal:
-    """Month `month`'s cost of the workload with `values` replacing its answers (measured
-    values: month 1 and no growth, since they are today's traffic)."""
-    answers = {name: getattr(workload, name) for name, _ in CALIBRATED_FIELDS} | values
+def _month(workload: Workload, measured: dict, prices: dict, *, month: int) -> spend.MonthRow:
+    """Month `month` of the workload priced with `prices`; with `measured` values replacing
+    its answers, those are today's traffic: month 1, no growth."""
+    answers = {name: getattr(workload, name) for name, _ in CALIBRATED_FIELDS} | measured
     inputs = spend.SpendInput(
         **answers,
-        monthly_growth=0 if values else workload.monthly_growth,
+        monthly_growth=0 if measured else workload.monthly_growth,
         batch_share=workload.batch_share,
         cascade=workload.cascade,
         baseline_tier=workload.baseline_tier,
         endpoint=workload.endpoint,
-        months=min(month, 60),
+        months=min(month, spend.MAX_MONTHS),
     )
-    return spend.project(inputs, prices).months[-1].cost
+    return spend.project(inputs, prices).months[-1]

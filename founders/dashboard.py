@@ -175,7 +175,9 @@ def account_context(latest: Intake, *, peak_form, access=None) -> dict:
         loads = credit_selectors.throughput_for_startup(
             workload=workload,
             peak_factor=peak_factor,
-            account_read=access is not None and access.usage_synced_at is not None,
+            # Once connected, whatever quotas the sync stored (the partner's lead page reads
+            # the same rows): the quota import runs before, and apart from, the metrics.
+            account_read=access is not None and bool(access.role_arn),
         )
     except workload_selectors.PriceBookMissingError:
         return {}  # no tier models to name until an operator sets up a book

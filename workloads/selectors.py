@@ -287,6 +287,7 @@ def setup_kit_for(*, workload: Workload, account_id: str = "") -> dict[str, Any]
                 arn=row.arn,
                 model_id=row.model_id,
                 model_arns=tuple(row.model_arns),
+                status=row.status,
             )
         )
     return setup_kit.build_kit(

@@ -41,6 +41,7 @@ class Profile:
     arn: str
     model_id: str
     model_arns: tuple[str, ...]
+    status: str = "ACTIVE"  # as AWS lists it; only an ACTIVE profile is offered
 
     @property
     def is_global(self) -> bool:
@@ -63,7 +64,9 @@ def profile_arn_for(profile: Profile, account_id: str) -> str:
 def choose_profile(profiles: list[Profile], *, endpoint: str) -> Profile | None:
     """The global profile on the global endpoint; a geographic one (us., eu., apac....) on
     the regional endpoint."""
-    wanted = [p for p in profiles if p.is_global == (endpoint == "global")]
+    wanted = [
+        p for p in profiles if p.is_global == (endpoint == "global") and p.status in ("ACTIVE", "")
+    ]
     return sorted(wanted, key=lambda p: p.profile_id)[0] if wanted else None
 
 
@@ -147,11 +150,14 @@ def iam_policy(
                 "Effect": "Allow",
                 "Action": list(INVOKE_ACTIONS),
                 "Resource": models,
-                "Condition": {"StringEquals": {"bedrock:InferenceProfileArn": profiles}},
+                # ArnLike, not StringEquals: a profile ARN with `*` for the account (no
+                # account id given) must still match the real one.
+                "Condition": {"ArnLike": {"bedrock:InferenceProfileArn": profiles}},
             }
         )
         if batch:
-            job = f"arn:aws:bedrock:{region}:{account_id or '*'}:model-invocation-job/*"
+            partition = profiles[0].split(":")[1]  # aws, aws-us-gov...: the profiles' own
+            job = f"arn:{partition}:bedrock:{region}:{account_id or '*'}:model-invocation-job/*"
             statements.append(
                 {
                     "Sid": "BatchInvocationJobs",

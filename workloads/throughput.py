@@ -167,6 +167,14 @@ def default_quota(model_id: str, scope: str) -> Quota | None:
     return None
 
 
+def burndown_of(model_id: str) -> int:
+    """How many quota tokens one output token takes: the table's figure; for a Claude model
+    the table does not list yet, 5 (AWS's rate for Claude 4-class models, the most common);
+    1 for any other model."""
+    default = 5 if model_id.startswith("anthropic.") else 1
+    return quota_data.OUTPUT_BURNDOWN.get(model_id, default)
+
+
 def peak_load(
     *,
     monthly_requests: Number | str,
@@ -207,7 +215,7 @@ def peak_load(
                 peak_rpm=math.ceil(rpm),
                 peak_input_tpm=math.ceil(rpm * input_tokens),
                 peak_output_tpm=math.ceil(rpm * output_tokens),
-                burndown=quota_data.OUTPUT_BURNDOWN.get(model_id, 1),
+                burndown=burndown_of(model_id),
                 quota=quotas.get(model_id),
                 peak_cache_read_tpm=math.floor(
                     rpm * (cache_read_tokens or {}).get(tier, Fraction(0))

@@ -1,6 +1,7 @@
 """The Bedrock setup kit: ids from the catalog, a least-privilege policy, a Converse snippet."""
 
 import ast
+import fnmatch
 import json
 
 import boto3
@@ -98,7 +99,7 @@ def test_the_policy_allows_exactly_the_used_tiers_profiles_and_their_models():
         ]
     # The models answer only through the two profiles, never called directly.
     assert found["ModelsBehindTheProfiles"]["Condition"] == {
-        "StringEquals": {
+        "ArnLike": {
             "bedrock:InferenceProfileArn": sorted(found["InvokeClaudeProfiles"]["Resource"])
         }
     }
@@ -154,7 +155,24 @@ def test_without_an_account_id_the_profile_arn_names_any_account():
     load_profiles()
     row = WorkloadFactory(startup__aws_account_id="")
     kit = selectors.setup_kit_for(workload=row, account_id="")
-    assert f"arn:aws:bedrock:us-west-2:*:inference-profile/global.{HAIKU}" in invoke_resources(kit)
+    pattern = f"arn:aws:bedrock:us-west-2:*:inference-profile/global.{HAIKU}"
+    assert pattern in invoke_resources(kit)
+    # The models answer through the profile the founder's account really calls: ArnLike
+    # matches the wildcard (StringEquals would never match, and every call would be denied).
+    condition = statements(kit)["ModelsBehindTheProfiles"]["Condition"]
+    assert list(condition) == ["ArnLike"]
+    real = f"arn:aws:bedrock:us-west-2:{ACCOUNT}:inference-profile/global.{HAIKU}"
+    patterns = condition["ArnLike"]["bedrock:InferenceProfileArn"]
+    assert any(fnmatch.fnmatchcase(real, pattern) for pattern in patterns)
+
+
+def test_a_profile_aws_no_longer_lists_as_active_is_not_offered():
+    load_profiles()
+    InferenceProfile.objects.filter(profile_id=f"global.{SONNET}").update(status="INACTIVE")
+    kit = kit_for(endpoint="global", escalation_sonnet=0.1)
+    sonnet = {row["tier"]: row for row in kit["tiers"]}["sonnet"]
+    assert sonnet["profile_id"] is None
+    assert not any(SONNET in arn for arn in invoke_resources(kit))
 
 
 def test_the_snippet_is_python_with_the_ids_and_the_cache_checkpoint_after_the_prefix():

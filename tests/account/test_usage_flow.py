@@ -68,7 +68,9 @@ def test_measured_metrics_become_a_new_workload_version(founder_intake):
     assert found is not None
     values = found.measured.workload_values()
     assert values == {
-        "monthly_requests": 300_000,  # 10,000 a day over 10 days, times 30
+        # 10,000 on-demand calls a day over the 10 days since the first, times 30; Batch jobs
+        # are not in CloudWatch's counts, so with half the workload batched, twice that.
+        "monthly_requests": 600_000,
         "input_tokens": 1800,
         "cached_prefix_tokens": 1200,
         "output_tokens": 80,
@@ -82,5 +84,5 @@ def test_measured_metrics_become_a_new_workload_version(founder_intake):
     )
     new = intake.workload
     assert new.pk != workload.pk
-    assert (new.monthly_requests, new.escalation_sonnet, new.cache_hit_rate) == (300_000, 0.2, 0.75)
+    assert (new.monthly_requests, new.escalation_sonnet, new.cache_hit_rate) == (600_000, 0.2, 0.75)
     assert new.batch_share == workload.batch_share  # not measured: kept
