@@ -297,8 +297,9 @@ def _usage_sums(*, startup_id: int, on: dt.date) -> list[dict[str, Any]]:
     """Per base model, the window's summed counts, first and last day and newest read."""
     since = on - dt.timedelta(days=calibration.WINDOW_DAYS)
     days = BedrockUsageDay.objects.filter(startup_id=startup_id, day__gte=since, day__lt=on)
-    return list(
-        days.values("model_id").annotate(
+    return [
+        dict(row)
+        for row in days.values("model_id").annotate(
             calls=Sum("invocations"),
             uncached=Sum("input_tokens"),
             output=Sum("output_tokens"),
@@ -308,7 +309,7 @@ def _usage_sums(*, startup_id: int, on: dt.date) -> list[dict[str, Any]]:
             last=Max("day"),
             read_at=Max("read_at"),
         )
-    )
+    ]
 
 
 def _month(workload: Workload, measured: dict, prices: dict, *, month: int) -> spend.MonthRow:
