@@ -76,8 +76,8 @@ def test_founder_submits_the_intake_and_sees_it_ready(live_server, page: Page, m
     expect(page.get_by_role("heading", name="Nimbus Notes Inc.")).to_be_visible()
     # Tasks run inline in non-integration tests, so the checks are done by the redirect.
     expect(page.get_by_test_id("intake-status")).to_have_text("Ready")
-    expect(page.locator("table.facts")).to_contain_text("Coding assistant")
-    expect(page.locator("table.facts")).to_contain_text("50% / 15%")
+    expect(page.get_by_test_id("workload-facts")).to_contain_text("Coding assistant")
+    expect(page.get_by_test_id("workload-facts")).to_contain_text("50% / 15%")
     # Not confirmed yet: the page says so, and offers a new link.
     expect(page.get_by_test_id("confirm-email")).to_contain_text("grace@nimbus-notes.example")
     page.screenshot(path=SCREENSHOT, full_page=True)
