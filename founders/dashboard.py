@@ -160,7 +160,7 @@ def dashboard_context(latest: Intake) -> dict:
 
 def account_context(latest: Intake, *, peak_form, access=None) -> dict:
     """The Bedrock setup kit and the quota headroom of the newest workload, against the
-    account's quotas once `access` (the founder's BillingAccess) has been read. `peak_form`
+    account's stored quotas once `access` (the founder's BillingAccess) is connected. `peak_form`
     (PeakFactorForm) sets the peak-to-average factor; an invalid one shows its error and
     the default is used."""
     workload = latest.workload
