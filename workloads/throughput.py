@@ -10,7 +10,6 @@ output tokens times the model's burndown rate (5 for most Claude 4-class models,
 the newest). Sources and dates: docs/quotas.md and `workloads.quota_data`.
 """
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -23,6 +22,7 @@ MINUTES_PER_MONTH = 30 * 24 * 60  # the month the per-minute averages are taken 
 DEFAULT_PEAK_FACTOR = 4
 MAX_PEAK_FACTOR = 100
 TIERS = ("haiku", "sonnet", "opus")
+ZERO = Fraction(0)
 SCOPE_NAMES = {
     "global": "global cross-Region",
     "cross_region": "cross-Region (geographic)",
@@ -129,7 +129,7 @@ def _used(peak: int, quota: int | None) -> Fraction | None:
 
 def _percent(used: Fraction | None) -> str | None:
     """A share of the quota as a percentage string with one decimal ("37.5")."""
-    return None if used is None else f"{float(used * 100):.1f}"
+    return None if used is None else f"{used.numerator * 100 / used.denominator:.1f}"
 
 
 def tier_shares(
@@ -137,7 +137,7 @@ def tier_shares(
 ) -> dict[str, Fraction]:
     """Each tier's share of requests: Haiku takes what is not escalated, or every request
     when escalated ones try Haiku first (cascade)."""
-    haiku = max(Fraction(0), 1 - escalation_sonnet - escalation_opus)
+    haiku = max(ZERO, 1 - escalation_sonnet - escalation_opus)
     if cascade:
         haiku += escalation_sonnet + escalation_opus
     return {"haiku": haiku, "sonnet": escalation_sonnet, "opus": escalation_opus}
@@ -150,21 +150,23 @@ def scope_for(endpoint: str) -> str:
     return "global" if endpoint == "global" else "cross_region"
 
 
+_DEFAULTS: dict[tuple[str, str], Quota] = {
+    (row["model_id"], row["scope"]): Quota(
+        scope=row["scope"],
+        rpm=row["rpm"],
+        tpm=row["tpm"],
+        source="default",
+        read_on=quota_data.QUOTAS_READ_ON.isoformat(),
+        reference=quota_data.QUOTAS_CITATION,
+    )
+    for row in quota_data.DEFAULT_QUOTAS
+    if row["rpm"] is not None or row["tpm"] is not None
+}
+
+
 def default_quota(model_id: str, scope: str) -> Quota | None:
     """The dated default of `workloads.quota_data` for a model and scope, or None."""
-    for row in quota_data.DEFAULT_QUOTAS:
-        if row["model_id"] == model_id and row["scope"] == scope:
-            if row["rpm"] is None and row["tpm"] is None:
-                return None
-            return Quota(
-                scope=scope,
-                rpm=row["rpm"],
-                tpm=row["tpm"],
-                source="default",
-                read_on=quota_data.QUOTAS_READ_ON.isoformat(),
-                reference=quota_data.QUOTAS_CITATION,
-            )
-    return None
+    return _DEFAULTS.get((model_id, scope))
 
 
 def burndown_of(model_id: str) -> int:
@@ -201,25 +203,27 @@ def peak_load(
     per_minute = on_demand * factor / MINUTES_PER_MONTH
     loads = []
     for tier in TIERS:
-        share = shares.get(tier, Fraction(0))
+        share = shares.get(tier, ZERO)
         if share <= 0 or tier not in models:
             continue
         model_id, name = models[tier]
-        rpm = per_minute * share
+        # rpm = per_minute * share, exactly, as one integer ratio: the estimate runs this on
+        # every keystroke, and integer products cost a fraction of Fraction arithmetic.
+        top = per_minute.numerator * share.numerator
+        bottom = per_minute.denominator * share.denominator
+        cached = (cache_read_tokens or {}).get(tier, ZERO)
         loads.append(
             TierLoad(
                 tier=tier,
                 model_id=model_id,
                 name=name or model_id,
                 share=share,
-                peak_rpm=math.ceil(rpm),
-                peak_input_tpm=math.ceil(rpm * input_tokens),
-                peak_output_tpm=math.ceil(rpm * output_tokens),
+                peak_rpm=-(-top // bottom),
+                peak_input_tpm=-(-top * input_tokens // bottom),
+                peak_output_tpm=-(-top * output_tokens // bottom),
                 burndown=burndown_of(model_id),
                 quota=quotas.get(model_id),
-                peak_cache_read_tpm=math.floor(
-                    rpm * (cache_read_tokens or {}).get(tier, Fraction(0))
-                ),
+                peak_cache_read_tpm=top * cached.numerator // (bottom * cached.denominator),
             )
         )
     return loads
@@ -248,9 +252,7 @@ def check(
     }
     prefix = inputs.cached_prefix_tokens
     hit = Fraction(str(inputs.cache_hit_rate))
-    cache_reads = {
-        tier: prefix * hit if _caches(prices[tier], prefix) else Fraction(0) for tier in TIERS
-    }
+    cache_reads = {tier: prefix * hit if _caches(prices[tier], prefix) else ZERO for tier in TIERS}
     return peak_load(
         monthly_requests=inputs.monthly_requests,
         input_tokens=inputs.input_tokens,
