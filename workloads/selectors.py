@@ -14,7 +14,7 @@ from core.errors import NotConfiguredError
 
 from . import setup_kit, throughput
 from .models import InferenceProfile, ModelPrice, PriceBook, Workload, WorkloadProjection
-from .spend import TIERS, CreditGrant, SpendInput, TierPrice
+from .spend import TIERS, CreditGrant, SpendInput, TierPrice, prefix_cached
 
 # Estimates run on every keystroke of the intake form: keep each book's resolved prices for a
 # minute per process. Operators' edits show up within that minute.
@@ -269,8 +269,7 @@ def setup_kit_for(*, workload: Workload, account_id: str = "") -> dict[str, Any]
             model_id=prices[tier].model_id,
             name=prices[tier].name or prices[tier].model_id,
             share=float(shares[tier]),
-            min_cache_prefix=prices[tier].min_cache_prefix,
-            supports_caching=prices[tier].supports_caching,
+            caches_prefix=prefix_cached(prices[tier], workload.cached_prefix_tokens),
         )
         for tier in TIERS
     ]

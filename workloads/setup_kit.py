@@ -29,8 +29,7 @@ class TierModel:
     model_id: str
     name: str
     share: float
-    min_cache_prefix: int = 0
-    supports_caching: bool = True
+    caches_prefix: bool = False  # the model caches the workload's prefix (spend.prefix_cached)
 
 
 @dataclass(frozen=True)
@@ -169,14 +168,6 @@ def iam_policy(
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 
-def _caches(tier: TierModel, cached_prefix_tokens: int) -> bool:
-    return (
-        tier.supports_caching
-        and cached_prefix_tokens > 0
-        and cached_prefix_tokens >= tier.min_cache_prefix
-    )
-
-
 def converse_snippet(
     used: list[dict[str, Any]],
     *,
@@ -191,7 +182,7 @@ def converse_snippet(
     if not used:
         return "# No tier of this workload has an inference profile listed yet."
     by_tier = {tier.tier: tier for tier in tiers}
-    caching = [row for row in used if _caches(by_tier[row["tier"]], cached_prefix_tokens)]
+    caching = [row for row in used if by_tier[row["tier"]].caches_prefix]
     lines = [
         "import boto3",
         "",

@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from . import quota_data
-from .spend import SpendInput, TierPrice
+from .spend import SpendInput, TierPrice, prefix_cached
 from .spend.exact import Number
 
 MINUTES_PER_MONTH = 30 * 24 * 60  # the month the per-minute averages are taken over
@@ -252,7 +252,9 @@ def check(
     }
     prefix = inputs.cached_prefix_tokens
     hit = Fraction(str(inputs.cache_hit_rate))
-    cache_reads = {tier: prefix * hit if _caches(prices[tier], prefix) else ZERO for tier in TIERS}
+    cache_reads = {
+        tier: prefix * hit if prefix_cached(prices[tier], prefix) else ZERO for tier in TIERS
+    }
     return peak_load(
         monthly_requests=inputs.monthly_requests,
         input_tokens=inputs.input_tokens,
@@ -264,10 +266,6 @@ def check(
         peak_factor=peak_factor,
         cache_read_tokens=cache_reads,
     )
-
-
-def _caches(price: TierPrice, prefix: int) -> bool:
-    return price.supports_caching and prefix > 0 and price.min_cache_prefix <= prefix
 
 
 def as_dict(loads: list[TierLoad], *, peak_factor: int | float | str) -> dict[str, Any]:

@@ -10,14 +10,12 @@ logged, never guessed at.
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 
-from botocore.exceptions import PaginationError
+from workloads.aws.paging import dicts, pages
 
 logger = logging.getLogger(__name__)
 
-MAX_PAGES = 200
 NAMESPACE = "AWS/Bedrock"
 DIMENSION = "ModelId"
 # CloudWatch metric -> BedrockUsageDay field
@@ -61,8 +59,8 @@ def bedrock_quotas(sq_client, *, model_names: dict[str, str]) -> list[dict[str, 
     quotas spell it, lower-cased -> its model id), from `list_service_quotas(ServiceCode=
     "bedrock")`, paged. Each: code, name, model id, scope, kind and value (an integer)."""
     quotas = []
-    for page in _pages(sq_client, "list_service_quotas", {"ServiceCode": "bedrock"}):
-        for quota in _dicts(page.get("Quotas")):
+    for page in pages(sq_client, "list_service_quotas", {"ServiceCode": "bedrock"}):
+        for quota in dicts(page.get("Quotas")):
             name, code, value = quota.get("QuotaName"), quota.get("QuotaCode"), quota.get("Value")
             parsed = parse_quota_name(name) if isinstance(name, str) else None
             if parsed is None or not isinstance(code, str):
@@ -100,9 +98,9 @@ def model_dimensions(cw_client) -> list[str]:
     data point)."""
     request = {"Namespace": NAMESPACE, "MetricName": "Invocations"}
     found = set()
-    for page in _pages(cw_client, "list_metrics", request):
-        for metric in _dicts(page.get("Metrics")):
-            dimensions = list(_dicts(metric.get("Dimensions")))
+    for page in pages(cw_client, "list_metrics", request):
+        for metric in dicts(page.get("Metrics")):
+            dimensions = list(dicts(metric.get("Dimensions")))
             if len(dimensions) == 1 and dimensions[0].get("Name") == DIMENSION:
                 value = str(dimensions[0].get("Value", ""))
                 if base_model_id(value):
@@ -141,8 +139,8 @@ def daily_usage(
     }
     for first in range(0, len(queries), QUERIES_PER_CALL):
         request = {**window, "MetricDataQueries": queries[first : first + QUERIES_PER_CALL]}
-        for page in _pages(cw_client, "get_metric_data", request):
-            for result in _dicts(page.get("MetricDataResults")):
+        for page in pages(cw_client, "get_metric_data", request):
+            for result in dicts(page.get("MetricDataResults")):
                 index, _, position = str(result.get("Id", ""))[1:].partition("_")
                 if not (index.isdigit() and position.isdigit()):
                     continue
@@ -155,20 +153,3 @@ def daily_usage(
                     row = usage.setdefault((dimension, stamp.astimezone(dt.UTC).date()), {})
                     row[field] = row.get(field, 0) + max(0, round(value))
     return usage
-
-
-def _dicts(value: Any) -> Iterator[dict]:
-    return (item for item in (value if isinstance(value, list) else ()) if isinstance(item, dict))
-
-
-def _pages(client, operation: str, request: dict) -> Iterator[dict]:
-    """Every page of `operation` through botocore's paginator, at most MAX_PAGES."""
-    pages = client.get_paginator(operation).paginate(**request)
-    try:
-        for number, page in enumerate(pages, start=1):
-            yield page if isinstance(page, dict) else {}
-            if number >= MAX_PAGES:
-                logger.warning("%s: stopped after %d pages", operation, MAX_PAGES)
-                return
-    except PaginationError as error:
-        logger.warning("%s: stopped paging: %s", operation, error)

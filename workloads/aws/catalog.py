@@ -10,18 +10,17 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from botocore.exceptions import PaginationError
+from .paging import dicts, pages
 
 logger = logging.getLogger(__name__)
 
 PRICING_SERVICE_CODE = "AmazonBedrockFoundationModels"
 PRICING_REGION = "us-east-1"  # the Price List API answers from us-east-1 only
-MAX_PAGES = 200  # a runaway NextToken loop stops here instead of spinning forever
 PRICE_PAGE_SIZE = 100  # get_products answers at most 100 items a page
 SERVICE_NAME_SUFFIX = " (Amazon Bedrock Edition)"
 # FoundationModelLifecycleStatus in botocore's bedrock model is ACTIVE | LEGACY; AWS's Model
@@ -171,7 +170,7 @@ def list_anthropic_models(bedrock_client) -> list[CatalogModel]:
     response = bedrock_client.list_foundation_models(byProvider="Anthropic")
     profiles = _profiles_by_model(bedrock_client)
     models: dict[str, CatalogModel] = {}
-    for summary in _dicts(response.get("modelSummaries")):
+    for summary in dicts(response.get("modelSummaries")):
         model_id = summary.get("modelId")
         if not isinstance(model_id, str) or not model_id.startswith("anthropic."):
             logger.info("catalog: skipping a model summary without an Anthropic id: %r", model_id)
@@ -210,13 +209,13 @@ def _lifecycle(lifecycle: Any, model_id: str) -> tuple[str | None, dt.datetime |
 def _profiles_by_model(bedrock_client) -> dict[str, set[str]]:
     """Profile ids per foundation-model id, read from each profile's `models[].modelArn`."""
     profiles: dict[str, set[str]] = {}
-    pages = _pages(bedrock_client, "list_inference_profiles", {"typeEquals": "SYSTEM_DEFINED"})
-    for page in pages:
-        for profile in _dicts(page.get("inferenceProfileSummaries")):
+    listing = pages(bedrock_client, "list_inference_profiles", {"typeEquals": "SYSTEM_DEFINED"})
+    for page in listing:
+        for profile in dicts(page.get("inferenceProfileSummaries")):
             profile_id = profile.get("inferenceProfileId")
             if not isinstance(profile_id, str):
                 continue
-            for model in _dicts(profile.get("models")):
+            for model in dicts(profile.get("models")):
                 match = _FOUNDATION_MODEL_ARN.search(str(model.get("modelArn", "")))
                 if match:
                     profiles.setdefault(match["model_id"], set()).add(profile_id)
@@ -242,13 +241,11 @@ def list_system_profiles(bedrock_client) -> list[CatalogProfile]:
     Region (botocore's paginator). A profile without an id, an ARN or a readable model ARN
     is skipped and logged."""
     profiles = []
-    pages = _pages(bedrock_client, "list_inference_profiles", {"typeEquals": "SYSTEM_DEFINED"})
-    for page in pages:
-        for summary in _dicts(page.get("inferenceProfileSummaries")):
+    listing = pages(bedrock_client, "list_inference_profiles", {"typeEquals": "SYSTEM_DEFINED"})
+    for page in listing:
+        for summary in dicts(page.get("inferenceProfileSummaries")):
             profile_id, arn = summary.get("inferenceProfileId"), summary.get("inferenceProfileArn")
-            arns = tuple(
-                sorted({str(m.get("modelArn", "")) for m in _dicts(summary.get("models"))})
-            )
+            arns = tuple(sorted({str(m.get("modelArn", "")) for m in dicts(summary.get("models"))}))
             model_ids = tuple(
                 sorted(
                     {
@@ -295,7 +292,7 @@ def fetch_bedrock_prices(pricing_client, *, region_code: str = PRICING_REGION) -
         "PaginationConfig": {"PageSize": PRICE_PAGE_SIZE},
     }
     points: list[PricePoint] = []
-    for page in _pages(pricing_client, "get_products", request):
+    for page in pages(pricing_client, "get_products", request):
         price_list = page.get("PriceList")
         for raw in price_list if isinstance(price_list, list) else ():
             point = parse_price_item(raw, region_code=region_code)
@@ -530,25 +527,3 @@ def _price_dimension(terms: Any) -> tuple[Decimal, str, str] | None:
             if price.is_finite():
                 return price, str(dimension.get("unit", "")), str(dimension.get("description", ""))
     return None
-
-
-def _dicts(value: Any) -> Iterator[dict]:
-    return (item for item in (value if isinstance(value, list) else ()) if isinstance(item, dict))
-
-
-def _pages(client, operation: str, request: dict) -> Iterator[dict]:
-    """Every page of `operation`, through botocore's paginator, at most MAX_PAGES of them.
-
-    The paginator follows the operation's token (NextToken, nextToken) until AWS stops sending
-    one, and raises PaginationError when AWS sends the same token twice: that ends the
-    listing with a warning, like reaching MAX_PAGES.
-    """
-    pages = client.get_paginator(operation).paginate(**request)
-    try:
-        for number, page in enumerate(pages, start=1):
-            yield page if isinstance(page, dict) else {}
-            if number >= MAX_PAGES:
-                logger.warning("%s: stopped after %d pages", operation, MAX_PAGES)
-                return
-    except PaginationError as error:
-        logger.warning("%s: stopped paging: %s", operation, error)

@@ -41,6 +41,7 @@ Callers import from here (`from workloads import spend`, `from workloads.spend i
 the names below are the package's public surface, as they were when it was one module.
 """
 
+from .costs import prefix_cached
 from .engine import project, project_summary
 from .exact import Number, Ratio, _cents_text, _ratio, exact, to_cents
 from .inputs import (
@@ -65,6 +66,7 @@ from .result import MonthRow, Projection, Savings, Summary, Totals
 from .whatif import CURVE_POINTS, sensitivity, unit_prices
 
 __all__ = [
+    "prefix_cached",
     "BATCH_MULTIPLIER",
     "CACHE_READ_MULTIPLIER",
     "CACHE_WRITE_MULTIPLIER",

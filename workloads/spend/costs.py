@@ -10,7 +10,7 @@ from .inputs import _PREMIUM, TIERS, SpendInput, TierPrice
 TierCosts = tuple[Ratio, Ratio, Ratio]  # per request: plain, on demand with caching, batch
 
 
-def _caches(price: TierPrice, prefix: int) -> bool:
+def prefix_cached(price: TierPrice, prefix: int) -> bool:
     """Whether Bedrock caches a prefix of this many tokens on this model."""
     return prefix > 0 and price.supports_caching and prefix >= price.min_cache_prefix
 
@@ -23,7 +23,7 @@ def _tier_costs(price: TierPrice, inputs: SpendInput, regional: bool, hit: Ratio
     hit_n, hit_d = hit
     plain = prompt * p_in + output * p_out  # / unit
     rest = (prompt - prefix) * p_in + output * p_out  # what is not the prefix, / unit
-    if _caches(price, prefix):
+    if prefix_cached(price, prefix):
         prefix_cost = prefix * (hit_n * read + (hit_d - hit_n) * write)  # / (unit * hit_d)
     else:
         prefix_cost = prefix * p_in * hit_d
