@@ -109,6 +109,19 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# PostgreSQL: server-side binding (psycopg's Cursor, not its ClientCursor). The parameters
+# travel apart from the SQL, and a statement run 5 times on one connection is prepared there,
+# so PostgreSQL stops parsing and planning it: most of its time on the API's reads
+# (docs/performance.md, issue 19). Not behind a transaction-mode pgbouncer, whose connections
+# do not keep a client's prepared statements; set DATABASE_SERVER_SIDE_BINDING=false there.
+if "postgresql" in DATABASES["default"]["ENGINE"] and env.bool(
+    "DATABASE_SERVER_SIDE_BINDING", default=True
+):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True,
+        # Django turns psycopg's prepared statements off; psycopg's default threshold.
+        prepare_threshold=env.int("DATABASE_PREPARE_THRESHOLD", default=5),
+    )
 # DATABASE_POOL=true (PostgreSQL only; the compose file sets it for web): each process borrows
 # connections from a psycopg pool of DATABASE_POOL_MAX_SIZE (one per gunicorn thread) instead of
 # keeping one per thread for CONN_MAX_AGE, which Django then needs at 0. See README, "Pooling".

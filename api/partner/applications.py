@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import error_responses
+from core.serializers import Serializer
 from credits.models import ApplicationEvent, ApplicationStatus, CreditApplication
 from credits.services import application_precheck, application_transition
 from matching import selectors
@@ -28,7 +29,7 @@ CENT = Decimal("0.01")
 
 
 @extend_schema_serializer(component_name="PartnerApplicationEvent")
-class _ApplicationEventSerializer(serializers.Serializer):
+class _ApplicationEventSerializer(Serializer):
     # "from" is a Python keyword: declared as from_status, renamed in get_fields().
     from_status = serializers.SerializerMethodField(method_name="get_from_status")
     to = serializers.ChoiceField(source="to_status", choices=ApplicationStatus.choices)
@@ -48,13 +49,13 @@ class _ApplicationEventSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="PartnerApplicationPrecheckProblem")
-class _PrecheckProblemSerializer(serializers.Serializer):
+class _PrecheckProblemSerializer(Serializer):
     field = serializers.CharField()
     message = serializers.CharField()
 
 
 @extend_schema_serializer(component_name="PartnerApplication")
-class ApplicationOutputSerializer(serializers.Serializer):
+class ApplicationOutputSerializer(Serializer):
     """An application read through `selectors.applications_for_partner` (which annotates
     `lead_id` and prefetches the events)."""
 
@@ -74,7 +75,7 @@ class ApplicationOutputSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="PartnerApplicationAceFiling")
-class _AceFilingSerializer(serializers.Serializer):
+class _AceFilingSerializer(Serializer):
     step = serializers.ChoiceField(choices=FilingStep.choices)
     opportunity_id = serializers.CharField(allow_blank=True)
     engagement_status = serializers.CharField(
@@ -148,7 +149,7 @@ class PartnerApplicationListApi(APIView):
     permission_classes = [IsPartnerMember]
 
     @extend_schema_serializer(component_name="PartnerApplicationPage")
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(Serializer):
         count = serializers.IntegerField()
         next = serializers.URLField(allow_null=True)
         previous = serializers.URLField(allow_null=True)
@@ -178,7 +179,7 @@ class PartnerApplicationCreateApi(APIView):
     permission_classes = [IsPartnerMember]
 
     @extend_schema_serializer(component_name="PartnerApplicationCreateInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(Serializer):
         lead = serializers.IntegerField(help_text="One of your firm's accepted leads")
         program = serializers.CharField(max_length=40, help_text="Program code")
         requested_amount = serializers.DecimalField(
@@ -239,7 +240,7 @@ class PartnerApplicationTransitionApi(APIView):
     permission_classes = [IsPartnerMember]
 
     @extend_schema_serializer(component_name="PartnerApplicationTransitionInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(Serializer):
         to = serializers.ChoiceField(
             choices=ApplicationStatus.choices,
             error_messages={

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import error_responses
+from core.serializers import Serializer
 from core.throttling import LiveScopedRateThrottle
 from matching import twofactor
 
@@ -47,7 +48,7 @@ class AuthTokenApi(APIView):
         return [IsAuthenticated()] if self._revoking() else [AllowAny()]
 
     @extend_schema_serializer(component_name="AuthTokenInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(Serializer):
         email = serializers.EmailField()
         password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
         otp_token = serializers.CharField(
@@ -58,7 +59,7 @@ class AuthTokenApi(APIView):
         )
 
     @extend_schema_serializer(component_name="AuthToken")
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(Serializer):
         token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
 
     @extend_schema(

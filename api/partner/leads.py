@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import error_responses
+from core.serializers import Serializer
 from credits import selectors as credit_selectors
 from matching import lead_shapes, selectors
 from matching.lead_shapes import lead_summary_row
@@ -32,7 +33,7 @@ from .permissions import (
 
 
 @extend_schema_serializer(component_name="PartnerLeadCompany")
-class _CompanySerializer(serializers.Serializer):
+class _CompanySerializer(Serializer):
     name = serializers.CharField()
     stage = serializers.CharField()
     industry = serializers.CharField()
@@ -41,7 +42,7 @@ class _CompanySerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="PartnerLeadWorkload")
-class _WorkloadSummarySerializer(serializers.Serializer):
+class _WorkloadSummarySerializer(Serializer):
     use_case = serializers.CharField()
     region = serializers.CharField()
     monthly_requests = serializers.IntegerField()
@@ -51,14 +52,14 @@ class _WorkloadSummarySerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="PartnerLeadContact")
-class _ContactSerializer(serializers.Serializer):
+class _ContactSerializer(Serializer):
     name = serializers.CharField()
     email = serializers.EmailField()
     aws_account_id = serializers.CharField(allow_blank=True)
 
 
 @extend_schema_serializer(component_name="PartnerLead")
-class LeadOutputSerializer(serializers.Serializer):
+class LeadOutputSerializer(Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=LeadStatus.choices)
     offered_at = serializers.DateTimeField()
@@ -91,7 +92,7 @@ class PartnerLeadListApi(APIView):
     permission_classes = [IsPartnerMember]
 
     @extend_schema_serializer(component_name="PartnerLeadPage")
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(Serializer):
         count = serializers.IntegerField()
         next = serializers.URLField(allow_null=True)
         previous = serializers.URLField(allow_null=True)
@@ -122,7 +123,7 @@ class PartnerLeadListApi(APIView):
 
 
 @extend_schema_serializer(component_name="PartnerLeadNote")
-class _NoteSerializer(serializers.Serializer):
+class _NoteSerializer(Serializer):
     id = serializers.IntegerField()
     author = serializers.EmailField(source="author.email", default=None, allow_null=True)
     body = serializers.CharField()
@@ -130,7 +131,7 @@ class _NoteSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="PartnerLeadEligibility")
-class _EligibilitySerializer(serializers.Serializer):
+class _EligibilitySerializer(Serializer):
     recommended = serializers.ListField(
         child=serializers.CharField(), source="result.recommended", help_text="Program codes"
     )
@@ -139,7 +140,7 @@ class _EligibilitySerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="PartnerLeadProjectionTotals")
-class _ProjectionTotalsSerializer(serializers.Serializer):
+class _ProjectionTotalsSerializer(Serializer):
     cost = serializers.DecimalField(max_digits=14, decimal_places=2)
     baseline_cost = serializers.DecimalField(max_digits=14, decimal_places=2)
     credits_applied = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -147,7 +148,7 @@ class _ProjectionTotalsSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="PartnerLeadProjection")
-class _ProjectionSerializer(serializers.Serializer):
+class _ProjectionSerializer(Serializer):
     months = serializers.SerializerMethodField()
     first_out_of_pocket_month = serializers.IntegerField(
         source="result.first_out_of_pocket_month", allow_null=True
@@ -227,7 +228,7 @@ class PartnerLeadDeclineApi(APIView):
     permission_classes = [FindsPartner]
 
     @extend_schema_serializer(component_name="PartnerLeadDeclineInput")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(Serializer):
         reason = serializers.ChoiceField(
             choices=DeclineReason.choices,
             error_messages={

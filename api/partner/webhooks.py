@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import error_responses
+from core.serializers import Serializer
 from matching import selectors
 from matching.models import WebhookEndpoint, WebhookEvent
 from matching.services import partner_is_admin, webhook_create, webhook_delete, webhook_rotate
@@ -34,7 +35,7 @@ _ADMIN: list[type[BasePermission]] = [IsPartnerAdmin]
 
 
 @extend_schema_serializer(component_name="PartnerWebhook")
-class WebhookOutputSerializer(serializers.Serializer):
+class WebhookOutputSerializer(Serializer):
     id = serializers.IntegerField()
     url = serializers.URLField()
     events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices))
@@ -61,7 +62,7 @@ class PartnerWebhookCollectionApi(APIView):
     authentication_classes = [ExpiringTokenAuthentication]
     permission_classes = _ADMIN
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(Serializer):
         url = serializers.CharField(
             max_length=2000,
             help_text="Your receiver: https, on the public internet (http://localhost too "
@@ -145,7 +146,7 @@ class PartnerWebhookRotateApi(APIView):
 
 
 @extend_schema_serializer(component_name="PartnerWebhookDelivery")
-class DeliveryOutputSerializer(serializers.Serializer):
+class DeliveryOutputSerializer(Serializer):
     event_id = serializers.UUIDField(help_text="The CloudRoute-Delivery header and the body's id")
     event_type = serializers.ChoiceField(choices=WebhookEvent.choices)
     state = serializers.ChoiceField(choices=["pending", "retrying", "delivered", "failed"])
@@ -165,7 +166,7 @@ class PartnerWebhookDeliveriesApi(APIView):
     permission_classes = _ADMIN
 
     @extend_schema_serializer(component_name="PartnerWebhookDeliveryPage")
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(Serializer):
         count = serializers.IntegerField()
         next = serializers.URLField(allow_null=True)
         previous = serializers.URLField(allow_null=True)

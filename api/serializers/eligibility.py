@@ -3,11 +3,12 @@ fields reuse the Startup model's rules."""
 
 from rest_framework import serializers
 
+from core.serializers import ModelSerializer, Serializer
 from workloads.choices import Stage
 from workloads.models import Startup
 
 
-class EligibilityInputSerializer(serializers.ModelSerializer):
+class EligibilityInputSerializer(ModelSerializer):
     generative_ai = serializers.BooleanField(
         default=True, help_text="Does the workload use generative AI (LLMs on Bedrock)?"
     )
@@ -47,14 +48,14 @@ class EligibilityInputSerializer(serializers.ModelSerializer):
         }
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(Serializer):
     code = serializers.CharField()
     passed = serializers.BooleanField()
     message = serializers.CharField()
     fix = serializers.CharField()
 
 
-class ProgramVerdictSerializer(serializers.Serializer):
+class ProgramVerdictSerializer(Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     family = serializers.CharField()
@@ -69,7 +70,7 @@ class ProgramVerdictSerializer(serializers.Serializer):
     warnings = serializers.ListField(child=serializers.CharField())
 
 
-class EligibilityOutputSerializer(serializers.Serializer):
+class EligibilityOutputSerializer(Serializer):
     """Documents the response; the engine's `Evaluation.as_dict()` builds it."""
 
     programs = ProgramVerdictSerializer(many=True)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from core.serializers import Serializer
 from workloads import spend, throughput
 from workloads.choices import Tier
 from workloads.models import MAX_INPUT_TOKENS, MAX_OUTPUT_TOKENS, workload_cross_field_errors
@@ -32,7 +33,7 @@ def share(**kwargs) -> serializers.FloatField:
     return serializers.FloatField(min_value=0, max_value=1, **kwargs)
 
 
-class EscalationSerializer(serializers.Serializer):
+class EscalationSerializer(Serializer):
     sonnet = share(default=0.0, help_text=f"Share of requests routed up to Sonnet. {FRACTION}")
     opus = share(default=0.0, help_text=f"Share of requests routed up to Opus. {FRACTION}")
 
@@ -41,7 +42,7 @@ def price(**kwargs) -> serializers.FloatField:
     return serializers.FloatField(min_value=0, max_value=MAX_PRICE, **kwargs)
 
 
-class TierPriceSerializer(serializers.Serializer):
+class TierPriceSerializer(Serializer):
     """USD per 1M tokens; keys left out derive from input and output (cache write 1.25x and
     cache read 0.1x the input price, batch half of each)."""
 
@@ -53,7 +54,7 @@ class TierPriceSerializer(serializers.Serializer):
     batch_output = price(required=False)
 
 
-class TierPricesSerializer(serializers.Serializer):
+class TierPricesSerializer(Serializer):
     haiku = TierPriceSerializer(required=False)
     sonnet = TierPriceSerializer(required=False)
     opus = TierPriceSerializer(required=False)
@@ -68,7 +69,7 @@ class TierPricesSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class CreditGrantSerializer(serializers.Serializer):
+class CreditGrantSerializer(Serializer):
     amount = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, max_value=MAX_GRANT
     )
@@ -76,7 +77,7 @@ class CreditGrantSerializer(serializers.Serializer):
     valid_months = serializers.IntegerField(min_value=1, max_value=120, default=12)
 
 
-class EstimateInputSerializer(serializers.Serializer):
+class EstimateInputSerializer(Serializer):
     monthly_requests = serializers.IntegerField(min_value=0, max_value=spend.MAX_MONTHLY_REQUESTS)
     monthly_growth = serializers.FloatField(
         min_value=-0.5, max_value=5, default=0.0, help_text=GROWTH_HELP
@@ -150,7 +151,7 @@ class EstimateInputSerializer(serializers.Serializer):
         }
 
 
-class EstimateMonthSerializer(serializers.Serializer):
+class EstimateMonthSerializer(Serializer):
     month = serializers.IntegerField()
     requests = serializers.IntegerField()
     cost = serializers.CharField()
@@ -161,7 +162,7 @@ class EstimateMonthSerializer(serializers.Serializer):
     credits_expired = serializers.CharField()
 
 
-class EstimateTotalsSerializer(serializers.Serializer):
+class EstimateTotalsSerializer(Serializer):
     cost = serializers.CharField()
     baseline_cost = serializers.CharField()
     credits_applied = serializers.CharField()
@@ -169,13 +170,13 @@ class EstimateTotalsSerializer(serializers.Serializer):
     credits_expired = serializers.CharField()
 
 
-class EstimateSavingsSerializer(serializers.Serializer):
+class EstimateSavingsSerializer(Serializer):
     tiering = serializers.CharField()
     caching = serializers.CharField()
     batch = serializers.CharField()
 
 
-class PriceBookProvenanceSerializer(serializers.Serializer):
+class PriceBookProvenanceSerializer(Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
     effective_from = serializers.DateField(
@@ -199,7 +200,7 @@ def _money(**kwargs) -> serializers.CharField:
     return serializers.CharField(allow_null=True, **kwargs)
 
 
-class UnitPricesSerializer(serializers.Serializer):
+class UnitPricesSerializer(Serializer):
     """USD per 1M tokens actually charged on the tier, after the regional premium; null
     where the model does not offer it."""
 
@@ -214,24 +215,24 @@ class UnitPricesSerializer(serializers.Serializer):
     batch_output = _money()
 
 
-class TierUnitPricesSerializer(serializers.Serializer):
+class TierUnitPricesSerializer(Serializer):
     haiku = UnitPricesSerializer()
     sonnet = UnitPricesSerializer()
     opus = UnitPricesSerializer()
 
 
-class SensitivityPointSerializer(serializers.Serializer):
+class SensitivityPointSerializer(Serializer):
     share = serializers.CharField()
     monthly_cost = serializers.CharField()
 
 
-class SensitivityCurvesSerializer(serializers.Serializer):
+class SensitivityCurvesSerializer(Serializer):
     escalation_sonnet = SensitivityPointSerializer(many=True)
     escalation_opus = SensitivityPointSerializer(many=True)
     cache_hit_rate = SensitivityPointSerializer(many=True)
 
 
-class SensitivityPerPointSerializer(serializers.Serializer):
+class SensitivityPerPointSerializer(Serializer):
     escalation_sonnet = serializers.CharField(
         help_text="Change of month 1's cost for each +1% of requests escalated to Sonnet."
     )
@@ -243,7 +244,7 @@ class SensitivityPerPointSerializer(serializers.Serializer):
     )
 
 
-class SensitivitySerializer(serializers.Serializer):
+class SensitivitySerializer(Serializer):
     """How month 1's cost moves with the escalation shares and the cache hit rate."""
 
     month = serializers.IntegerField()
@@ -251,7 +252,7 @@ class SensitivitySerializer(serializers.Serializer):
     curves = SensitivityCurvesSerializer()
 
 
-class EstimateOutputSerializer(serializers.Serializer):
+class EstimateOutputSerializer(Serializer):
     """Documents the response; the engine's `Projection.as_dict()` builds most of it."""
 
     months = EstimateMonthSerializer(many=True)

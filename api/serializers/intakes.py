@@ -3,6 +3,7 @@
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
+from core.serializers import ModelSerializer, Serializer
 from core.validators import NoControlCharactersValidator, aws_account_id_normalize
 from matching.models import Intake, IntakeStatus
 from workloads.choices import Endpoint, Industry, Stage, Tier, UseCase, us_state_name
@@ -26,7 +27,7 @@ def accepted(choices) -> dict[str, str]:
     return {"invalid_choice": f'"{{input}}" is not accepted; use one of: {values}.'}
 
 
-class CompanyInputSerializer(serializers.ModelSerializer):
+class CompanyInputSerializer(ModelSerializer):
     country = CountryField(
         error_messages={
             "invalid_choice": '"{input}" is not an ISO 3166-1 alpha-2 country code (e.g. US, DE).'
@@ -66,14 +67,14 @@ class CompanyInputSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class FounderInputSerializer(serializers.Serializer):
+class FounderInputSerializer(Serializer):
     name = serializers.CharField(
         max_length=150, validators=[NoControlCharactersValidator("The founder's name")]
     )
     email = serializers.EmailField(max_length=254)
 
 
-class WorkloadInputSerializer(serializers.ModelSerializer):
+class WorkloadInputSerializer(ModelSerializer):
     escalation = EscalationSerializer(
         required=False,
         help_text="Shares routed up from Haiku, each a fraction from 0 to 1 (not a percent): "
@@ -122,20 +123,20 @@ class WorkloadInputSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class IntakeInputSerializer(serializers.Serializer):
+class IntakeInputSerializer(Serializer):
     company = CompanyInputSerializer()
     founder = FounderInputSerializer()
     workload = WorkloadInputSerializer()
 
 
-class IntakeCreatedSerializer(serializers.Serializer):
+class IntakeCreatedSerializer(Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=IntakeStatus.choices)
     token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
     dashboard_url = serializers.URLField()
 
 
-class IntakeDetailSerializer(serializers.ModelSerializer):
+class IntakeDetailSerializer(ModelSerializer):
     company = serializers.SerializerMethodField()
     workload = serializers.SerializerMethodField()
 

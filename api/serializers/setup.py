@@ -3,10 +3,11 @@ responses; `workloads.setup_kit` and `workloads.throughput` build them)."""
 
 from rest_framework import serializers
 
+from core.serializers import Serializer
 from workloads import spend
 
 
-class SetupTierSerializer(serializers.Serializer):
+class SetupTierSerializer(Serializer):
     tier = serializers.ChoiceField(choices=["haiku", "sonnet", "opus"])
     model_id = serializers.CharField(help_text="The base foundation-model id, from the catalog.")
     name = serializers.CharField()
@@ -23,7 +24,7 @@ class SetupTierSerializer(serializers.Serializer):
     missing = serializers.CharField(help_text="Why no profile is given, or empty.")
 
 
-class SetupKitSerializer(serializers.Serializer):
+class SetupKitSerializer(Serializer):
     region = serializers.CharField()
     endpoint = serializers.ChoiceField(choices=spend.ENDPOINTS)  # the estimate's, one enum
     account_id = serializers.CharField(allow_null=True)
@@ -37,7 +38,7 @@ class SetupKitSerializer(serializers.Serializer):
     converse_snippet = serializers.CharField(help_text="Python (boto3) calling each tier.")
 
 
-class QuotaSerializer(serializers.Serializer):
+class QuotaSerializer(Serializer):
     scope = serializers.ChoiceField(choices=["global", "cross_region", "on_demand"])
     requests_per_minute = serializers.IntegerField(allow_null=True)
     tokens_per_minute = serializers.IntegerField(allow_null=True)
@@ -51,7 +52,7 @@ class QuotaSerializer(serializers.Serializer):
     reference = serializers.CharField()
 
 
-class TierLoadSerializer(serializers.Serializer):
+class TierLoadSerializer(Serializer):
     tier = serializers.ChoiceField(choices=["haiku", "sonnet", "opus"])
     model_id = serializers.CharField()
     name = serializers.CharField()
@@ -74,7 +75,7 @@ class TierLoadSerializer(serializers.Serializer):
     shortfalls = serializers.ListField(child=serializers.CharField())
 
 
-class ThroughputSerializer(serializers.Serializer):
+class ThroughputSerializer(Serializer):
     peak_factor = serializers.CharField(help_text="Peak minute over the average minute.")
     month = serializers.IntegerField(help_text="The month whose traffic is checked (1).")
     models = TierLoadSerializer(many=True)

@@ -139,3 +139,20 @@ def test_the_admin_filter_lists_each_queue_once(client, edges):
         listed = [row.pk for row in response.context["cl"].result_list]
         assert sorted(listed) == sorted(wanted), queue  # each once: no join repeats a row
         assert response.context["cl"].result_count == len(wanted), queue
+
+
+def test_a_queue_has_no_date_hierarchy_and_the_full_list_keeps_it(client, edges):
+    """A queue is worked as a whole: its page skips the hierarchy's two queries over the
+    queue's filter (matching.admin.intakes.IntakeChangeList); the plain list keeps it."""
+    client.force_login(UserFactory(email="olive@cloudroute.test", is_staff=True, is_superuser=True))
+    queue = client.get(INTAKES, {"queue": "all"})
+    full = client.get(INTAKES)
+    assert queue.status_code == full.status_code == 200
+    assert queue.context["cl"].date_hierarchy is None
+    assert full.context["cl"].date_hierarchy == "created_at"
+    assert b'<nav class="toplinks">' in full.content
+    assert b'<nav class="toplinks">' not in queue.content
+    # A date chosen on the full list still filters it.
+    year = timezone.now().year
+    dated = client.get(INTAKES, {"created_at__year": year})
+    assert dated.status_code == 200 and dated.context["cl"].result_count == len(edges)
