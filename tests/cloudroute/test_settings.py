@@ -131,3 +131,35 @@ def test_an_explicit_site_url_wins_over_the_port():
     assert _site_url(PORT="8001", SITE_URL="https://cloudroute.example") == (
         "https://cloudroute.example"
     )
+
+
+def _database_options(**env: str) -> dict:
+    code = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    result = _manage("shell", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    return eval(result.stdout.strip().splitlines()[-1])  # a dict's repr, of our own process
+
+
+POSTGRES = "postgres://postgres@127.0.0.1:5432/cloudroute"
+
+
+def test_postgresql_binds_server_side_and_prepares_repeated_statements():
+    """Django turns psycopg's prepared statements off; ours are on (docs/performance.md)."""
+    options = _database_options(DATABASE_URL=POSTGRES)
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
+
+
+def test_server_side_binding_can_be_turned_off_for_a_transaction_pooler():
+    options = _database_options(DATABASE_URL=POSTGRES, DATABASE_SERVER_SIDE_BINDING="false")
+    assert "server_side_binding" not in options and "prepare_threshold" not in options
+
+
+def test_the_running_suite_uses_server_side_binding_on_postgresql():
+    """CI runs every test the way production sends its queries."""
+    from django.db import connection
+
+    from tests.conftest import require_services
+
+    require_services()
+    assert connection.settings_dict["OPTIONS"]["server_side_binding"] is True
