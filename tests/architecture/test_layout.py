@@ -87,3 +87,26 @@ def test_the_root_urlconf_only_includes_the_front_ends():
         if isinstance(node, ast.ImportFrom) and node.module
     }
     assert not imported & {"api", "portal", "founders", "matching", "credits", "workloads"}
+
+
+def test_the_api_serializers_build_their_fields_once():
+    """docs/architecture.md: every serializer the API declares derives from core.serializers
+    (DRF's own ListSerializer, made by many=True, is the one exception)."""
+    from rest_framework import serializers
+
+    import api.urls  # noqa: F401  (imports every view module, and with it their serializers)
+    from core.serializers import FieldsOnce
+
+    def declared(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from declared(sub)
+
+    ours = {
+        cls
+        for cls in declared(serializers.BaseSerializer)
+        if cls.__module__.startswith("api.")
+    }
+    assert len(ours) > 40
+    slow = sorted(cls.__qualname__ for cls in ours if not issubclass(cls, FieldsOnce))
+    assert not slow, f"derive these from core.serializers: {slow}"
