@@ -103,9 +103,7 @@ def test_the_api_serializers_build_their_fields_once():
             yield from declared(sub)
 
     ours = {
-        cls
-        for cls in declared(serializers.BaseSerializer)
-        if cls.__module__.startswith("api.")
+        cls for cls in declared(serializers.BaseSerializer) if cls.__module__.startswith("api.")
     }
     assert len(ours) > 40
     slow = sorted(cls.__qualname__ for cls in ours if not issubclass(cls, FieldsOnce))

@@ -1,5 +1,6 @@
 """Production settings pass `manage.py check --deploy`; the laptop defaults stay safe."""
 
+import json
 import os
 import secrets
 import string
@@ -134,10 +135,13 @@ def test_an_explicit_site_url_wins_over_the_port():
 
 
 def _database_options(**env: str) -> dict:
-    code = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    code = (
+        "import json; from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {}), default=str))"
+    )
     result = _manage("shell", "-c", code, **env)
     assert result.returncode == 0, result.stderr
-    return eval(result.stdout.strip().splitlines()[-1])  # a dict's repr, of our own process
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 POSTGRES = "postgres://postgres@127.0.0.1:5432/cloudroute"
