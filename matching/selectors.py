@@ -7,7 +7,7 @@ from statistics import median
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -482,7 +482,7 @@ APPLICATION_LIST_FIELDS = (
     "updated_at",
 )  # fmt: skip
 APPLICATION_EVENT_FIELDS = (
-    "application_id", "from_status", "to_status", "created_at", "note", "actor__email",
+    "application_id", "from_status", "to_status", "created_at", "note", "actor_email",
 )  # fmt: skip
 
 
@@ -500,8 +500,13 @@ def application_event_rows(*, application_ids: list[int]) -> dict[int, list[dict
     """The events of these applications as rows of APPLICATION_EVENT_FIELDS, oldest first,
     by application id (one query)."""
     events: dict[int, list[dict]] = {pk: [] for pk in application_ids}
+    # The actor's address by its primary key, per event: a join let the planner hash every
+    # user to find the few actors (7 of the page's 9 ms of PostgreSQL at 10,000 users).
+    users = get_user_model().objects.filter(pk=OuterRef("actor_id"))
+    actor_email = Subquery(users.values("email")[:1])
     rows = (
         ApplicationEvent.objects.filter(application_id__in=application_ids)
+        .annotate(actor_email=actor_email)
         .order_by("created_at", "id")
         .values(*APPLICATION_EVENT_FIELDS)
     )

@@ -137,7 +137,7 @@ def application_summary(row: dict, events: list[dict]) -> dict:
                 "to": event["to_status"],
                 "at": datetime_str(event["created_at"]),
                 "note": event["note"],
-                "actor": event["actor__email"],
+                "actor": event["actor_email"],
             }
             for event in events
         ],
