@@ -19,14 +19,16 @@ serializers derive from these two classes; a serializer whose fields depend on i
 """
 
 import copy
+from typing import Any
 
 from rest_framework import serializers
 from rest_framework.fields import Field
 
 _MUTABLE = (list, dict, set)
+AnyField = Field[Any, Any, Any, Any]
 
 
-def _copy(field: Field) -> Field:
+def _copy(field: AnyField) -> AnyField:
     holds_fields = isinstance(field, serializers.BaseSerializer) or hasattr(field, "child")
     if holds_fields or isinstance(getattr(field, "default", None), _MUTABLE):
         return copy.deepcopy(field)
@@ -36,7 +38,7 @@ def _copy(field: Field) -> Field:
 class FieldsOnce:
     """Fields built once per class (DRF's `get_fields`), copied per instance (see above)."""
 
-    def get_fields(self) -> dict[str, Field]:
+    def get_fields(self) -> dict[str, AnyField]:
         cls = type(self)
         # The class's own attribute: a subclass declares other fields and builds its own.
         prototypes = cls.__dict__.get("_field_prototypes")
@@ -47,11 +49,11 @@ class FieldsOnce:
         return {name: _copy(field) for name, field in prototypes.items()}
 
 
-class Serializer(FieldsOnce, serializers.Serializer):
+class Serializer(FieldsOnce, serializers.Serializer[Any]):
     pass
 
 
-class ModelSerializer(FieldsOnce, serializers.ModelSerializer):
+class ModelSerializer(FieldsOnce, serializers.ModelSerializer[Any]):
     pass
 
 

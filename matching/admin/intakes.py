@@ -57,10 +57,9 @@ class ReviewQueueFilter(admin.SimpleListFilter):
 
 
 class IntakeChangeList(ChangeList):
-    """The intake list; a review queue (`?queue=`) without the date hierarchy. Its links
-    are two more queries over the queue's filter (its dates by year, then by month), which
-    at 50,000 intakes cost more than the page's rows (docs/performance.md, issue 19). An
-    operator works a queue as a whole; the full list keeps its dates."""
+    """The intake list; a review queue (`?queue=`) without the date hierarchy, whose links
+    are two more queries over the queue's filter (its dates by year, then by month; issue
+    19). An operator works a queue as a whole; the full list keeps its dates."""
 
     def __init__(self, request, model, list_display, links, list_filter, dates, *rest, **kw):
         if request.GET.get(ReviewQueueFilter.parameter_name):
